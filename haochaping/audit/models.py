@@ -1,0 +1,86 @@
+"""Append-only, hash-chained audit events."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused for append-only tables (the DB refuses too)."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self):
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted once; no code path of the app may change or delete them.
+
+    The database enforces the same with triggers (``audit.immutability``), so a stray raw
+    UPDATE is refused too.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
+class ActorType(models.TextChoices):
+    USER = "user", "后台用户"
+    SYSTEM = "system", "业务系统"
+    CITIZEN = "citizen", "办事群众"
+    CLI = "cli", "命令行"
+    JOB = "job", "后台任务"
+
+
+class AuditEvent(AppendOnlyModel):
+    """One state change: who did what to which target, when, with which data.
+
+    ``hash`` = HMAC-SM3(audit key, ``prev_hash`` | canonical event), so removing, inserting or
+    editing any row breaks the chain from that row on (``haochaping audit verify``). ``data``
+    never holds plaintext identity.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the chain's last seq and hash; locked while appending."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

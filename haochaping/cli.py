@@ -1,0 +1,33 @@
+"""The `haochaping` console command: a thin wrapper over manage.py with hyphenated names.
+
+haochaping serve | migrate | seed-demo | createadmin | systems add --name N [--unit C]
+haochaping audit verify | <any manage.py command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"seed-demo": "seed_demo"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(__doc__.strip())
+        print("\n完整命令列表：haochaping list-commands")
+        if not args:
+            return
+        return
+    if args[0] == "list-commands":
+        args = ["help"]
+    args[0] = ALIASES.get(args[0], args[0])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["haochaping", *args])
+
+
+if __name__ == "__main__":
+    main()

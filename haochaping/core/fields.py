@@ -1,0 +1,34 @@
+"""Model fields for encrypted identity data."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from haochaping.core.crypto import sm4_decrypt, sm4_encrypt
+
+
+class SM4EncryptedField(models.TextField):
+    """A text value stored SM4-GCM encrypted; Python code sees the plaintext.
+
+    The database never holds the plaintext, so the field cannot be filtered on: pair it with a
+    blind-index column (``core.crypto.blind_index``) where lookups are needed. Never display
+    the plaintext to staff: use ``core.masking``.
+    """
+
+    description = "SM4-encrypted text"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return sm4_decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return sm4_encrypt(value)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in ("isnull",):
+            raise TypeError(f"encrypted field {self.name!r} cannot be filtered with {lookup_name!r}")
+        return super().get_lookup(lookup_name)

@@ -1,0 +1,1 @@
+"""Shared abstract bases. Concrete models live in the domain apps."""

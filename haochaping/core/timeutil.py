@@ -1,0 +1,21 @@
+"""Time helpers: local (Asia/Shanghai) dates and deadline arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def end_of_local_day(day: dt.date) -> dt.datetime:
+    tz = timezone.get_current_timezone()
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz)
+
+
+def natural_days_deadline(start: dt.datetime, days: int) -> dt.datetime:
+    """End of the local day ``days`` natural days after ``start`` (制度第九条: 15 个自然日)."""
+    return end_of_local_day(local_date(start) + dt.timedelta(days=days))

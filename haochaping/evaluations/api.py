@@ -1,0 +1,151 @@
+"""Ratings for business systems: submit one, read one, list with filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from haochaping.audit.services import Actor
+from haochaping.core.pagination import Pagination
+from haochaping.evaluations.choices import Channel, Level
+from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list
+from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.organizations.selectors import scope_for_system
+from haochaping.service_records.api import aware
+from haochaping.service_records.selectors import service_record_get
+
+router = Router(tags=["评价"])
+
+LEVEL_HELP = "5 非常满意 / 4 满意 / 3 基本满意 / 2 不满意 / 1 非常不满意"
+
+
+class DimensionsIn(Schema):
+    commitment: Level | None = Field(None, description="承诺履行")
+    attitude: Level | None = Field(None, description="服务态度")
+    materials: Level | None = Field(None, description="申请材料")
+    efficiency: Level | None = Field(None, description="办事效率")
+    trips: Level | None = Field(None, description="跑趟次数")
+    mechanism: Level | None = Field(None, description="服务机制")
+    integrity: Level | None = Field(None, description="勤政廉洁")
+
+    model_config = {"extra": "forbid"}
+
+
+class EvaluatorIn(Schema):
+    name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=20, pattern=r"^[0-9+\-]*$")
+
+
+class EvaluationIn(Schema):
+    project_no: str = Field(..., min_length=1, max_length=50)
+    service_no: int = Field(1, ge=1, le=9999)
+    level: Level = Field(..., description=LEVEL_HELP)
+    dimensions: DimensionsIn = Field(default_factory=DimensionsIn, description="分项评价（可选）")
+    reasons: list[str] = Field(default_factory=list, max_length=20, description="评价理由编码（指标体系）")
+    text: str = Field("", max_length=500, description="文字评价，≤500 字")
+    channel: Channel = Field(..., description="评价渠道 1 PC 2 移动端 3 二维码 4 评价器 5 自助终端 6 电话 7 短信")
+    evaluated_at: dt.datetime | None = Field(None, description="评价时间，缺省为接收时间")
+    evaluator: EvaluatorIn | None = Field(None, description="评价人（缺省为办件申请人）")
+    client_key: str = Field("", max_length=64, description="客户端幂等键（可选）")
+
+
+class CaseOut(Schema):
+    number: str
+    state: str
+    state_label: str
+    due_at: dt.datetime
+
+    @staticmethod
+    def resolve_state_label(obj) -> str:
+        return obj.get_state_display()
+
+
+class EvaluationOut(Schema):
+    id: int
+    project_no: str = Field(..., alias="record.project_no")
+    service_no: int = Field(..., alias="record.service_no")
+    level: int
+    level_label: str
+    dimensions: dict[str, int | None]
+    reasons: list[str]
+    text: str
+    channel: int
+    channel_label: str
+    evaluator_name: str = Field(..., alias="evaluator_name_masked", description="脱敏后的评价人")
+    evaluator_phone: str = Field(..., alias="evaluator_phone_masked", description="脱敏后的电话")
+    evaluated_at: dt.datetime
+    received_at: dt.datetime
+    case: CaseOut | None = None
+
+    @staticmethod
+    def resolve_level_label(obj) -> str:
+        return obj.get_level_display()
+
+    @staticmethod
+    def resolve_channel_label(obj) -> str:
+        return obj.get_channel_display()
+
+    @staticmethod
+    def resolve_dimensions(obj) -> dict[str, int | None]:
+        from haochaping.evaluations.choices import DIMENSION_FIELDS
+
+        return {name: getattr(obj, name) for name in DIMENSION_FIELDS}
+
+    @staticmethod
+    def resolve_case(obj):
+        return getattr(obj, "case", None)
+
+
+class EvaluationFilter(Schema):
+    unit_code: str | None = Field(None, description="单位编码（含下级）")
+    level: Level | None = None
+    channel: Channel | None = None
+    date_from: dt.date | None = Field(None, description="评价日期起")
+    date_to: dt.date | None = Field(None, description="评价日期止")
+    project_no: str | None = None
+
+
+@router.post("/evaluations", response={201: EvaluationOut}, summary="提交评价（每次服务仅能评价一次）")
+def submit(request: HttpRequest, payload: EvaluationIn):
+    system = request.system
+    scope = scope_for_system(system)
+    record = service_record_get(scope=scope, project_no=payload.project_no, service_no=payload.service_no)
+    evaluator = payload.evaluator or EvaluatorIn()
+    data = RatingInput(
+        level=int(payload.level),
+        channel=int(payload.channel),
+        dimensions={k: (int(v) if v is not None else None) for k, v in payload.dimensions.dict().items()},
+        reasons=payload.reasons,
+        text=payload.text,
+        evaluated_at=aware(payload.evaluated_at),
+        evaluator_name=evaluator.name,
+        evaluator_phone=evaluator.phone,
+        client_key=payload.client_key,
+    )
+    evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+    return 201, evaluation_get_for(scope=scope, pk=evaluation.pk)
+
+
+@router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")
+def get_one(request: HttpRequest, evaluation_id: int):
+    system = request.system
+    return evaluation_get_for(scope=scope_for_system(system), pk=evaluation_id, system_id=system.pk)
+
+
+@router.get("/evaluations", response=list[EvaluationOut], summary="评价列表（本系统推送或提交的）")
+@paginate(Pagination)
+def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
+    system = request.system
+    return evaluation_list(
+        scope=scope_for_system(system),
+        system_id=system.pk,
+        unit_code=filters.unit_code,
+        level=int(filters.level) if filters.level else None,
+        channel=int(filters.channel) if filters.channel else None,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        project_no=filters.project_no,
+    )

@@ -1,0 +1,111 @@
+"""Ratings (评价) and the versioned indicator (reason) sets they cite."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from haochaping.audit.models import AppendOnlyModel
+from haochaping.core.fields import SM4EncryptedField
+from haochaping.core.masking import mask_name, mask_phone
+from haochaping.evaluations.choices import Channel, Level
+from haochaping.organizations.models import BusinessSystem
+from haochaping.service_records.models import ServiceRecord
+
+
+class IndicatorSet(models.Model):
+    """A versioned set of rating indicators and reasons, shipped as data (``data/*.json``)."""
+
+    code = models.CharField("编码", max_length=40)
+    version = models.CharField("版本", max_length=20)
+    name = models.CharField("名称", max_length=100)
+    is_active = models.BooleanField("当前使用", default=False)
+    source = models.CharField("来源", max_length=200, blank=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评价指标体系"
+        verbose_name_plural = "评价指标体系"
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="indicator_set_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class Indicator(models.Model):
+    """One reason a citizen can tick, valid for some levels (e.g. 1–2 for bad reasons)."""
+
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField("编码", max_length=20)
+    group = models.CharField("指标", max_length=40)
+    dimension = models.CharField("评价维度", max_length=20, blank=True)
+    mode = models.CharField("适用渠道", max_length=7, blank=True)  # online / offline / "" = both
+    text = models.CharField("评价理由", max_length=200)
+    levels = models.JSONField("适用等级")
+
+    class Meta:
+        verbose_name = "评价理由"
+        verbose_name_plural = "评价理由"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["indicator_set", "code"], name="indicator_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+
+class Evaluation(AppendOnlyModel):
+    """A citizen's rating of one service: at most one per service record, never changed.
+
+    Later state (invalidation after an approved appeal) lives in other, audited tables.
+    """
+
+    record = models.OneToOneField(
+        ServiceRecord, on_delete=models.PROTECT, related_name="evaluation", verbose_name="办件服务"
+    )
+    level = models.PositiveSmallIntegerField("总体评价", choices=Level.choices)
+    commitment = models.PositiveSmallIntegerField("承诺履行", choices=Level.choices, null=True, blank=True)
+    attitude = models.PositiveSmallIntegerField("服务态度", choices=Level.choices, null=True, blank=True)
+    materials = models.PositiveSmallIntegerField("申请材料", choices=Level.choices, null=True, blank=True)
+    efficiency = models.PositiveSmallIntegerField("办事效率", choices=Level.choices, null=True, blank=True)
+    trips = models.PositiveSmallIntegerField("跑趟次数", choices=Level.choices, null=True, blank=True)
+    mechanism = models.PositiveSmallIntegerField("服务机制", choices=Level.choices, null=True, blank=True)
+    integrity = models.PositiveSmallIntegerField("勤政廉洁", choices=Level.choices, null=True, blank=True)
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, verbose_name="指标体系")
+    reasons = models.JSONField("评价理由编码", default=list)
+    text = models.TextField("评价内容", blank=True)
+    channel = models.PositiveSmallIntegerField("评价渠道", choices=Channel.choices)
+    evaluator_name = SM4EncryptedField("评价人", blank=True)
+    evaluator_phone = SM4EncryptedField("评价人电话", blank=True)
+    is_default = models.BooleanField("系统默认评价", default=False)
+    evaluated_at = models.DateTimeField("评价时间", db_index=True)
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    system = models.ForeignKey(
+        BusinessSystem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name="来源业务系统",
+    )
+    # Idempotency key of the submitting client (tablet offline queue, API retries).
+    client_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "评价"
+        verbose_name_plural = "评价"
+        ordering = ["-evaluated_at", "-id"]
+        indexes = [models.Index(fields=["level", "evaluated_at"], name="evaluation_level_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= Level.DISSATISFIED
+
+    @property
+    def evaluator_name_masked(self) -> str:
+        return mask_name(self.evaluator_name)
+
+    @property
+    def evaluator_phone_masked(self) -> str:
+        return mask_phone(self.evaluator_phone)

@@ -1,0 +1,174 @@
+"""Writes for ratings: one rating per service, validated against the active indicator set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from haochaping.audit.services import Actor, audit_record
+from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
+from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
+from haochaping.organizations.models import BusinessSystem
+from haochaping.rectification.services import case_open_for_evaluation
+from haochaping.service_records.models import ServiceRecord
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_TEXT = 500
+FUTURE_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass
+class RatingInput:
+    level: int
+    channel: int
+    dimensions: dict[str, int | None] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    text: str = ""
+    evaluated_at: dt.datetime | None = None
+    evaluator_name: str = ""
+    evaluator_phone: str = ""
+    client_key: str = ""
+
+
+def indicator_set_active() -> IndicatorSet:
+    indicator_set = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").first()
+    if indicator_set is None:
+        raise ValidationFailed("尚未导入评价指标体系", code="no_indicator_set")
+    return indicator_set
+
+
+def _validate(record: ServiceRecord, data: RatingInput, indicator_set: IndicatorSet) -> list[str]:
+    errors: dict[str, list[str]] = {}
+    if data.level not in Level.values:
+        errors["level"] = ["评价等级必须为 1–5（5 = 非常满意，1 = 非常不满意）"]
+    if data.channel not in Channel.values:
+        errors["channel"] = ["评价渠道必须为 1–7"]
+    for name, value in data.dimensions.items():
+        if name not in DIMENSION_FIELDS:
+            errors[f"dimensions.{name}"] = ["未知的评价维度"]
+        elif value is not None and value not in Level.values:
+            errors[f"dimensions.{name}"] = ["分项评价等级必须为 1–5"]
+    text = (data.text or "").strip()
+    if len(text) > MAX_TEXT:
+        errors["text"] = [f"评价内容不能超过 {MAX_TEXT} 字"]
+    reasons = list(dict.fromkeys(data.reasons))  # de-duplicated, order kept
+    if reasons and "level" not in errors:
+        known = {ind.code: ind for ind in Indicator.objects.filter(indicator_set=indicator_set, code__in=reasons)}
+        bad = [code for code in reasons if code not in known]
+        if bad:
+            errors["reasons"] = [f"评价理由编码不存在：{', '.join(bad)}"]
+        else:
+            mismatched = [c for c in reasons if data.level not in known[c].levels]
+            wrong_mode = [c for c in reasons if known[c].mode and known[c].mode != record.mode]
+            if mismatched:
+                errors["reasons"] = [f"评价理由与评价等级不符：{', '.join(mismatched)}"]
+            elif wrong_mode:
+                errors["reasons"] = [f"评价理由不适用于{record.get_mode_display()}办件：{', '.join(wrong_mode)}"]
+    if data.level in BAD_LEVELS and not reasons and not text:
+        errors["reasons"] = ["“不满意”“非常不满意”须至少选择一项理由或填写评价内容"]
+    now = timezone.now()
+    if data.evaluated_at is not None and data.evaluated_at > now + FUTURE_SKEW:
+        errors["evaluated_at"] = ["评价时间不能晚于当前时间"]
+    if errors:
+        raise ValidationFailed("评价数据不符合要求", fields=errors)
+    return reasons
+
+
+def evaluation_submit(
+    *, actor: Actor, record: ServiceRecord, data: RatingInput, system: BusinessSystem | None = None
+) -> Evaluation:
+    """Store the one rating of a service; open a rectification case for level ≤ 2, atomically.
+
+    A second rating for the same service is refused (409), also when two arrive at once.
+    """
+    if Evaluation.objects.filter(record=record).exists():
+        raise _already_rated()
+    indicator_set = indicator_set_active()
+    reasons = _validate(record, data, indicator_set)
+    dims = {name: data.dimensions.get(name) for name in DIMENSION_FIELDS}
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation(
+                record=record,
+                level=data.level,
+                indicator_set=indicator_set,
+                reasons=reasons,
+                text=(data.text or "").strip(),
+                channel=data.channel,
+                evaluator_name=data.evaluator_name or record.applicant_name,
+                evaluator_phone=data.evaluator_phone or record.applicant_phone,
+                evaluated_at=data.evaluated_at or timezone.now(),
+                system=system,
+                client_key=data.client_key,
+                **dims,
+            )
+            evaluation.save()
+            audit_record(
+                actor=actor,
+                action="evaluations:evaluation:created",
+                target=evaluation,
+                data={
+                    "record": record.pk,
+                    "level": evaluation.level,
+                    "channel": evaluation.channel,
+                    "reasons": reasons,
+                    "dimensions": {k: v for k, v in dims.items() if v},
+                },
+            )
+            if evaluation.level in BAD_LEVELS:
+                case_open_for_evaluation(actor=actor, evaluation=evaluation)
+    except IntegrityError as exc:
+        if Evaluation.objects.filter(record=record).exists():
+            raise _already_rated() from exc
+        raise
+    return evaluation
+
+
+def _already_rated() -> Conflict:
+    return Conflict("该次服务已评价，每次服务只能评价一次", code="already_rated")
+
+
+@transaction.atomic
+def indicator_set_import(*, actor: Actor, path: Path, activate: bool = True) -> IndicatorSet:
+    """Load an indicator set from a JSON file (the shipped default, or a province's set)."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    indicator_set, created = IndicatorSet.objects.get_or_create(
+        code=spec["code"],
+        version=spec["version"],
+        defaults={"name": spec["name"], "source": spec.get("source", "")},
+    )
+    if created:
+        Indicator.objects.bulk_create(
+            Indicator(
+                indicator_set=indicator_set,
+                code=i["code"],
+                group=i["group"],
+                dimension=i.get("dimension", ""),
+                mode=i.get("mode", ""),
+                text=i["text"],
+                levels=i["levels"],
+            )
+            for i in spec["indicators"]
+        )
+    if activate and not indicator_set.is_active:
+        IndicatorSet.objects.filter(is_active=True).update(is_active=False)
+        IndicatorSet.objects.filter(pk=indicator_set.pk).update(is_active=True)
+        indicator_set.is_active = True
+    audit_record(
+        actor=actor,
+        action="evaluations:indicator_set:imported",
+        target=indicator_set,
+        data={
+            "code": indicator_set.code,
+            "version": indicator_set.version,
+            "created": created,
+            "active": indicator_set.is_active,
+        },
+    )
+    return indicator_set

@@ -1,0 +1,82 @@
+"""Reference data for business systems: units with windows and staff (GET /units), items (GET /items)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from haochaping.core.pagination import Pagination
+from haochaping.organizations.models import Staff, Window
+from haochaping.organizations.selectors import scope_for_system, unit_list
+from haochaping.service_records.selectors import item_list
+
+router = Router(tags=["参考数据"])
+
+
+class WindowOut(Schema):
+    code: str
+    name: str
+    department_code: str | None = Field(None, alias="department.code")
+
+
+class StaffOut(Schema):
+    staff_no: str
+    name: str
+    window_code: str | None = Field(None, alias="window.code")
+
+
+class UnitOut(Schema):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    parent_code: str | None = Field(None, alias="parent.code")
+    division_code: str
+    credit_code: str
+    windows: list[WindowOut]
+    staff: list[StaffOut]
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_windows(obj):
+        return obj.active_windows
+
+    @staticmethod
+    def resolve_staff(obj):
+        return obj.active_staff
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    item_type: str
+    item_type_label: str
+    department_code: str = Field(..., alias="department.code")
+    online: bool
+    offline: bool
+    promised_days: int | None
+
+    @staticmethod
+    def resolve_item_type_label(obj) -> str:
+        return obj.get_item_type_display()
+
+
+@router.get("/units", response=list[UnitOut], summary="单位、窗口、工号（本系统可见范围）")
+@paginate(Pagination)
+def units(request):
+    return unit_list(scope=scope_for_system(request.system)).prefetch_related(
+        Prefetch(
+            "windows", Window.objects.filter(is_active=True).select_related("department"), to_attr="active_windows"
+        ),
+        Prefetch("staff", Staff.objects.filter(is_active=True).select_related("window"), to_attr="active_staff"),
+    )
+
+
+@router.get("/items", response=list[ItemOut], summary="政务服务事项目录")
+@paginate(Pagination)
+def items(request):
+    return item_list()

@@ -1,0 +1,153 @@
+"""Organisation tree, windows, staff, console roles and connected business systems."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from haochaping.core.fields import SM4EncryptedField
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", "区（县）"
+    CENTER = "center", "政务服务中心/大厅"
+    DEPARTMENT = "department", "部门"
+    STREET_CENTER = "street_center", "街道便民服务中心"
+    COMMUNITY_POINT = "community_point", "社区便民服务点"
+
+
+class Unit(models.Model):
+    """A node of the organisation tree; every record belongs to one, access is by subtree.
+
+    ``path`` is a materialised path of unit codes ("/410404/410404-SCJG/") so that a subtree is
+    one indexed ``startswith`` query on SQLite and PostgreSQL alike.
+    """
+
+    code = models.CharField("单位编码", max_length=40, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=500, unique=True, editable=False)
+    division_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+class Window(models.Model):
+    """A service window (窗口) at a hall, street centre or community point."""
+
+    code = models.CharField("窗口编码", max_length=40, unique=True)
+    name = models.CharField("窗口名称", max_length=100)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="windows", verbose_name="所在场所")
+    department = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="staffed_windows", verbose_name="进驻部门"
+    )
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "窗口"
+        verbose_name_plural = "窗口"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """A person who serves citizens (窗口工作人员), identified by 工号."""
+
+    staff_no = models.CharField("工号", max_length=32, unique=True)
+    name = models.CharField("姓名", max_length=50)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff", verbose_name="所属单位")
+    window = models.ForeignKey(
+        Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="staff", verbose_name="常驻窗口"
+    )
+    photo = models.FileField("照片", upload_to="staff/", blank=True)
+    is_active = models.BooleanField("在岗", default=True)
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+        ordering = ["staff_no"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.staff_no}）"
+
+
+class Role(models.TextChoices):
+    SUPERVISOR = "supervisor", "督查（政务服务中心）"
+    DEPT_ADMIN = "dept_admin", "部门/街道/社区管理员"
+    WINDOW_CLERK = "window_clerk", "窗口工作人员"
+    OPERATOR = "operator", "回访员"
+    AUDITOR = "auditor", "审计员"
+
+
+class Membership(models.Model):
+    """A console user's role and the unit whose subtree bounds everything they can see."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members", verbose_name="单位")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    staff = models.OneToOneField(
+        Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="membership", verbose_name="对应工作人员"
+    )
+
+    class Meta:
+        verbose_name = "后台用户角色"
+        verbose_name_plural = "后台用户角色"
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+class BusinessSystem(models.Model):
+    """A connected business system (业务系统) with its own API credentials (R3).
+
+    ``unit`` limits what it may push and read to one subtree; null means district-wide. The
+    secret is needed to verify HMAC signatures, so it is stored SM4-encrypted, not hashed.
+    """
+
+    name = models.CharField("系统名称", max_length=100)
+    app_id = models.CharField("App ID", max_length=40, unique=True)
+    secret = SM4EncryptedField("密钥（加密存储）")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="business_systems", verbose_name="所属单位"
+    )
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField("最近调用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "业务系统"
+        verbose_name_plural = "业务系统"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiNonce(models.Model):
+    """Nonces seen in the signature window; the unique key refuses a replayed request."""
+
+    system = models.ForeignKey(BusinessSystem, on_delete=models.CASCADE)
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "nonce"], name="api_nonce_unique")]
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -1,0 +1,83 @@
+"""Reads for organisations, and the one place where a console user's data scope is decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from haochaping.core.errors import NotFound, PermissionDenied
+from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, Window
+
+
+def membership_for(user) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return Membership.objects.select_related("unit", "staff").get(user=user)
+    except Membership.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see: a unit subtree, optionally narrowed to one staff member's work.
+
+    Every staff-facing query passes through ``Scope.filter`` (the netbox ``restrict()`` idea):
+    ``unit_field`` names the path to the owning Unit, ``staff_field`` the path to the Staff.
+    """
+
+    unit_path: str
+    staff_id: int | None = None
+    role: str = ""
+
+    def filter(self, qs: QuerySet, *, unit_field: str = "unit", staff_field: str | None = None) -> QuerySet:
+        qs = qs.filter(**{f"{unit_field}__path__startswith": self.unit_path})
+        if self.staff_id is not None:
+            if staff_field is None:
+                return qs.none()
+            qs = qs.filter(**{staff_field: self.staff_id})
+        return qs
+
+    def allows_unit(self, unit: Unit) -> bool:
+        return unit.path.startswith(self.unit_path)
+
+
+def scope_for_user(user) -> Scope:
+    """The scope of a console user; users without a membership see nothing."""
+    membership = membership_for(user)
+    if membership is None or not user.is_active:
+        raise PermissionDenied("该账号未分配单位和角色，请联系管理员")
+    staff_id = None
+    if membership.role == Role.WINDOW_CLERK:
+        # A clerk sees only their own services and ratings, never who gave them.
+        staff_id = membership.staff_id or -1
+    return Scope(unit_path=membership.unit.path, staff_id=staff_id, role=membership.role)
+
+
+def scope_for_system(system: BusinessSystem) -> Scope:
+    if system.unit_id is None:
+        return Scope(unit_path="/")
+    return Scope(unit_path=system.unit.path)
+
+
+def unit_list(*, scope: Scope) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).select_related("parent")
+
+
+def unit_get_by_code(*, code: str) -> Unit:
+    try:
+        return Unit.objects.get(code=code)
+    except Unit.DoesNotExist as exc:
+        raise NotFound(f"单位编码 {code} 不存在", code="unit_not_found") from exc
+
+
+def window_list(*, scope: Scope) -> QuerySet[Window]:
+    return Window.objects.filter(
+        Q(unit__path__startswith=scope.unit_path) | Q(department__path__startswith=scope.unit_path),
+        is_active=True,
+    ).select_related("unit", "department")
+
+
+def staff_list(*, scope: Scope) -> QuerySet[Staff]:
+    return Staff.objects.filter(unit__path__startswith=scope.unit_path, is_active=True).select_related("unit", "window")

@@ -1,0 +1,130 @@
+"""Writes for organisations: units, windows, staff, console users and business systems."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from haochaping.audit.services import Actor, audit_record
+from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, UnitKind, Window
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    division_code: str = "",
+    credit_code: str = "",
+) -> Unit:
+    if kind not in UnitKind.values:
+        raise ValidationFailed(f"单位类型 {kind} 无效", fields={"kind": ["无效的单位类型"]})
+    if Unit.objects.filter(code=code).exists():
+        raise Conflict(f"单位编码 {code} 已存在", code="unit_exists")
+    if "/" in code:
+        raise ValidationFailed("单位编码不能包含“/”", fields={"code": ["不能包含“/”"]})
+    path = f"{parent.path if parent else '/'}{code}/"
+    unit = Unit.objects.create(
+        code=code, name=name, kind=kind, parent=parent, path=path, division_code=division_code, credit_code=credit_code
+    )
+    audit_record(
+        actor=actor,
+        action="organizations:unit:created",
+        target=unit,
+        data={"code": code, "name": name, "kind": kind, "parent": parent.code if parent else None},
+    )
+    return unit
+
+
+@transaction.atomic
+def window_create(*, actor: Actor, code: str, name: str, unit: Unit, department: Unit | None = None) -> Window:
+    if Window.objects.filter(code=code).exists():
+        raise Conflict(f"窗口编码 {code} 已存在", code="window_exists")
+    window = Window.objects.create(code=code, name=name, unit=unit, department=department)
+    audit_record(
+        actor=actor,
+        action="organizations:window:created",
+        target=window,
+        data={"code": code, "name": name, "unit": unit.code, "department": department.code if department else None},
+    )
+    return window
+
+
+@transaction.atomic
+def staff_create(*, actor: Actor, staff_no: str, name: str, unit: Unit, window: Window | None = None) -> Staff:
+    if Staff.objects.filter(staff_no=staff_no).exists():
+        raise Conflict(f"工号 {staff_no} 已存在", code="staff_exists")
+    staff = Staff.objects.create(staff_no=staff_no, name=name, unit=unit, window=window)
+    audit_record(
+        actor=actor,
+        action="organizations:staff:created",
+        target=staff,
+        data={"staff_no": staff_no, "unit": unit.code, "window": window.code if window else None},
+    )
+    return staff
+
+
+@transaction.atomic
+def console_user_create(
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    unit: Unit,
+    role: str,
+    staff: Staff | None = None,
+    display_name: str = "",
+    is_superuser: bool = False,
+):
+    if role not in Role.values:
+        raise ValidationFailed(f"角色 {role} 无效", fields={"role": ["无效的角色"]})
+    if role == Role.WINDOW_CLERK and staff is None:
+        raise ValidationFailed("窗口工作人员账号必须关联工作人员", fields={"staff": ["必填"]})
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        raise Conflict(f"用户名 {username} 已存在", code="user_exists")
+    if is_superuser:
+        user = user_model.objects.create_superuser(username=username, password=password, first_name=display_name)
+    else:
+        user = user_model.objects.create_user(username=username, password=password, first_name=display_name)
+    Membership.objects.create(user=user, unit=unit, role=role, staff=staff)
+    audit_record(
+        actor=actor,
+        action="organizations:user:created",
+        target=user,
+        data={"username": username, "unit": unit.code, "role": role, "superuser": is_superuser},
+    )
+    return user
+
+
+@transaction.atomic
+def business_system_register(*, actor: Actor, name: str, unit: Unit | None = None) -> tuple[BusinessSystem, str]:
+    """Register a business system; returns it and its secret, which is never shown again."""
+    if not name.strip():
+        raise ValidationFailed("系统名称不能为空", fields={"name": ["必填"]})
+    secret = secrets.token_hex(32)
+    system = BusinessSystem.objects.create(
+        name=name.strip(), app_id="hcp_" + secrets.token_hex(8), secret=secret, unit=unit
+    )
+    audit_record(
+        actor=actor,
+        action="organizations:system:registered",
+        target=system,
+        data={"name": system.name, "app_id": system.app_id, "unit": unit.code if unit else None},
+    )
+    return system, secret
+
+
+def business_system_touch(*, system: BusinessSystem) -> None:
+    """Record that the system called the API (at most once a minute: no write per request)."""
+    now = timezone.now()
+    if system.last_seen_at is None or (now - system.last_seen_at).total_seconds() > 60:
+        BusinessSystem.objects.filter(pk=system.pk).update(last_seen_at=now)
+        system.last_seen_at = now

@@ -1,0 +1,184 @@
+"""Writes for service records: intake from business systems (one or a batch), rating links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from haochaping.audit.services import Actor, audit_record
+from haochaping.core.crypto import blind_index, canonical_json, hmac_sm3_hex, sign_token
+from haochaping.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
+from haochaping.organizations.selectors import Scope
+from haochaping.service_records.models import ServiceItem, ServiceRecord
+
+RATING_LINK_PURPOSE = "portal.rate"
+
+
+@dataclass
+class RecordInput:
+    """A service record as a business system describes it (codes, not ids)."""
+
+    project_no: str
+    service_no: int
+    stage: str
+    item_code: str
+    unit_code: str
+    mode: str
+    applicant_kind: str
+    applicant_name: str
+    applicant_id_type: str
+    applicant_id_number: str
+    applicant_phone: str = ""
+    window_code: str | None = None
+    staff_no: str | None = None
+    accepted_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    promised_days: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Keyed hash of the content: equal for a resend, different for changed content."""
+        data = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        for key in ("accepted_at", "finished_at"):
+            if data[key] is not None:
+                data[key] = data[key].astimezone(dt.UTC).isoformat()
+        return hmac_sm3_hex(settings.INDEX_KEY.encode(), canonical_json(data))
+
+
+@dataclass
+class PushResult:
+    record: ServiceRecord
+    created: bool
+
+
+def _resolve(data: RecordInput, scope: Scope) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    refs: dict[str, Any] = {}
+    refs["unit"] = Unit.objects.filter(code=data.unit_code, is_active=True).first()
+    if refs["unit"] is None:
+        errors["unit_code"] = [f"单位编码 {data.unit_code} 不存在"]
+    refs["item"] = ServiceItem.objects.filter(code=data.item_code, is_active=True).first()
+    if refs["item"] is None:
+        errors["item_code"] = [f"事项实施编码 {data.item_code} 不存在"]
+    refs["window"] = None
+    if data.window_code:
+        refs["window"] = Window.objects.filter(code=data.window_code, is_active=True).first()
+        if refs["window"] is None:
+            errors["window_code"] = [f"窗口编码 {data.window_code} 不存在"]
+    refs["staff"] = None
+    if data.staff_no:
+        refs["staff"] = Staff.objects.filter(staff_no=data.staff_no).first()
+        if refs["staff"] is None:
+            errors["staff_no"] = [f"工号 {data.staff_no} 不存在"]
+    if data.accepted_at and data.finished_at and data.finished_at < data.accepted_at:
+        errors["finished_at"] = ["办结时间不能早于受理时间"]
+    if errors:
+        raise ValidationFailed("办件数据引用了不存在的编码或时间有误", code="invalid_reference", fields=errors)
+    if not scope.allows_unit(refs["unit"]):
+        raise PermissionDenied(f"本业务系统无权推送单位 {data.unit_code} 的办件", code="unit_out_of_scope")
+    return refs
+
+
+def service_record_push(*, system: BusinessSystem | None, actor: Actor, scope: Scope, data: RecordInput) -> PushResult:
+    """Store one pushed service record, idempotently.
+
+    The same (project_no, service_no) with the same content returns the existing record
+    (``created=False``); with different content it is a 409 conflict.
+    """
+    fingerprint = data.fingerprint()
+    existing = ServiceRecord.objects.filter(project_no=data.project_no, service_no=data.service_no).first()
+    if existing is not None:
+        return _same_or_conflict(existing, fingerprint, scope)
+    refs = _resolve(data, scope)
+    try:
+        with transaction.atomic():
+            record = ServiceRecord.objects.create(
+                project_no=data.project_no,
+                service_no=data.service_no,
+                stage=data.stage,
+                item=refs["item"],
+                unit=refs["unit"],
+                window=refs["window"],
+                staff=refs["staff"],
+                mode=data.mode,
+                applicant_kind=data.applicant_kind,
+                applicant_name=data.applicant_name,
+                applicant_id_type=data.applicant_id_type,
+                applicant_id_number=data.applicant_id_number,
+                applicant_phone=data.applicant_phone,
+                id_index=blind_index("id", data.applicant_id_number),
+                phone_index=blind_index("phone", data.applicant_phone) if data.applicant_phone else "",
+                accepted_at=data.accepted_at,
+                finished_at=data.finished_at,
+                promised_days=data.promised_days,
+                system=system,
+                fingerprint=fingerprint,
+            )
+            audit_record(
+                actor=actor,
+                action="service_records:record:created",
+                target=record,
+                data={
+                    "project_no": record.project_no,
+                    "service_no": record.service_no,
+                    "unit": refs["unit"].code,
+                    "item": refs["item"].code,
+                },
+            )
+    except IntegrityError:
+        # A concurrent push of the same key won the race: answer as for a resend.
+        existing = ServiceRecord.objects.filter(project_no=data.project_no, service_no=data.service_no).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, fingerprint, scope)
+    return PushResult(record, True)
+
+
+def _same_or_conflict(existing: ServiceRecord, fingerprint: str, scope: Scope) -> PushResult:
+    if not scope.allows_unit(existing.unit):
+        # Do not reveal another unit's record: the key is simply taken.
+        raise Conflict("该办件编号和服务次数已被其他单位使用", code="record_key_taken")
+    if existing.fingerprint != fingerprint:
+        raise Conflict(
+            "该办件编号和服务次数已存在，且内容与本次提交不一致", code="record_conflict", extra={"id": existing.pk}
+        )
+    return PushResult(existing, False)
+
+
+@dataclass
+class BatchItemResult:
+    index: int
+    status: int
+    record: ServiceRecord | None = None
+    error: ApplicationError | None = None
+
+
+def service_record_push_batch(
+    *, system: BusinessSystem | None, actor: Actor, scope: Scope, items: list[RecordInput]
+) -> list[BatchItemResult]:
+    """Push up to API_BATCH_MAX records; each succeeds or fails on its own."""
+    if len(items) > settings.API_BATCH_MAX:
+        raise ValidationFailed(f"每批最多 {settings.API_BATCH_MAX} 条办件", code="batch_too_large")
+    results: list[BatchItemResult] = []
+    for index, data in enumerate(items):
+        try:
+            pushed = service_record_push(system=system, actor=actor, scope=scope, data=data)
+        except ApplicationError as exc:
+            results.append(BatchItemResult(index, exc.status, error=exc))
+        else:
+            results.append(BatchItemResult(index, 201 if pushed.created else 200, record=pushed.record))
+    return results
+
+
+def rating_link_for(record: ServiceRecord, *, now: float | None = None) -> str:
+    """A signed citizen link to rate this one service; expires after RATING_LINK_DAYS."""
+    expires = int((now or time.time()) + settings.RATING_LINK_DAYS * 86400)
+    token = sign_token(RATING_LINK_PURPOSE, {"r": record.pk, "k": record.fingerprint[:12], "x": expires})
+    return settings.PUBLIC_BASE_URL + reverse("portal:rate", args=[token])

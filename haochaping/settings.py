@@ -1,0 +1,173 @@
+"""Django settings for haochaping.
+
+Every setting comes from an environment variable through the small typed helpers in
+``haochaping.core.env`` (``NAME_FILE`` is honoured for secrets). Insecure defaults exist only in
+the embedded demo mode (``HAOCHAPING_DEMO=1``, set by ``make demo`` and the test suite); a
+production deployment must provide its own keys and ``manage.py check --deploy`` refuses the
+demo ones.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from haochaping.core.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("HAOCHAPING_VAR_DIR", str(BASE_DIR / "var")))
+
+DEMO_MODE = env_bool("HAOCHAPING_DEMO", False)
+DEBUG = env_bool("HAOCHAPING_DEBUG", False)
+
+# --- secrets -------------------------------------------------------------------------------
+# In demo mode fixed, publicly known keys are used so that `make demo` works out of the box.
+# They are marked as such and refused by `check --deploy` (see core/checks.py).
+DEMO_SECRET = "demo-only-insecure-key-do-not-use-in-production"  # noqa: S105  (public demo key, refused by check --deploy)
+SECRET_KEY = env_secret("HAOCHAPING_SECRET_KEY", DEMO_SECRET if DEMO_MODE else None)
+# SM4 key for identity fields: 32 hex chars (128 bit). Older keys stay readable for rotation.
+SM4_KEY = env_secret("HAOCHAPING_SM4_KEY", "0123456789abcdeffedcba9876543210" if DEMO_MODE else None)
+SM4_OLD_KEYS = env_list("HAOCHAPING_SM4_OLD_KEYS", [])
+# Key for the SM3 blind index (lookups by phone / ID number without storing them).
+INDEX_KEY = env_secret("HAOCHAPING_INDEX_KEY", "demo-blind-index-key" if DEMO_MODE else None)
+# Key for the HMAC-SM3 chain over audit events.
+AUDIT_KEY = env_secret("HAOCHAPING_AUDIT_KEY", "demo-audit-chain-key" if DEMO_MODE else None)
+DEMO_KEYS = {
+    "HAOCHAPING_SECRET_KEY": DEMO_SECRET,
+    "HAOCHAPING_SM4_KEY": "0123456789abcdeffedcba9876543210",
+    "HAOCHAPING_INDEX_KEY": "demo-blind-index-key",
+    "HAOCHAPING_AUDIT_KEY": "demo-audit-chain-key",
+}
+
+ALLOWED_HOSTS = env_list("HAOCHAPING_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("HAOCHAPING_CSRF_TRUSTED_ORIGINS", [])
+# The public base URL used to build citizen links (SMS, QR). No trailing slash.
+PUBLIC_BASE_URL = env_str("HAOCHAPING_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "haochaping.core",
+    "haochaping.organizations",
+    "haochaping.audit",
+    "haochaping.service_records",
+    "haochaping.evaluations",
+    "haochaping.rectification",
+    "haochaping.portal",
+    "haochaping.console",
+]
+if env_bool("HAOCHAPING_BENCH", False):  # bench/intake.py only: the bare baseline endpoint
+    INSTALLED_APPS.append("bench.baseline")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "haochaping.urls"
+WSGI_APPLICATION = "haochaping.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "haochaping.console.context_processors.console",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------
+# Embedded default: SQLite in WAL mode under var/. DATABASE_URL=postgres://... switches to
+# PostgreSQL (psycopg 3) and nothing else changes.
+SQLITE_PATH = VAR_DIR / "haochaping.sqlite3"
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("HAOCHAPING_CONN_MAX_AGE", 600))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # Writers queue on the lock instead of failing; IMMEDIATE takes the write lock at
+        # BEGIN so that two writers never deadlock on a read->write upgrade.
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA busy_timeout=30000; PRAGMA cache_size=-20000;"
+        ),
+    }
+    _db["CONN_MAX_AGE"] = None  # one connection per server thread, kept
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("HAOCHAPING_TEST_FILE_DB", False) else {}
+else:
+    _db.setdefault("OPTIONS", {})
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth ----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("HAOCHAPING_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_SECURE = env_bool("HAOCHAPING_SECURE_COOKIES", not DEMO_MODE)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- i18n ----------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # var/ also holds the embedded database
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from app static dirs; no collectstatic step needed
+MEDIA_ROOT = Path(env_str("HAOCHAPING_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+
+# --- domain settings -----------------------------------------------------------------------
+# Natural days from the rating to the rectification deadline (制度第九条: 15 个自然日).
+RECTIFICATION_DAYS = env_int("HAOCHAPING_RECTIFICATION_DAYS", 15)
+# Signature window for business-system API requests, in seconds.
+API_SIGNATURE_WINDOW = env_int("HAOCHAPING_API_SIGNATURE_WINDOW", 300)
+# Max records in one batch push.
+API_BATCH_MAX = 1000
+# Lifetime of a signed citizen rating link.
+RATING_LINK_DAYS = env_int("HAOCHAPING_RATING_LINK_DAYS", 30)
+
+# --- logging: never plaintext identity (identity fields are never passed to loggers) -----
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("HAOCHAPING_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,226 @@
+"""Shared test fixtures: a fixed cast of named units and users, and a signing API client.
+
+The cast (all created through the real services, so the audit chain is real too):
+
+* district 410404 → centre CENTER, departments SCJG (unit A) and RSJ (unit B), street centre
+  JD01 → community point JD01-SQ01
+* windows W-A1 (SCJG at CENTER), W-B1 (RSJ at CENTER)
+* staff A001 (SCJG, W-A1), B001 (RSJ, W-B1)
+* users: supervisor (district), admin_a (SCJG dept_admin), clerk_a (A001), admin_b (RSJ),
+  clerk_b (B001), operator, auditor — password ``pass-12345-word``
+* business systems: ``system_all`` (district-wide) and ``system_a`` (SCJG only)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from haochaping.audit.services import Actor
+from haochaping.organizations.api_auth import sign_request
+from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind, Window
+from haochaping.organizations.services import (
+    business_system_register,
+    console_user_create,
+    staff_create,
+    unit_create,
+    window_create,
+)
+from haochaping.service_records.choices import ItemType
+from haochaping.service_records.models import ServiceItem
+
+PASSWORD = "pass-12345-word"  # noqa: S105  (test cast only)
+
+
+@dataclass
+class Cast:
+    district: Unit
+    center: Unit
+    unit_a: Unit
+    unit_b: Unit
+    street: Unit
+    community: Unit
+    window_a: Window
+    window_b: Window
+    staff_a: Staff
+    staff_b: Staff
+    item_a: ServiceItem
+    item_b: ServiceItem
+    users: dict[str, Any]
+    system_all: BusinessSystem
+    secret_all: str
+    system_a: BusinessSystem
+    secret_a: str
+
+
+def build_cast() -> Cast:
+    actor = Actor.cli("tests")
+    district = unit_create(
+        actor=actor, code="410404", name="平顶山市石龙区", kind=UnitKind.DISTRICT, division_code="410404"
+    )
+    center = unit_create(actor=actor, code="CENTER", name="石龙区政务服务中心", kind=UnitKind.CENTER, parent=district)
+    unit_a = unit_create(actor=actor, code="SCJG", name="区市场监督管理局", kind=UnitKind.DEPARTMENT, parent=district)
+    unit_b = unit_create(
+        actor=actor, code="RSJ", name="区人力资源和社会保障局", kind=UnitKind.DEPARTMENT, parent=district
+    )
+    street = unit_create(
+        actor=actor, code="JD01", name="人民路街道便民服务中心", kind=UnitKind.STREET_CENTER, parent=district
+    )
+    community = unit_create(
+        actor=actor, code="JD01-SQ01", name="某社区便民服务点", kind=UnitKind.COMMUNITY_POINT, parent=street
+    )
+    window_a = window_create(actor=actor, code="W-A1", name="市场监管综合窗口", unit=center, department=unit_a)
+    window_b = window_create(actor=actor, code="W-B1", name="社保综合窗口", unit=center, department=unit_b)
+    staff_a = staff_create(actor=actor, staff_no="A001", name="王晓红", unit=unit_a, window=window_a)
+    staff_b = staff_create(actor=actor, staff_no="B001", name="李建国", unit=unit_b, window=window_b)
+    item_a = ServiceItem.objects.create(
+        code="11410404MB0000001A",
+        name="食品经营许可（新办）",
+        item_type=ItemType.LICENSE,
+        department=unit_a,
+        promised_days=10,
+    )
+    item_b = ServiceItem.objects.create(
+        code="11410404MB0000002B", name="失业保险金申领", item_type=ItemType.PAYMENT, department=unit_b, promised_days=5
+    )
+    users = {
+        "supervisor": console_user_create(
+            actor=actor, username="supervisor", password=PASSWORD, unit=district, role=Role.SUPERVISOR
+        ),
+        "admin_a": console_user_create(
+            actor=actor, username="admin_a", password=PASSWORD, unit=unit_a, role=Role.DEPT_ADMIN
+        ),
+        "clerk_a": console_user_create(
+            actor=actor, username="clerk_a", password=PASSWORD, unit=unit_a, role=Role.WINDOW_CLERK, staff=staff_a
+        ),
+        "admin_b": console_user_create(
+            actor=actor, username="admin_b", password=PASSWORD, unit=unit_b, role=Role.DEPT_ADMIN
+        ),
+        "clerk_b": console_user_create(
+            actor=actor, username="clerk_b", password=PASSWORD, unit=unit_b, role=Role.WINDOW_CLERK, staff=staff_b
+        ),
+        "operator": console_user_create(
+            actor=actor, username="operator", password=PASSWORD, unit=district, role=Role.OPERATOR
+        ),
+        "auditor": console_user_create(
+            actor=actor, username="auditor", password=PASSWORD, unit=district, role=Role.AUDITOR
+        ),
+    }
+    system_all, secret_all = business_system_register(actor=actor, name="区一体化政务服务平台")
+    system_a, secret_a = business_system_register(actor=actor, name="市场监管审批系统", unit=unit_a)
+    return Cast(
+        district,
+        center,
+        unit_a,
+        unit_b,
+        street,
+        community,
+        window_a,
+        window_b,
+        staff_a,
+        staff_b,
+        item_a,
+        item_b,
+        users,
+        system_all,
+        secret_all,
+        system_a,
+        secret_a,
+    )
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()
+
+
+class SignedClient:
+    """Calls the API the way a business system does: real HMAC-SM3 signatures."""
+
+    def __init__(self, client: Client, app_id: str, secret: str):
+        self.client, self.app_id, self.secret = client, app_id, secret
+
+    def headers(
+        self, method: str, path: str, body: bytes, *, timestamp: str | None = None, nonce: str | None = None
+    ) -> dict[str, str]:
+        timestamp = timestamp or str(int(time.time() * 1000))
+        nonce = nonce or uuid.uuid4().hex
+        return {
+            "X-App-Id": self.app_id,
+            "X-Timestamp": timestamp,
+            "X-Nonce": nonce,
+            "X-Signature": sign_request(self.secret, method, path, timestamp, nonce, body),
+        }
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, headers=self.headers("GET", path, b"", **kw))
+
+    def post(self, path: str, data: Any, **kw):
+        body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+        return self.client.post(
+            path, data=body, content_type="application/json", headers=self.headers("POST", path, body, **kw)
+        )
+
+
+@pytest.fixture
+def api_all(cast) -> SignedClient:
+    return SignedClient(Client(), cast.system_all.app_id, cast.secret_all)
+
+
+@pytest.fixture
+def api_a(cast) -> SignedClient:
+    return SignedClient(Client(), cast.system_a.app_id, cast.secret_a)
+
+
+def record_payload(cast: Cast, project_no: str = "SCJG2026110001", service_no: int = 1, **overrides) -> dict:
+    """A realistic service record of unit A, as a business system would push it."""
+    data = {
+        "project_no": project_no,
+        "service_no": service_no,
+        "stage": "2",
+        "item_code": cast.item_a.code,
+        "unit_code": cast.unit_a.code,
+        "window_code": cast.window_a.code,
+        "staff_no": cast.staff_a.staff_no,
+        "mode": "offline",
+        "applicant_kind": "1",
+        "applicant_name": "张三丰",
+        "applicant_id_type": "111",
+        "applicant_id_number": "410404199001011234",
+        "applicant_phone": "13812345678",
+        "accepted_at": "2026-11-30T09:00:00+08:00",
+        "finished_at": "2026-11-30T09:20:00+08:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def login(client: Client, cast: Cast, who: str) -> Client:
+    assert client.login(username=cast.users[who].username, password=PASSWORD)
+    return client
+
+
+def allow_sqlite_flush() -> None:
+    """Transactional tests end with a DB flush (DELETE FROM every table on SQLite), which the
+    append-only triggers refuse. Prepend dropping them to the flush SQL; the flush's
+    post_migrate signal recreates them (audit.immutability.ensure_triggers)."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from haochaping.audit.immutability import PROTECTED_TABLES
+
+    original = DatabaseOperations.sql_flush
+    if getattr(original, "_haochaping", False):
+        return
+
+    def sql_flush(self, style, tables, **kwargs):
+        drops = [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in PROTECTED_TABLES for op in ("update", "delete")]
+        return drops + original(self, style, tables, **kwargs)
+
+    sql_flush._haochaping = True
+    DatabaseOperations.sql_flush = sql_flush
