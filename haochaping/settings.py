@@ -110,7 +110,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     _db["CONN_MAX_AGE"] = None  # one connection per server thread, kept
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("HAOCHAPING_TEST_FILE_DB", False) else {}
+    # Tests use a file too (not :memory:), so concurrent-writer tests see real WAL locking.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True

@@ -210,7 +210,7 @@ def allow_sqlite_flush() -> None:
     """Transactional tests end with a DB flush (DELETE FROM every table on SQLite), which the
     append-only triggers refuse. Prepend dropping them to the flush SQL; the flush's
     post_migrate signal recreates them (audit.immutability.ensure_triggers)."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     from haochaping.audit.immutability import PROTECTED_TABLES
 

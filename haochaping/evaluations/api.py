@@ -1,6 +1,5 @@
 """Ratings for business systems: submit one, read one, list with filters."""
 
-from __future__ import annotations
 
 import datetime as dt
 

@@ -1,0 +1,56 @@
+# haochaping — `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（$(PY)）"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with dev tools
+
+demo: install ## Install, migrate, seed the demo district and serve on http://127.0.0.1:8000
+	HAOCHAPING_DEMO=1 $(BIN)/haochaping migrate --noinput
+	HAOCHAPING_DEMO=1 $(BIN)/haochaping seed-demo
+	HAOCHAPING_DEMO=1 HAOCHAPING_SECURE_COOKIES=0 $(BIN)/haochaping serve --host 127.0.0.1 --port 8000
+
+lint: install ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install ## Fail if models changed without a migration
+	HAOCHAPING_DEMO=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: install ## The whole suite on SQLite
+	$(BIN)/pytest -q
+
+test-postgres: install ## The whole suite on PostgreSQL ($$TEST_DATABASE_URL)
+	@test -n "$(TEST_DATABASE_URL)" || { echo "TEST_DATABASE_URL is not set"; exit 1; }
+	DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
+
+test: lint migrations-check test-sqlite ## Lint, migrations check, suite on SQLite (and PostgreSQL if TEST_DATABASE_URL is set)
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+bench: install ## Intake benchmark (on demand, not in CI): real stack vs bare endpoint, SQLite and PostgreSQL
+	$(BIN)/python bench/intake.py
+
+format: install ## Apply ruff formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## Remove the venv and local data (var/)
+	rm -rf $(VENV) var build *.egg-info
+
+.PHONY: help install demo lint migrations-check test-sqlite test-postgres test bench format clean

@@ -1,0 +1,168 @@
+"""Rating intake over the real HTTP API: one per service, bad ratings open a case."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from haochaping.audit.models import AuditEvent
+from haochaping.evaluations.models import Evaluation
+from haochaping.rectification.models import RectificationCase
+from haochaping.testing import record_payload
+
+
+@pytest.fixture
+def pushed(cast, api_all):
+    api_all.post("/api/v1/service-records", record_payload(cast))
+    api_all.post(
+        "/api/v1/service-records",
+        record_payload(
+            cast, project_no="RSJ-1", unit_code="RSJ", item_code=cast.item_b.code, window_code="W-B1", staff_no="B001"
+        ),
+    )
+
+
+def rating(**overrides):
+    data = {"project_no": "SCJG2026110001", "service_no": 1, "level": 5, "channel": 4}
+    data.update(overrides)
+    return data
+
+
+def test_good_rating_is_stored_without_a_case(pushed, api_all):
+    r = api_all.post(
+        "/api/v1/evaluations", rating(dimensions={"attitude": 5, "efficiency": 4}, reasons=["XC-TD-G01"], text="很热情")
+    )
+    assert r.status_code == 201
+    body = r.json()
+    assert body["level"] == 5 and body["level_label"] == "非常满意" and body["case"] is None
+    assert body["dimensions"]["attitude"] == 5 and body["dimensions"]["trips"] is None
+    assert body["evaluator_name"] == "张**" and body["evaluator_phone"] == "138****5678"
+    assert RectificationCase.objects.count() == 0
+
+
+def test_bad_rating_opens_a_pending_case_with_a_15_day_deadline(pushed, api_all):
+    r = api_all.post(
+        "/api/v1/evaluations",
+        rating(level=1, reasons=["XC-TD-B01"], text="态度很差", evaluated_at="2026-11-30T10:00:00+08:00"),
+    )
+    assert r.status_code == 201
+    case = r.json()["case"]
+    assert case["state"] == "pending_verify" and case["state_label"] == "待核实"
+    due = dt.datetime.fromisoformat(case["due_at"]).astimezone(timezone.get_current_timezone())
+    assert (due.date(), due.hour, due.minute) == (dt.date(2026, 12, 15), 23, 59)
+    obj = RectificationCase.objects.get()
+    assert obj.unit.code == "SCJG" and obj.number.startswith("CP20261130")
+    actions = list(AuditEvent.objects.filter(action__startswith=("evaluations")).values_list("action", flat=True))
+    assert actions == ["evaluations:evaluation:created"]
+    assert AuditEvent.objects.filter(action="rectification:case:opened").count() == 1
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_bad_rating_without_reason_or_text_is_422(pushed, api_all, level):
+    r = api_all.post("/api/v1/evaluations", rating(level=level))
+    assert r.status_code == 422
+    assert "reasons" in r.json()["error"]["fields"]
+    assert Evaluation.objects.count() == 0
+
+
+def test_bad_rating_with_text_only_is_accepted(pushed, api_all):
+    assert api_all.post("/api/v1/evaluations", rating(level=2, text="等了两个小时")).status_code == 201
+
+
+def test_second_rating_for_the_same_service_is_409_in_chinese(pushed, api_all):
+    assert api_all.post("/api/v1/evaluations", rating()).status_code == 201
+    r = api_all.post("/api/v1/evaluations", rating(level=1, text="改评差评"))
+    assert r.status_code == 409
+    assert r.json()["error"] == {
+        "code": "already_rated",
+        "message": "该次服务已评价，每次服务只能评价一次",
+        "fields": {},
+    }
+    assert Evaluation.objects.count() == 1 and RectificationCase.objects.count() == 0
+
+
+def test_rating_an_unknown_service_is_404(pushed, api_all):
+    r = api_all.post("/api/v1/evaluations", rating(project_no="NOPE"))
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "record_not_found"
+
+
+def test_unit_bound_system_cannot_rate_another_units_service(pushed, api_a):
+    assert api_a.post("/api/v1/evaluations", rating(project_no="RSJ-1")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (rating(level=6), "level"),
+        (rating(channel=8), "channel"),
+        (rating(dimensions={"attitude": 9}), "dimensions.attitude"),
+        (rating(dimensions={"beauty": 5}), "dimensions.beauty"),
+        (rating(reasons=["NOPE"]), "reasons"),
+        (rating(level=5, reasons=["XC-TD-B01"]), "reasons"),  # a bad reason on a good rating
+        (rating(level=1, reasons=["WS-XL-B01"]), "reasons"),  # an online reason on an offline service
+        (rating(text="字" * 501), "text"),
+        (rating(evaluated_at="2099-01-01T00:00:00+08:00"), "evaluated_at"),
+    ],
+)
+def test_invalid_ratings_name_the_field(pushed, api_all, payload, field):
+    r = api_all.post("/api/v1/evaluations", payload)
+    assert r.status_code == 422, r.content
+    assert field in r.json()["error"]["fields"]
+    assert Evaluation.objects.count() == 0
+
+
+def test_get_one_and_list_are_scoped_to_the_calling_system(pushed, cast, api_all, api_a):
+    r = api_all.post("/api/v1/evaluations", rating(level=2, reasons=["XC-XL-B01"]))
+    eid = r.json()["id"]
+    api_all.post("/api/v1/evaluations", rating(project_no="RSJ-1", level=4))
+    assert api_all.get(f"/api/v1/evaluations/{eid}").json()["id"] == eid
+    # system_a neither pushed nor rated these services.
+    assert api_a.get(f"/api/v1/evaluations/{eid}").status_code == 404
+    assert api_a.get("/api/v1/evaluations").json()["count"] == 0
+    listing = api_all.get("/api/v1/evaluations?level=2").json()
+    assert listing["count"] == 1 and listing["items"][0]["case"]["state"] == "pending_verify"
+    assert api_all.get("/api/v1/evaluations?unit_code=RSJ").json()["count"] == 1
+    assert api_all.get("/api/v1/evaluations?channel=4&date_from=2000-01-01").json()["count"] == 2
+    assert api_all.get("/api/v1/evaluations?date_to=2000-01-01").json()["count"] == 0
+
+
+def test_api_responses_never_carry_plaintext_identity(pushed, api_all):
+    api_all.post("/api/v1/evaluations", rating(level=1, text="差"))
+    text = api_all.get("/api/v1/evaluations").content.decode()
+    for secret in ("张三丰", "13812345678", "410404199001011234"):
+        assert secret not in text
+
+
+def test_evaluations_cannot_be_changed_or_deleted(pushed, api_all):
+    api_all.post("/api/v1/evaluations", rating(level=1, text="差"))
+    evaluation = Evaluation.objects.get()
+    evaluation.level = 5
+    with pytest.raises(PermissionError):
+        evaluation.save()
+    with pytest.raises(PermissionError):
+        evaluation.delete()
+    with pytest.raises(PermissionError):
+        Evaluation.objects.update(level=5)
+    with pytest.raises(PermissionError):
+        Evaluation.objects.all().delete()
+    # Raw SQL is refused by the database trigger too.
+    for sql in ("UPDATE evaluations_evaluation SET level = 5", "DELETE FROM evaluations_evaluation"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert Evaluation.objects.get().level == 1
+
+
+def test_openapi_document_is_served(client):
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert {
+        "/api/v1/evaluations",
+        "/api/v1/service-records",
+        "/api/v1/service-records/batch",
+        "/api/v1/units",
+        "/api/v1/items",
+    } <= set(paths)
+    assert client.get("/api/v1/docs").status_code == 200

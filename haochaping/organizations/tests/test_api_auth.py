@@ -1,0 +1,113 @@
+"""Business-system authentication: HMAC-SM3 signature, timestamp window, nonce replay."""
+
+import json
+import time
+
+from django.test import Client
+
+from haochaping.organizations.api_auth import canonical_request, sign_request
+from haochaping.testing import SignedClient
+
+
+def test_signed_request_is_accepted(api_all):
+    r = api_all.get("/api/v1/items")
+    assert r.status_code == 200
+    assert r.json()["count"] == 2
+
+
+def test_missing_headers_are_named_in_the_error(cast):
+    r = Client().get("/api/v1/items")
+    assert r.status_code == 401
+    err = r.json()["error"]
+    assert err["code"] == "missing_auth_headers"
+    assert set(err["fields"]) == {"X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature"}
+
+
+def test_wrong_secret_is_refused(cast):
+    client = SignedClient(Client(), cast.system_all.app_id, "0" * 64)
+    r = client.get("/api/v1/items")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "bad_signature"
+
+
+def test_unknown_app_id_is_refused(cast):
+    client = SignedClient(Client(), "hcp_doesnotexist", cast.secret_all)
+    assert client.get("/api/v1/items").json()["error"]["code"] == "unknown_app_id"
+
+
+def test_tampered_body_is_refused(cast, api_all):
+    body = json.dumps({"records": []}).encode()
+    headers = api_all.headers("POST", "/api/v1/service-records/batch", body)
+    r = Client().post(
+        "/api/v1/service-records/batch", data=b'{"records": [{}]}', content_type="application/json", headers=headers
+    )
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "bad_signature"
+
+
+def test_query_string_is_part_of_the_signed_path(cast, api_all):
+    headers = api_all.headers("GET", "/api/v1/items?page=1", b"")
+    r = Client().get("/api/v1/items?page=2", headers=headers)
+    assert r.json()["error"]["code"] == "bad_signature"
+    assert api_all.get("/api/v1/items?page=1&page_size=1").json()["count"] == 2
+
+
+def test_timestamp_older_than_300_seconds_is_refused(api_all):
+    old = str(int((time.time() - 301) * 1000))
+    r = api_all.get("/api/v1/items", timestamp=old)
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "timestamp_out_of_window"
+    future = str(int((time.time() + 301) * 1000))
+    assert api_all.get("/api/v1/items", timestamp=future).json()["error"]["code"] == "timestamp_out_of_window"
+
+
+def test_timestamp_within_the_window_is_accepted(api_all):
+    recent = str(int((time.time() - 250) * 1000))
+    assert api_all.get("/api/v1/items", timestamp=recent).status_code == 200
+
+
+def test_reused_nonce_is_refused(api_all):
+    assert api_all.get("/api/v1/items", nonce="nonce-0001").status_code == 200
+    r = api_all.get("/api/v1/items", nonce="nonce-0001")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "nonce_reused"
+
+
+def test_malformed_nonce_is_refused(api_all):
+    assert api_all.get("/api/v1/items", nonce="短").json()["error"]["code"] == "bad_nonce"
+
+
+def test_canonical_string_matches_the_documented_layout():
+    text = canonical_request("post", "/api/v1/evaluations", "1700000000000", "abcdefgh", b"abc")
+    assert text == (
+        "POST\n/api/v1/evaluations\n1700000000000\nabcdefgh\n"
+        "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    )
+    # HMAC-SM3 is deterministic and keyed.
+    assert sign_request("k", "GET", "/x", "1", "abcdefgh", b"") != sign_request("k2", "GET", "/x", "1", "abcdefgh", b"")
+
+
+def test_deactivated_system_is_refused(cast, api_all):
+    cast.system_all.is_active = False
+    cast.system_all.save(update_fields=["is_active"])
+    assert api_all.get("/api/v1/items").status_code == 401
+
+
+def test_reference_data_lists_units_windows_and_staff(api_all, api_a):
+    body = api_all.get("/api/v1/units?page_size=200").json()
+    codes = {u["code"] for u in body["items"]}
+    assert {"410404", "CENTER", "SCJG", "RSJ", "JD01", "JD01-SQ01"} <= codes
+    center = next(u for u in body["items"] if u["code"] == "CENTER")
+    assert {w["code"] for w in center["windows"]} == {"W-A1", "W-B1"}
+    scjg = next(u for u in body["items"] if u["code"] == "SCJG")
+    assert scjg["staff"] == [{"staff_no": "A001", "name": "王晓红", "window_code": "W-A1"}]
+    # A unit-bound system sees its own subtree only.
+    assert [u["code"] for u in api_a.get("/api/v1/units").json()["items"]] == ["SCJG"]
+
+
+def test_lists_are_paginated(api_all):
+    body = api_all.get("/api/v1/items?page=2&page_size=1").json()
+    assert body["count"] == 2 and body["page"] == 2 and body["pages"] == 2 and len(body["items"]) == 1
+    bad = api_all.get("/api/v1/items?page_size=5000")
+    assert bad.status_code == 422
+    assert "page_size" in bad.json()["error"]["fields"]
