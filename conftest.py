@@ -11,3 +11,14 @@ allow_sqlite_flush()
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (business systems, active indicator set) start empty in every test."""
+    from haochaping.evaluations.services import _forget_active_set
+    from haochaping.organizations.api_auth import forget_cached_systems
+
+    forget_cached_systems()
+    _forget_active_set()
+    yield

@@ -7,6 +7,7 @@ production deployment must provide its own keys and ``manage.py check --deploy``
 demo ones.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -99,6 +100,8 @@ SQLITE_PATH = VAR_DIR / "haochaping.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("HAOCHAPING_CONN_MAX_AGE", 600))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend plus a blocking cross-process writer queue (core/db/sqlite/base.py).
+    _db["ENGINE"] = "haochaping.core.db.sqlite"
     _db["OPTIONS"] = {
         # Writers queue on the lock instead of failing; IMMEDIATE takes the write lock at
         # BEGIN so that two writers never deadlock on a read->write upgrade.
@@ -111,7 +114,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = None  # one connection per server thread, kept
     # Tests use a file too (not :memory:), so concurrent-writer tests see real WAL locking.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test process, so two concurrent runs never share a database.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
@@ -170,5 +174,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("HAOCHAPING_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"level": env_str("HAOCHAPING_LOG_LEVEL", "INFO")},
+    },
 }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
@@ -80,13 +80,21 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+    # Hot path (every write of the app): two plain statements around one ORM insert. The
+    # UPDATE ... RETURNING takes the chain-head row lock (PostgreSQL) and hands back the next
+    # seq and the previous hash atomically; SQLite already holds its writer lock here.
+    head_table = AuditChainHead._meta.db_table
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {head_table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")  # noqa: S608
+        row = cursor.fetchone()
+        if row is None:  # first event ever (the head row is created on first use)
+            AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+            cursor.execute(f"UPDATE {head_table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")  # noqa: S608
+            row = cursor.fetchone()
+        seq, prev_hash = row
         now = timezone.now()
         event = AuditEvent(
-            seq=head.seq + 1,
+            seq=seq,
             # Truncated to milliseconds: every database round-trips that exactly.
             occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             actor_type=actor.type,
@@ -96,11 +104,11 @@ def audit_record(
             target_type=target_type,
             target_id=str(target_id),
             data=json.loads(canonical_json(data or {})),
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
         )
-        event.hash = _event_hash(head.hash, _hashed_fields(event))
+        event.hash = _event_hash(prev_hash, _hashed_fields(event))
         event.save()
-        AuditChainHead.objects.filter(pk=1).update(seq=event.seq, hash=event.hash)
+        cursor.execute(f"UPDATE {head_table} SET hash = %s WHERE id = 1", [event.hash])  # noqa: S608
     return event
 
 

@@ -6,4 +6,11 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("records/", views.record_list, name="record_list"),
+    path("evaluations/", views.evaluation_list_view, name="evaluation_list"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
+    path("cases/", views.case_list_view, name="case_list"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
 ]

@@ -1,7 +1,260 @@
+"""Staff console pages.
+
+Thin views: authenticate, resolve the caller's ``Scope`` once, read through the scoped selectors,
+render. Access errors from the selectors (``NotFound`` for another unit's id, ``PermissionDenied``
+for a login without a role) become Chinese error pages with the matching status.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+
+from haochaping.audit.models import ActorType
+from haochaping.console.forms import ALL, BAD, CaseFilterForm, EvaluationFilterForm, LoginForm, RecordFilterForm
+from haochaping.core.errors import ApplicationError
+from haochaping.evaluations.choices import Channel, Dimension, Level
+from haochaping.evaluations.selectors import (
+    evaluation_get_for,
+    evaluation_list,
+    evaluation_summary,
+    reason_texts,
+    reason_texts_bulk,
+)
+from haochaping.organizations.selectors import Scope, scope_for_user, unit_list
+from haochaping.rectification.models import CaseState
+from haochaping.rectification.selectors import case_counts, case_get_for, case_list, case_timeline
+from haochaping.service_records.selectors import service_record_list
+
+PAGE_SIZE = 50
+RECENT_BAD = 10
+
+ERROR_TITLES = {403: "无权访问", 404: "未找到该记录"}
 
 
-@login_required
-def home(request):
-    return render(request, "console/home.html", {})
+def console_page(view):
+    """Login required; the view receives the caller's scope; application errors become pages.
+
+    Pages carry personal data (masked, but still): never stored by browsers or proxies.
+    """
+
+    @never_cache
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            scope = scope_for_user(request.user)
+            return view(request, scope, *args, **kwargs)
+        except ApplicationError as exc:
+            return error_page(request, exc)
+
+    return login_required(wrapper)
+
+
+def error_page(request, exc: ApplicationError):
+    context = {"title": ERROR_TITLES.get(exc.status, "请求未能完成"), "message": exc.message, "status": exc.status}
+    return render(request, "console/error.html", context, status=exc.status)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5); back to the login page."""
+
+
+def _page(request, queryset) -> Page:
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # evaluated once, reused by the template
+    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _with_reasons(evaluations):
+    texts = reason_texts_bulk(evaluations)
+    for evaluation in evaluations:
+        evaluation.reason_list = texts[evaluation.pk]
+    return evaluations
+
+
+@console_page
+def home(request, scope: Scope):
+    now = timezone.now()
+    services = service_record_list(scope=scope).count()
+    ratings = evaluation_summary(scope=scope)
+    cases = case_counts(scope=scope, now=now)
+    recent_bad = _with_reasons(list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD]))
+    context = {
+        "nav": "home",
+        "now": now,
+        "services": services,
+        "ratings": ratings,
+        "rating_rate": _ratio(ratings["total"], services),
+        "good_rate": _ratio(ratings["good"], ratings["valid"]),
+        "bad_rate": _ratio(ratings["bad"], ratings["valid"]),
+        "cases": cases,
+        "recent_bad": recent_bad,
+        "sees_evaluator": scope.sees_evaluator,
+    }
+    return render(request, "console/home.html", context)
+
+
+@console_page
+def record_list(request, scope: Scope):
+    form = RecordFilterForm(request.GET, units=list(unit_list(scope=scope)))
+    filters = form.values()
+    records = service_record_list(
+        scope=scope,
+        unit_code=filters.get("unit"),
+        project_no=(filters.get("project_no") or "").strip() or None,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    context = {"nav": "records", "form": form, "page_obj": _page(request, records)}
+    # The applicant is usually the evaluator: a clerk must not be able to join the two.
+    context["sees_applicant"] = scope.sees_evaluator
+    return render(request, "console/records.html", context)
+
+
+@console_page
+def evaluation_list_view(request, scope: Scope):
+    form = EvaluationFilterForm(request.GET, units=list(unit_list(scope=scope)))
+    filters = form.values()
+    level = filters.get("level")
+    evaluations = evaluation_list(
+        scope=scope,
+        unit_code=filters.get("unit"),
+        level=int(level) if level and level != BAD else None,
+        bad_only=level == BAD,
+        channel=filters.get("channel"),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = _page(request, evaluations)
+    _with_reasons(page.object_list)
+    context = {"nav": "evaluations", "form": form, "page_obj": page, "sees_evaluator": scope.sees_evaluator}
+    return render(request, "console/evaluations.html", context)
+
+
+@console_page
+def evaluation_detail(request, scope: Scope, pk: int):
+    evaluation = evaluation_get_for(scope=scope, pk=pk)
+    dimensions = [(d.label, getattr(evaluation, d.value)) for d in Dimension]
+    context = {
+        "nav": "evaluations",
+        "evaluation": evaluation,
+        "record": evaluation.record,
+        "case": getattr(evaluation, "case", None),
+        "reasons": reason_texts(evaluation),
+        "dimensions": dimensions,
+        "sees_evaluator": scope.sees_evaluator,
+        "now": timezone.now(),
+    }
+    return render(request, "console/evaluation_detail.html", context)
+
+
+@console_page
+def case_list_view(request, scope: Scope):
+    now = timezone.now()
+    form = CaseFilterForm(request.GET, units=list(unit_list(scope=scope)))
+    filters = form.values()
+    state = filters.get("state")
+    cases = case_list(
+        scope=scope,
+        state=state if state and state != ALL else None,
+        open_only=not state,
+        unit_code=filters.get("unit"),
+        overdue_at=now if filters.get("overdue") else None,
+    )
+    context = {"nav": "cases", "form": form, "page_obj": _page(request, cases), "now": now}
+    return render(request, "console/cases.html", context)
+
+
+@console_page
+def case_detail(request, scope: Scope, pk: int):
+    case = case_get_for(scope=scope, pk=pk)
+    evaluation = case.evaluation
+    context = {
+        "nav": "cases",
+        "case": case,
+        "evaluation": evaluation,
+        "record": evaluation.record if evaluation else None,
+        "reasons": reason_texts(evaluation) if evaluation else [],
+        "timeline": [_timeline_row(event) for event in case_timeline(scope=scope, case=case)],
+        "rectification_days": settings.RECTIFICATION_DAYS,
+        "sees_evaluator": scope.sees_evaluator,
+        "now": timezone.now(),
+    }
+    return render(request, "console/case_detail.html", context)
+
+
+# --- audit timeline presentation --------------------------------------------------------------
+
+ACTION_LABELS = {
+    "service_records:record:created": "接收办件",
+    "evaluations:evaluation:created": "提交评价",
+    "rectification:case:opened": "生成差评工单",
+}
+# Side effects the platform performs itself, whoever's request set them off.
+AUTOMATIC_ACTIONS = {"rectification:case:opened"}
+
+
+def _label(choices, value) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+def _when(value) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else str(value)
+
+
+# Which keys of an event's data are shown, in this order, with their label and formatter.
+DATA_FIELDS: list[tuple[str, str, object]] = [
+    ("project_no", "办件编号", str),
+    ("service_no", "服务次数", str),
+    ("number", "工单编号", str),
+    ("level", "总体评价", lambda v: _label(Level, v)),
+    ("channel", "评价渠道", lambda v: _label(Channel, v)),
+    ("from", "原状态", lambda v: _label(CaseState, v)),
+    ("to", "新状态", lambda v: _label(CaseState, v)),
+    ("due_at", "整改期限", _when),
+    ("new_due_at", "新整改期限", _when),
+    ("reason", "原因", str),
+    ("comment", "说明", str),
+]
+
+
+def _timeline_row(event) -> dict:
+    details = [
+        (label, fmt(event.data[key])) for key, label, fmt in DATA_FIELDS if event.data.get(key) not in (None, "")
+    ]
+    actor = _label(ActorType, event.actor_type)
+    if event.action in AUTOMATIC_ACTIONS:
+        actor = "系统自动"  # recorded under the actor whose request triggered it
+    elif event.actor_label and event.actor_type != ActorType.CITIZEN:
+        actor = f"{actor} · {event.actor_label}"
+    return {
+        "occurred_at": event.occurred_at,
+        "action": ACTION_LABELS.get(event.action, event.action),
+        "actor": actor,
+        "details": details,
+        "kind": event.action.split(":")[0],
+    }

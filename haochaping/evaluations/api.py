@@ -124,8 +124,7 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         evaluator_phone=evaluator.phone,
         client_key=payload.client_key,
     )
-    evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
-    return 201, evaluation_get_for(scope=scope, pk=evaluation.pk)
+    return 201, evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from haochaping.core.errors import NotFound
+from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.selectors import Scope
+from haochaping.rectification.models import CaseState
 
 
 def evaluation_list(
@@ -65,3 +68,33 @@ def reason_texts(evaluation: Evaluation) -> list[str]:
         )
     )
     return [by_code.get(code, code) for code in evaluation.reasons]
+
+
+def reason_texts_bulk(evaluations: Iterable[Evaluation]) -> dict[int, list[str]]:
+    """``reason_texts`` for many ratings in one query: {evaluation id: [text, ...]}."""
+    evaluations = list(evaluations)
+    set_ids = {e.indicator_set_id for e in evaluations if e.reasons}
+    codes = {code for e in evaluations for code in e.reasons}
+    by_key: dict[tuple[int, str], str] = {}
+    if set_ids:
+        rows = Indicator.objects.filter(indicator_set_id__in=set_ids, code__in=codes).values_list(
+            "indicator_set_id", "code", "text"
+        )
+        by_key = {(set_id, code): text for set_id, code, text in rows}
+    return {e.pk: [by_key.get((e.indicator_set_id, code), code) for code in e.reasons] for e in evaluations}
+
+
+def evaluation_summary(*, scope: Scope) -> dict[str, int]:
+    """Rating counts of a scope in one query.
+
+    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
+    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
+    """
+    # Validity lives on the rating's case until appeals get their own table.
+    valid = ~Q(case__state=CaseState.INVALIDATED)
+    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
+        total=Count("id"),
+        valid=Count("id", filter=valid),
+        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
+        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,14 +37,28 @@ class RatingInput:
     client_key: str = ""
 
 
-def indicator_set_active() -> IndicatorSet:
-    indicator_set = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").first()
-    if indicator_set is None:
-        raise ValidationFailed("尚未导入评价指标体系", code="no_indicator_set")
-    return indicator_set
+_ACTIVE_SET_TTL = 30.0
+_active_set: tuple[float, int] | None = None
 
 
-def _validate(record: ServiceRecord, data: RatingInput, indicator_set: IndicatorSet) -> list[str]:
+def indicator_set_active_id() -> int:
+    """Id of the active indicator set; cached per process for 30 s (it changes once a year)."""
+    global _active_set
+    now = time.monotonic()
+    if _active_set is None or _active_set[0] < now:
+        pk = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").values_list("pk", flat=True)[:1]
+        if not pk:
+            raise ValidationFailed("尚未导入评价指标体系", code="no_indicator_set")
+        _active_set = (now + _ACTIVE_SET_TTL, pk[0])
+    return _active_set[1]
+
+
+def _forget_active_set() -> None:
+    global _active_set
+    _active_set = None
+
+
+def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -> list[str]:
     errors: dict[str, list[str]] = {}
     if data.level not in Level.values:
         errors["level"] = ["评价等级必须为 1–5（5 = 非常满意，1 = 非常不满意）"]
@@ -59,7 +74,7 @@ def _validate(record: ServiceRecord, data: RatingInput, indicator_set: Indicator
         errors["text"] = [f"评价内容不能超过 {MAX_TEXT} 字"]
     reasons = list(dict.fromkeys(data.reasons))  # de-duplicated, order kept
     if reasons and "level" not in errors:
-        known = {ind.code: ind for ind in Indicator.objects.filter(indicator_set=indicator_set, code__in=reasons)}
+        known = {ind.code: ind for ind in Indicator.objects.filter(indicator_set_id=indicator_set_id, code__in=reasons)}
         bad = [code for code in reasons if code not in known]
         if bad:
             errors["reasons"] = [f"评价理由编码不存在：{', '.join(bad)}"]
@@ -87,17 +102,17 @@ def evaluation_submit(
 
     A second rating for the same service is refused (409), also when two arrive at once.
     """
-    if Evaluation.objects.filter(record=record).exists():
+    if _is_rated(record):
         raise _already_rated()
-    indicator_set = indicator_set_active()
-    reasons = _validate(record, data, indicator_set)
+    indicator_set_id = indicator_set_active_id()
+    reasons = _validate(record, data, indicator_set_id)
     dims = {name: data.dimensions.get(name) for name in DIMENSION_FIELDS}
     try:
         with transaction.atomic():
             evaluation = Evaluation(
                 record=record,
                 level=data.level,
-                indicator_set=indicator_set,
+                indicator_set_id=indicator_set_id,
                 reasons=reasons,
                 text=(data.text or "").strip(),
                 channel=data.channel,
@@ -122,12 +137,22 @@ def evaluation_submit(
                 },
             )
             if evaluation.level in BAD_LEVELS:
-                case_open_for_evaluation(actor=actor, evaluation=evaluation)
+                case_open_for_evaluation(actor=actor, evaluation=evaluation)  # caches evaluation.case
+            else:
+                # Known to have no case: spare callers a query for the reverse one-to-one.
+                evaluation._state.fields_cache["case"] = None
     except IntegrityError as exc:
-        if Evaluation.objects.filter(record=record).exists():
+        if Evaluation.objects.filter(record_id=record.pk).exists():
             raise _already_rated() from exc
         raise
     return evaluation
+
+
+def _is_rated(record: ServiceRecord) -> bool:
+    cached = record._state.fields_cache
+    if "evaluation" in cached:  # loaded by select_related("evaluation")
+        return cached["evaluation"] is not None
+    return Evaluation.objects.filter(record_id=record.pk).exists()
 
 
 def _already_rated() -> Conflict:
@@ -156,6 +181,7 @@ def indicator_set_import(*, actor: Actor, path: Path, activate: bool = True) -> 
             )
             for i in spec["indicators"]
         )
+    _forget_active_set()
     if activate and not indicator_set.is_active:
         IndicatorSet.objects.filter(is_active=True).update(is_active=False)
         IndicatorSet.objects.filter(pk=indicator_set.pk).update(is_active=True)

@@ -42,6 +42,17 @@ class Scope:
     def allows_unit(self, unit: Unit) -> bool:
         return unit.path.startswith(self.unit_path)
 
+    def allows_record(self, record) -> bool:
+        """For one already-loaded row with ``unit`` (and ``staff_id``): the same rule as ``filter``."""
+        if self.staff_id is not None and record.staff_id != self.staff_id:
+            return False
+        return self.allows_unit(record.unit)
+
+    @property
+    def sees_evaluator(self) -> bool:
+        """Window clerks never learn who rated them (制度第六条), not even masked."""
+        return self.staff_id is None and self.role != Role.WINDOW_CLERK
+
 
 def scope_for_user(user) -> Scope:
     """The scope of a console user; users without a membership see nothing."""

@@ -16,7 +16,7 @@ def case_deadline(evaluation: Evaluation):
     return natural_days_deadline(evaluation.evaluated_at, settings.RECTIFICATION_DAYS)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # always inside the rating's transaction
 def case_open_for_evaluation(*, actor: Actor, evaluation: Evaluation) -> RectificationCase:
     """Open the 待核实 case for a bad rating, in the rating's own transaction."""
     case = RectificationCase.objects.create(

@@ -1,0 +1,96 @@
+"""Console test data, created through the real services (intake and rating), like production."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from haochaping.audit.services import Actor
+from haochaping.evaluations.models import Evaluation
+from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.organizations.selectors import scope_for_system
+from haochaping.rectification.models import RectificationCase
+from haochaping.service_records.models import ServiceRecord
+from haochaping.service_records.services import RecordInput, service_record_push
+from haochaping.testing import Cast, record_payload
+
+# The plaintext identity of the applicants below: it must never appear in any console page.
+PLAINTEXT = ["张三丰", "13812345678", "410404199001011234", "赵明远", "13987654321", "410404198512125678"]
+
+
+def push(cast: Cast, project_no: str, **overrides) -> ServiceRecord:
+    data = record_payload(cast, project_no=project_no, **overrides)
+    for key in ("accepted_at", "finished_at"):
+        data[key] = dt.datetime.fromisoformat(data[key])
+    system = cast.system_all
+    return service_record_push(
+        system=system, actor=Actor.for_system(system), scope=scope_for_system(system), data=RecordInput(**data)
+    ).record
+
+
+def push_b(cast: Cast, project_no: str, **overrides) -> ServiceRecord:
+    values = {
+        "item_code": cast.item_b.code,
+        "unit_code": cast.unit_b.code,
+        "window_code": cast.window_b.code,
+        "staff_no": cast.staff_b.staff_no,
+        "applicant_name": "赵明远",
+        "applicant_id_number": "410404198512125678",
+        "applicant_phone": "13987654321",
+    }
+    values.update(overrides)
+    return push(cast, project_no, **values)
+
+
+def rate(record: ServiceRecord, level: int, *, reasons=(), text: str = "", days_ago: int = 0, channel: int = 4):
+    data = RatingInput(
+        level=level,
+        channel=channel,
+        reasons=list(reasons),
+        text=text,
+        evaluated_at=timezone.now() - dt.timedelta(days=days_ago),
+        dimensions={"attitude": level, "efficiency": level},
+    )
+    return evaluation_submit(actor=Actor.citizen(), record=record, data=data)
+
+
+@dataclass
+class World:
+    """Unit A: a bad (overdue) rating of clerk A001, a good rating without staff, an unrated
+    service. Unit B: a bad rating of clerk B001 and an unrated service."""
+
+    record_a: ServiceRecord
+    record_a_nostaff: ServiceRecord
+    record_a_unrated: ServiceRecord
+    record_b: ServiceRecord
+    record_b_unrated: ServiceRecord
+    eval_a: Evaluation
+    eval_a_nostaff: Evaluation
+    eval_b: Evaluation
+    case_a: RectificationCase
+    case_b: RectificationCase
+
+
+def build_world(cast: Cast) -> World:
+    record_a = push(cast, "SCJG2026110001")
+    record_a_nostaff = push(cast, "SCJG2026110002", staff_no=None, window_code=None)
+    record_a_unrated = push(cast, "SCJG2026110003")
+    record_b = push_b(cast, "RSJ2026110001")
+    record_b_unrated = push_b(cast, "RSJ2026110002")
+    eval_a = rate(record_a, 1, reasons=["XC-TD-B01"], text="窗口人员态度生硬", days_ago=20)
+    eval_a_nostaff = rate(record_a_nostaff, 5, reasons=["XC-ZT-G01"])
+    eval_b = rate(record_b, 2, reasons=["XC-XL-B01"], text="排队两个小时")
+    return World(
+        record_a,
+        record_a_nostaff,
+        record_a_unrated,
+        record_b,
+        record_b_unrated,
+        eval_a,
+        eval_a_nostaff,
+        eval_b,
+        eval_a.case,
+        eval_b.case,
+    )

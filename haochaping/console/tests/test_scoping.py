@@ -1,0 +1,162 @@
+"""Walks every console route with users of two units, a clerk, a user without a role and an
+anonymous visitor, and proves that nobody reads outside their scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from haochaping.console.tests.factories import PLAINTEXT
+from haochaping.testing import login
+
+PUBLIC = {"login", "logout"}
+# Every route with an id names the World attributes of its unit-A and unit-B object. A new
+# detail route fails test_every_console_route_is_walked until it is added here.
+DETAIL = {
+    "evaluation_detail": ("eval_a", "eval_b"),
+    "case_detail": ("case_a", "case_b"),
+}
+
+
+def console_routes() -> list[tuple[str, list[str]]]:
+    resolver = get_resolver("haochaping.console.urls")
+    return [(p.name, list(p.pattern.converters)) for p in resolver.url_patterns]
+
+
+def list_urls() -> list[str]:
+    return [reverse(f"console:{name}") for name, params in console_routes() if not params and name not in PUBLIC]
+
+
+def detail_url(name: str, obj) -> str:
+    return reverse(f"console:{name}", kwargs={"pk": obj.pk})
+
+
+def all_urls(world) -> list[str]:
+    urls = list_urls()
+    for name, (a, b) in DETAIL.items():
+        urls += [detail_url(name, getattr(world, a)), detail_url(name, getattr(world, b))]
+    return urls
+
+
+def test_every_console_route_is_walked():
+    routes = console_routes()
+    assert {name for name, _ in routes} >= PUBLIC | {"home", "record_list", "evaluation_list", "case_list"}
+    for name, params in routes:
+        if params:
+            assert name in DETAIL, f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
+            assert params == ["pk"]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(world):
+    client = Client()
+    for url in all_urls(world):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{reverse('console:login')}?next={url}", url
+
+
+def test_a_login_without_a_role_gets_a_chinese_403_everywhere(world):
+    get_user_model().objects.create_user(username="norole", password="pass-12345-word")
+    client = Client()
+    assert client.login(username="norole", password="pass-12345-word")
+    for url in all_urls(world):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        html = response.content.decode()
+        assert "无权访问" in html and "未分配单位和角色" in html, url
+        assert "SCJG2026110001" not in html and "RSJ2026110001" not in html, url
+
+
+def own_and_foreign(world, own: str):
+    project_nos = {
+        "a": ["SCJG2026110001", "SCJG2026110002", "SCJG2026110003", world.case_a.number],
+        "b": ["RSJ2026110001", "RSJ2026110002", world.case_b.number],
+    }
+    return project_nos[own], project_nos["b" if own == "a" else "a"]
+
+
+@pytest.mark.parametrize(("who", "own", "foreign_unit"), [("admin_a", "a", "unit_b"), ("admin_b", "b", "unit_a")])
+def test_a_department_admin_sees_nothing_of_another_unit(cast, world, who, own, foreign_unit):
+    client = login(Client(), cast, who)
+    _, foreign = own_and_foreign(world, own)
+    foreign_name = getattr(cast, foreign_unit).name
+    for url in list_urls():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for number in foreign:
+            assert number not in html, (url, number)
+        assert foreign_name not in html, url  # not in rows, not in the unit filter either
+        # Filtering by the other unit's code is refused and still shows only own rows.
+        response = client.get(url, {"unit": getattr(cast, foreign_unit).code})
+        for number in foreign:
+            assert number not in response.content.decode(), (url, number)
+    for name, (a, b) in DETAIL.items():
+        mine, theirs = (a, b) if own == "a" else (b, a)
+        response = client.get(detail_url(name, getattr(world, mine)))
+        assert response.status_code == 200, name
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        response = client.get(detail_url(name, getattr(world, theirs)))
+        assert response.status_code == 404, name
+        assert "未找到该记录" in response.content.decode()
+
+
+def test_a_department_admin_sees_all_of_their_own_unit(cast, world):
+    client = login(Client(), cast, "admin_a")
+    html = client.get(reverse("console:record_list")).content.decode()
+    for number in ("SCJG2026110001", "SCJG2026110002", "SCJG2026110003"):
+        assert number in html
+    html = client.get(reverse("console:evaluation_list")).content.decode()
+    assert "SCJG2026110001" in html and "SCJG2026110002" in html
+
+
+def test_a_window_clerk_sees_only_their_own_services_and_never_the_evaluator(cast, world):
+    client = login(Client(), cast, "clerk_a")
+    records = client.get(reverse("console:record_list")).content.decode()
+    assert "SCJG2026110001" in records and "SCJG2026110003" in records
+    assert "SCJG2026110002" not in records  # unit A, but served by nobody in particular
+    evaluations = client.get(reverse("console:evaluation_list"))
+    assert [e.pk for e in evaluations.context["page_obj"]] == [world.eval_a.pk]
+    cases = client.get(reverse("console:case_list"))
+    assert [c.pk for c in cases.context["page_obj"]] == [world.case_a.pk]
+    home = client.get(reverse("console:home"))
+    assert home.context["services"] == 2
+    assert home.context["ratings"]["total"] == 1
+    assert client.get(detail_url("evaluation_detail", world.eval_a)).status_code == 200
+    assert client.get(detail_url("case_detail", world.case_a)).status_code == 200
+    assert client.get(detail_url("evaluation_detail", world.eval_a_nostaff)).status_code == 404
+    assert client.get(detail_url("evaluation_detail", world.eval_b)).status_code == 404
+    assert client.get(detail_url("case_detail", world.case_b)).status_code == 404
+    masked = [world.eval_a.evaluator_name_masked, world.eval_a.evaluator_phone_masked]
+    for url in all_urls(world):
+        html = client.get(url).content.decode()
+        for value in masked + PLAINTEXT:
+            assert value not in html, (url, value)
+        assert "评价人</th>" not in html and "<dt>评价人</dt>" not in html, url
+        assert "申请人</th>" not in html, url
+
+
+def test_the_home_figures_count_only_the_callers_scope(cast, world):
+    expected = {
+        "supervisor": (5, 3, 2, 2, 1),
+        "admin_a": (3, 2, 1, 1, 1),
+        "admin_b": (2, 1, 1, 1, 0),
+    }
+    for who, (services, ratings, bad, open_cases, overdue) in expected.items():
+        context = login(Client(), cast, who).get(reverse("console:home")).context
+        assert context["services"] == services, who
+        assert context["ratings"]["total"] == ratings, who
+        assert context["ratings"]["bad"] == bad, who
+        assert context["cases"] == {"open": open_cases, "overdue": overdue}, who
+
+
+def test_no_page_ever_shows_plaintext_identity(cast, world):
+    for who in ("supervisor", "admin_a", "admin_b", "operator", "auditor"):
+        client = login(Client(), cast, who)
+        for url in all_urls(world):
+            response = client.get(url)
+            html = response.content.decode()
+            for value in PLAINTEXT:
+                assert value not in html, (who, url, value)
