@@ -1,6 +1,5 @@
 """Ratings for business systems: submit one, read one, list with filters."""
 
-
 import datetime as dt
 
 from django.http import HttpRequest
@@ -10,11 +9,10 @@ from ninja.pagination import paginate
 from haochaping.audit.services import Actor
 from haochaping.core.pagination import Pagination
 from haochaping.evaluations.choices import Channel, Level
-from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list
+from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import RatingInput, evaluation_submit
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.api import aware
-from haochaping.service_records.selectors import service_record_get
 
 router = Router(tags=["评价"])
 
@@ -111,7 +109,7 @@ class EvaluationFilter(Schema):
 def submit(request: HttpRequest, payload: EvaluationIn):
     system = request.system
     scope = scope_for_system(system)
-    record = service_record_get(scope=scope, project_no=payload.project_no, service_no=payload.service_no)
+    record = record_for_rating(scope=scope, project_no=payload.project_no, service_no=payload.service_no)
     evaluator = payload.evaluator or EvaluatorIn()
     data = RatingInput(
         level=int(payload.level),

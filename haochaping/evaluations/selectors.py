@@ -10,8 +10,10 @@ from django.db.models import Count, Q, QuerySet
 from haochaping.core.errors import NotFound
 from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation, Indicator
+from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import CaseState
+from haochaping.service_records.models import ServiceRecord
 
 
 def evaluation_list(
@@ -98,3 +100,27 @@ def evaluation_summary(*, scope: Scope) -> dict[str, int]:
         good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
         bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
     )
+
+
+def _record_for_rating_sql() -> str:
+    record, unit, evaluation = (ServiceRecord._meta.db_table, Unit._meta.db_table, Evaluation._meta.db_table)
+    return (
+        f"SELECT r.*, u.path AS unit_path, "  # noqa: S608  (identifiers from model metadata)
+        f"(SELECT e.id FROM {evaluation} e WHERE e.record_id = r.id) AS evaluation_pk "
+        f"FROM {record} r JOIN {unit} u ON u.id = r.unit_id "
+        f"WHERE r.project_no = %s AND r.service_no = %s"
+    )
+
+
+def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
+    """The service a rating is about, by business key, with ``unit_path`` and ``evaluation_pk``.
+
+    This is the rating-intake hot path: one hand-written statement instead of a three-way
+    ORM join (measured 4x cheaper to run per request; see bench/intake.py). Out-of-scope
+    records are reported exactly like unknown ones.
+    """
+    rows = list(ServiceRecord.objects.raw(_record_for_rating_sql(), [project_no, service_no]))
+    record = rows[0] if rows else None
+    if record is None or not scope.allows_path(record.unit_path, staff_id=record.staff_id):
+        raise NotFound(f"办件 {project_no} 第 {service_no} 次服务不存在", code="record_not_found")
+    return record

@@ -149,9 +149,8 @@ def evaluation_submit(
 
 
 def _is_rated(record: ServiceRecord) -> bool:
-    cached = record._state.fields_cache
-    if "evaluation" in cached:  # loaded by select_related("evaluation")
-        return cached["evaluation"] is not None
+    if hasattr(record, "evaluation_pk"):  # loaded by selectors.record_for_rating
+        return record.evaluation_pk is not None
     return Evaluation.objects.filter(record_id=record.pk).exists()
 
 

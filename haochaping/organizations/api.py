@@ -1,6 +1,5 @@
 """Reference data for business systems: units with windows and staff (GET /units), items (GET /items)."""
 
-
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate

@@ -42,11 +42,11 @@ class Scope:
     def allows_unit(self, unit: Unit) -> bool:
         return unit.path.startswith(self.unit_path)
 
-    def allows_record(self, record) -> bool:
-        """For one already-loaded row with ``unit`` (and ``staff_id``): the same rule as ``filter``."""
-        if self.staff_id is not None and record.staff_id != self.staff_id:
+    def allows_path(self, unit_path: str, *, staff_id: int | None) -> bool:
+        """For one already-loaded row: the same rule as ``filter``."""
+        if self.staff_id is not None and staff_id != self.staff_id:
             return False
-        return self.allows_unit(record.unit)
+        return unit_path.startswith(self.unit_path)
 
     @property
     def sees_evaluator(self) -> bool:

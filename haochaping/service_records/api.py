@@ -1,6 +1,5 @@
 """Service-record intake for business systems: one record or a batch of up to 1,000."""
 
-
 import datetime as dt
 from typing import Any
 

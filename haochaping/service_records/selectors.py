@@ -44,20 +44,6 @@ def service_record_get_for(*, scope: Scope, pk: int) -> ServiceRecord:
     return record
 
 
-def service_record_get(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
-    """One record by its business key; out-of-scope records are reported as not found."""
-    try:
-        # The reverse join on evaluation answers "already rated?" in the same query.
-        record = ServiceRecord.objects.select_related("unit", "item", "evaluation").get(
-            project_no=project_no, service_no=service_no
-        )
-    except ServiceRecord.DoesNotExist:
-        record = None
-    if record is None or not scope.allows_record(record):
-        raise NotFound(f"办件 {project_no} 第 {service_no} 次服务不存在", code="record_not_found")
-    return record
-
-
 def item_list() -> QuerySet[ServiceItem]:
     """The whole catalogue: reference data that any system may push records against."""
     return ServiceItem.objects.filter(is_active=True).select_related("department")

@@ -1,0 +1,126 @@
+"""The demo seed: a small run through the real services, checked end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+
+from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import audit_verify
+from haochaping.demo import data
+from haochaping.demo.seed import seed_demo
+from haochaping.evaluations.models import Evaluation
+from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, UnitKind, Window
+from haochaping.rectification.models import CaseState, RectificationCase
+from haochaping.service_records.models import ServiceItem, ServiceRecord
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    models = (Unit, Window, Staff, ServiceItem, BusinessSystem, ServiceRecord, Evaluation, RectificationCase)
+    counts = {m.__name__: m.objects.count() for m in models}
+    counts["users"] = get_user_model().objects.count()
+    counts["audit"] = AuditEvent.objects.count()
+    return counts
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.RECTIFICATION_DAYS = 15
+    result = seed_demo(months=1, scale=0.2, out=lambda _: None)
+    assert result.created
+    return result
+
+
+def test_organisation_systems_and_users(seeded):
+    kinds = {kind: Unit.objects.filter(kind=kind).count() for kind in UnitKind.values}
+    assert kinds == {"district": 1, "center": 1, "department": 10, "street_center": 4, "community_point": 10}
+    assert Window.objects.filter(unit__code=data.HALL_CODE, department__isnull=False).count() == 16
+    assert Window.objects.filter(unit__kind=UnitKind.STREET_CENTER).count() == 4
+    assert Staff.objects.count() >= 40
+    assert ServiceItem.objects.count() >= 40
+    assert all(len(code) <= 24 for code in ServiceItem.objects.values_list("code", flat=True))
+    assert set(BusinessSystem.objects.values_list("name", flat=True)) == {data.SYSTEM_PLATFORM, data.SYSTEM_MARKET}
+    assert {name for name, *_ in seeded.systems} == {data.SYSTEM_PLATFORM, data.SYSTEM_MARKET}
+
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles == {
+        "zhongxin": Role.SUPERVISOR,
+        "shichang": Role.DEPT_ADMIN,
+        "chuangkou": Role.WINDOW_CLERK,
+        "renshe": Role.DEPT_ADMIN,
+        "huifang": Role.OPERATOR,
+    }
+    clerk = Membership.objects.select_related("staff__unit").get(user__username="chuangkou")
+    assert clerk.staff is not None and clerk.staff.unit.code == f"{data.DISTRICT_CODE}-SCJG"
+    assert get_user_model().objects.get(username="zhongxin").is_superuser
+    assert get_user_model().objects.get(username="shichang").check_password(data.DEMO_PASSWORD)
+
+
+def test_records_and_ratings_went_through_the_services(seeded):
+    records = ServiceRecord.objects.count()
+    assert records == seeded.records > 100
+    assert Evaluation.objects.count() == seeded.ratings
+    assert set(ServiceRecord.objects.values_list("mode", flat=True)) == {"online", "offline"}
+    assert not ServiceRecord.objects.filter(system__isnull=True).exists()
+    # one audit event per record, per rating and per case
+    for action, expected in (
+        ("service_records:record:created", records),
+        ("evaluations:evaluation:created", seeded.ratings),
+        ("rectification:case:opened", seeded.cases),
+    ):
+        assert AuditEvent.objects.filter(action=action).count() == expected
+    assert audit_verify().ok
+
+
+def test_every_bad_rating_has_one_pending_case_due_15_days_later(seeded):
+    bad = list(Evaluation.objects.filter(level__lte=2).select_related("case"))
+    assert bad, "the small run should still produce bad ratings"
+    assert RectificationCase.objects.count() == len(bad) == seeded.bad_ratings == seeded.cases
+    for evaluation in bad:
+        case = evaluation.case
+        assert case.state == CaseState.PENDING_VERIFY
+        assert evaluation.reasons and 1 <= len(evaluation.reasons) <= 2
+        day = evaluation.evaluated_at.astimezone(SHANGHAI).date() + dt.timedelta(days=15)
+        assert case.due_at == dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
+        assert case.opened_at == evaluation.evaluated_at
+    assert not RectificationCase.objects.filter(evaluation__level__gte=3).exists()
+
+
+def test_ratings_and_records_are_not_in_the_future(seeded):
+    evaluations = Evaluation.objects.select_related("record")
+    assert all(e.record.created_at <= e.evaluated_at for e in evaluations)
+    latest = ServiceRecord.objects.order_by("-created_at").first().created_at
+    assert latest <= dt.datetime.now(tz=SHANGHAI)
+
+
+def test_identity_is_encrypted_at_rest(seeded):
+    plain = set()
+    for record in ServiceRecord.objects.all():
+        plain.update({record.applicant_phone, record.applicant_id_number, record.applicant_name})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM service_records_servicerecord")
+        raw = "\n".join("|".join(str(v) for v in row) for row in cursor.fetchall())
+        cursor.execute("SELECT applicant_phone FROM service_records_servicerecord")
+        phones = [row[0] for row in cursor.fetchall()]
+    assert all(p.startswith("sm4g1$") for p in phones)
+    leaked = [value for value in plain if value and value in raw]
+    assert not leaked
+
+
+def test_second_run_changes_nothing(seeded, capsys):
+    before = _counts()
+    again = seed_demo(months=1, scale=0.2, out=lambda _: None)
+    assert not again.created
+    assert _counts() == before
+    call_command("seed_demo", "--months", "1", "--scale", "0.2")
+    assert "已导入" in capsys.readouterr().out
+    assert _counts() == before
+    assert audit_verify().ok

@@ -1,0 +1,345 @@
+"""Seed the demo district through the real services, so that every row is encrypted and audited.
+
+``seed_demo()`` builds the organisation (units, windows, staff, items, business systems, console
+users), then pushes a year of services as the two business systems would
+(``service_record_push``) and submits the citizens' ratings (``evaluation_submit``), which opens
+a 待核实 rectification case for every bad one. A second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from calendar import monthrange
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import Actor, audit_record
+from haochaping.demo import data
+from haochaping.demo.fake import credit_code
+from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
+from haochaping.evaluations.choices import BAD_LEVELS
+from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
+from haochaping.evaluations.services import evaluation_submit
+from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind
+from haochaping.organizations.selectors import scope_for_system
+from haochaping.organizations.services import (
+    business_system_register,
+    console_user_create,
+    staff_create,
+    unit_create,
+    window_create,
+)
+from haochaping.rectification.models import RectificationCase
+from haochaping.service_records.models import ServiceItem, ServiceRecord
+from haochaping.service_records.services import service_record_push
+
+SEED = 2023_04  # fixed: 平龙政服领办〔2023〕4号. Same seed + same day = same data.
+BATCH = 500  # service calls per transaction
+DONE_ACTION = "demo:seed:completed"
+ROLE_LABELS = dict(Role.choices)
+
+
+class DemoSeedError(Exception):
+    """The database holds a half-built demo district (an interrupted earlier run)."""
+
+
+@dataclass
+class SeedResult:
+    created: bool
+    records: int = 0
+    ratings: int = 0
+    bad_ratings: int = 0
+    cases: int = 0
+    seconds: float = 0.0
+    systems: list[tuple[str, str, str]] = field(default_factory=list)  # (name, app_id, secret)
+
+
+def demo_is_seeded() -> bool:
+    return AuditEvent.objects.filter(action=DONE_ACTION).exists()
+
+
+def seed_demo(
+    *,
+    months: int = 12,
+    scale: float = 1.0,
+    today: dt.date | None = None,
+    out: Callable[[str], None] = print,
+) -> SeedResult:
+    """Seed the demo district, unless it is already there (then return ``created=False``)."""
+    started = time.monotonic()
+    if demo_is_seeded():
+        return SeedResult(created=False)
+    if Unit.objects.filter(code=data.HALL_CODE).exists():
+        raise DemoSeedError("演示数据不完整（上次导入中断）。请删除数据库，重新执行 migrate 后再导入。")
+    actor = Actor.cli("seed_demo")
+    now = timezone.now()
+    today = today or timezone.localtime(now, TZ).date()
+    out(f"正在创建演示区县：{data.DISTRICT_NAME}（{data.DISTRICT_CODE}）……")
+    with transaction.atomic():
+        layout, systems = _build_organisation(actor)
+    start = _months_before(today, months) + dt.timedelta(days=1)
+    plans = Generator(layout, seed=SEED, now=now, scale=scale).plans(start, today)
+    out(f"正在导入 {start:%Y-%m-%d} 至 {today:%Y-%m-%d} 的办件 {len(plans)} 条及其评价……")
+    result = _push(plans, systems, out)
+    result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
+    audit_record(
+        actor=actor,
+        action=DONE_ACTION,
+        target_type="demo",
+        target_id=data.DISTRICT_CODE,
+        data={"records": result.records, "ratings": result.ratings, "cases": result.cases, "months": months},
+    )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month0 + 1, min(day.day, monthrange(year, month0 + 1)[1]))
+
+
+# --- organisation ----------------------------------------------------------------------------
+def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessSystem, str]]]:
+    rng = random.Random(f"{SEED}:organisation")  # noqa: S311  (synthetic demo data)
+    district = Unit.objects.filter(code=data.DISTRICT_CODE).first() or unit_create(
+        actor=actor,
+        code=data.DISTRICT_CODE,
+        name=data.DISTRICT_NAME,
+        kind=UnitKind.DISTRICT,
+        division_code=data.DISTRICT_CODE,
+        credit_code=credit_code("11" + data.DISTRICT_CODE, data.DISTRICT_ORG_BODY),
+    )
+    hall = unit_create(
+        actor=actor,
+        code=data.HALL_CODE,
+        name=data.HALL_NAME,
+        kind=UnitKind.CENTER,
+        parent=district,
+        division_code=data.DISTRICT_CODE,
+        credit_code=credit_code("12" + data.DISTRICT_CODE, data.HALL_ORG_BODY),
+    )
+    staff_names = iter(data.STAFF_NAMES)
+    staff_seq = iter(range(1, 100))
+    depts: dict[str, Unit] = {}
+    layout = Layout(dept_units={}, items={}, hall_desks={}, street_desks=[], community_desks=[], indicators=[])
+    window_no = 0
+    for unit_no, dept in enumerate(data.DEPARTMENTS, start=1):
+        unit = unit_create(
+            actor=actor,
+            code=f"{data.DISTRICT_CODE}-{dept.key}",
+            name=dept.name,
+            kind=UnitKind.DEPARTMENT,
+            parent=district,
+            division_code=data.DISTRICT_CODE,
+            credit_code=credit_code("11" + data.DISTRICT_CODE, dept.org_body),
+        )
+        depts[dept.key] = unit
+        layout.dept_units[dept.key] = unit.code
+        layout.hall_desks[dept.key] = []
+        for label, staff_count in dept.windows:
+            window_no += 1
+            window = window_create(
+                actor=actor,
+                code=f"{data.HALL_CODE}-W{window_no:02d}",
+                name=f"{window_no}号窗口（{label}）",
+                unit=hall,
+                department=unit,
+            )
+            staff = [
+                staff_create(
+                    actor=actor,
+                    staff_no=f"SL{unit_no:02d}{next(staff_seq):02d}",
+                    name=next(staff_names),
+                    unit=unit,
+                    window=window,
+                ).staff_no
+                for _ in range(staff_count)
+            ]
+            layout.hall_desks[dept.key].append(Desk("hall", unit.code, window.code, tuple(staff), dept.key))
+    for street_no, (street_name, division, communities) in enumerate(data.STREETS, start=len(depts) + 1):
+        street = unit_create(
+            actor=actor,
+            code=division[:9],
+            name=f"{street_name}便民服务中心",
+            kind=UnitKind.STREET_CENTER,
+            parent=district,
+            division_code=division,
+            credit_code=credit_code("11" + data.DISTRICT_CODE, f"MB{rng.randrange(10**6):06d}"),
+        )
+        window = window_create(actor=actor, code=f"{street.code}-W01", name="综合受理窗口", unit=street)
+        staff = [
+            staff_create(
+                actor=actor,
+                staff_no=f"SL{street_no:02d}{next(staff_seq):02d}",
+                name=next(staff_names),
+                unit=street,
+                window=window,
+            )
+            for _ in range(2)
+        ]
+        layout.street_desks.append(Desk("street", street.code, window.code, tuple(s.staff_no for s in staff)))
+        for community_name, community_division in communities:
+            point = unit_create(
+                actor=actor,
+                code=community_division,
+                name=f"{community_name}便民服务点",
+                kind=UnitKind.COMMUNITY_POINT,
+                parent=street,
+                division_code=community_division,
+            )
+            person = staff_create(
+                actor=actor, staff_no=f"SL{street_no:02d}{next(staff_seq):02d}", name=next(staff_names), unit=point
+            )
+            layout.community_desks.append(Desk("community", point.code, None, (person.staff_no,)))
+    _create_items(actor, depts, layout)
+    # The reasons a rating may cite: those of the active set, as evaluation_submit checks them.
+    active_set = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").first()
+    layout.indicators = [
+        (i.code, tuple(i.levels), i.mode, i.dimension)
+        for i in Indicator.objects.filter(indicator_set=active_set).order_by("code")
+    ]
+    all_staff = [no for desks in layout.hall_desks.values() for d in desks for no in d.staff_nos]
+    all_staff += [no for d in layout.street_desks + layout.community_desks for no in d.staff_nos]
+    layout.staff_trouble = {no: rng.choice((0.6, 0.8, 1.0, 1.0, 1.0, 1.2)) for no in all_staff}
+    for no in rng.sample(all_staff, 2):  # two staff members the complaints concentrate on
+        layout.staff_trouble[no] = 2.5
+    systems = {
+        "platform": business_system_register(actor=actor, name=data.SYSTEM_PLATFORM),
+        "market": business_system_register(actor=actor, name=data.SYSTEM_MARKET, unit=depts["SCJG"]),
+    }
+    _create_users(actor, district, depts, layout.hall_desks["SCJG"][0].staff_nos[0])
+    return layout, systems
+
+
+def _create_items(actor: Actor, depts: dict[str, Unit], layout: Layout) -> None:
+    """Service items have no create service yet: create them here, each with its audit event."""
+    seq: dict[str, int] = {}
+    for spec in data.ITEMS:
+        dept = depts[spec.dept]
+        seq[spec.dept] = seq.get(spec.dept, 0) + 1
+        code = f"{dept.credit_code}{spec.item_type}{seq[spec.dept]:04d}"  # 18 + 2 + 4 = 24
+        item = ServiceItem.objects.create(
+            code=code,
+            name=spec.name,
+            item_type=spec.item_type,
+            department=dept,
+            online=spec.online,
+            offline=spec.offline,
+            promised_days=spec.promised_days,
+        )
+        audit_record(
+            actor=actor,
+            action="service_records:item:created",
+            target=item,
+            data={"code": code, "name": spec.name, "department": dept.code, "type": spec.item_type},
+        )
+        layout.items.setdefault(spec.dept, []).append(ItemRef(code, spec))
+
+
+def _create_users(actor: Actor, district: Unit, depts: dict[str, Unit], clerk_staff_no: str) -> None:
+    for username, display, unit_key, role, superuser in data.USERS:
+        staff = Staff.objects.get(staff_no=clerk_staff_no) if role == Role.WINDOW_CLERK else None
+        console_user_create(
+            actor=actor,
+            username=username,
+            password=data.DEMO_PASSWORD,
+            unit=depts[unit_key] if unit_key else district,
+            role=role,
+            staff=staff,
+            display_name=display or (staff.name if staff else ""),
+            is_superuser=superuser,
+        )
+
+
+# --- traffic ---------------------------------------------------------------------------------
+def _push(plans: list[Plan], systems: dict[str, tuple[BusinessSystem, str]], out: Callable[[str], None]) -> SeedResult:
+    result = SeedResult(created=True)
+    actors = {key: Actor.for_system(s) for key, (s, _) in systems.items()}
+    scopes = {key: scope_for_system(s) for key, (s, _) in systems.items()}
+    operator = get_user_model().objects.get(username="huifang")
+    citizen, by_phone = Actor.citizen(), Actor.for_user(operator)
+    for offset in range(0, len(plans), BATCH):
+        with transaction.atomic():
+            records, bad = [], []
+            for plan in plans[offset : offset + BATCH]:
+                system = systems[plan.system][0]
+                record = service_record_push(
+                    system=system, actor=actors[plan.system], scope=scopes[plan.system], data=plan.record
+                ).record
+                record.created_at = plan.at
+                records.append(record)
+                if plan.rating is None:
+                    continue
+                online = plan.rating.channel in (1, 2)  # rated on the platform's own pages
+                evaluation = evaluation_submit(
+                    actor=actors[plan.system] if online else by_phone if plan.rating.channel == 6 else citizen,
+                    record=record,
+                    data=plan.rating,
+                    system=system if online else None,
+                )
+                result.ratings += 1
+                if evaluation.level in BAD_LEVELS:
+                    bad.append(evaluation)
+            # The records arrived over the year, not today: backdate their reception time.
+            ServiceRecord.objects.bulk_update(records, ["created_at"], batch_size=250)
+            _backdate_cases(bad)
+            result.records += len(records)
+            result.bad_ratings += len(bad)
+        if (offset // BATCH) % 6 == 5:
+            out(f"  已导入 {result.records} / {len(plans)} 条")
+    for key, (system, _) in systems.items():
+        last = max((p.at for p in plans if p.system == key), default=None)
+        BusinessSystem.objects.filter(pk=system.pk).update(last_seen_at=last)
+    result.cases = RectificationCase.objects.filter(evaluation__isnull=False).count()
+    return result
+
+
+def _backdate_cases(bad: list[Evaluation]) -> None:
+    """A case is opened when the rating arrives; in the demo that is its evaluated_at, not today.
+
+    (The deadline is already computed from evaluated_at by the service; evaluations themselves
+    are append-only and never touched.)
+    """
+    by_id = {e.pk: e for e in bad}
+    cases = list(RectificationCase.objects.filter(evaluation_id__in=by_id))
+    for case in cases:
+        case.opened_at = by_id[case.evaluation_id].evaluated_at
+    RectificationCase.objects.bulk_update(cases, ["opened_at"])
+
+
+# --- output ----------------------------------------------------------------------------------
+def login_rows() -> list[tuple[str, str, str, str, str]]:
+    """(username, password, role, unit, name) of the demo console users that exist."""
+    rows = []
+    usernames = [u[0] for u in data.USERS]
+    users = get_user_model().objects.filter(username__in=usernames).select_related("membership__unit")
+    by_name = {u.username: u for u in users}
+    for username in usernames:
+        user = by_name.get(username)
+        if user is None:
+            continue
+        membership = user.membership
+        role = ROLE_LABELS[membership.role] + ("，超级管理员" if user.is_superuser else "")
+        rows.append((username, data.DEMO_PASSWORD, role, membership.unit.name, user.first_name))
+    return rows
+
+
+def systems_text(result: SeedResult) -> str:
+    lines = ["# 演示业务系统接入凭据（仅供演示，切勿用于生产）"]
+    for name, app_id, secret in result.systems:
+        lines += [f"[{name}]", f"app_id = {app_id}", f"secret = {secret}", ""]
+    return "\n".join(lines)
+
+
+def write_systems_file(result: SeedResult, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(systems_text(result), encoding="utf-8")
+    path.chmod(0o600)
