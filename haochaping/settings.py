@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "haochaping.organizations.api_auth.ApiNonceMiddleware",
 ]
 
 ROOT_URLCONF = "haochaping.urls"
@@ -162,6 +163,8 @@ MEDIA_URL = "media/"
 RECTIFICATION_DAYS = env_int("HAOCHAPING_RECTIFICATION_DAYS", 15)
 # Signature window for business-system API requests, in seconds.
 API_SIGNATURE_WINDOW = env_int("HAOCHAPING_API_SIGNATURE_WINDOW", 300)
+# Independent hash chains in the audit log: concurrent PostgreSQL writers spread over them.
+AUDIT_LANES = env_int("HAOCHAPING_AUDIT_LANES", 16)
 # Max records in one batch push.
 API_BATCH_MAX = 1000
 # Lifetime of a signed citizen rating link.

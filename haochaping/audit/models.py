@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, router
+
+from haochaping.core.db.insert import insert_row
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -27,11 +29,10 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, using: str | None = None, **kwargs):
         if not self._state.adding:
             raise PermissionError(f"{type(self).__name__} rows are append-only")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
+        insert_row(self, using or router.db_for_write(type(self), instance=self))
 
     def delete(self, *args, **kwargs):
         raise PermissionError(f"{type(self).__name__} rows are append-only")
@@ -48,12 +49,15 @@ class ActorType(models.TextChoices):
 class AuditEvent(AppendOnlyModel):
     """One state change: who did what to which target, when, with which data.
 
-    ``hash`` = HMAC-SM3(audit key, ``prev_hash`` | canonical event), so removing, inserting or
-    editing any row breaks the chain from that row on (``haochaping audit verify``). ``data``
-    never holds plaintext identity.
+    Events form ``AUDIT_LANES`` independent hash chains (lanes), so that concurrent writers on
+    PostgreSQL do not all queue on one chain head. Within a lane, ``hash`` = HMAC-SM3(audit key,
+    ``prev_hash`` | canonical event): removing, inserting or editing any row breaks its lane
+    from that row on, and each lane's head row catches a truncated tail
+    (``haochaping audit verify``). ``data`` never holds plaintext identity.
     """
 
-    seq = models.BigIntegerField(unique=True)
+    lane = models.PositiveSmallIntegerField(default=0)
+    seq = models.BigIntegerField()
     occurred_at = models.DateTimeField(db_index=True)
     actor_type = models.CharField(max_length=10, choices=ActorType.choices)
     actor_id = models.CharField(max_length=64, blank=True)
@@ -68,19 +72,20 @@ class AuditEvent(AppendOnlyModel):
     class Meta:
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
-        ordering = ["seq"]
+        ordering = ["occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["lane", "seq"], name="audit_lane_seq_unique")]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        return f"{self.lane}#{self.seq} {self.action}"
 
 
 class AuditChainHead(models.Model):
-    """The single row holding the chain's last seq and hash; locked while appending."""
+    """One row per lane: the lane's last seq and hash; row-locked while appending."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.PositiveSmallIntegerField(primary_key=True)  # the lane number
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"audit lane {self.id} head #{self.seq}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,7 @@ def _event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
     return {
+        "lane": event.lane,
         "seq": event.seq,
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
         "actor_type": event.actor_type,
@@ -80,20 +82,23 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    # Hot path (every write of the app): two plain statements around one ORM insert. The
-    # UPDATE ... RETURNING takes the chain-head row lock (PostgreSQL) and hands back the next
+    # Hot path (every write of the app): two plain statements around one insert. The
+    # UPDATE ... RETURNING takes the lane's head-row lock (PostgreSQL) and hands back the next
     # seq and the previous hash atomically; SQLite already holds its writer lock here.
+    lane = random.randrange(settings.AUDIT_LANES)  # noqa: S311  (spreads writers; not security)
     head_table = AuditChainHead._meta.db_table
+    bump = f"UPDATE {head_table} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {head_table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")  # noqa: S608
+        cursor.execute(bump, [lane])
         row = cursor.fetchone()
-        if row is None:  # first event ever (the head row is created on first use)
-            AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
-            cursor.execute(f"UPDATE {head_table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")  # noqa: S608
+        if row is None:  # first event of this lane: its head row is created on first use
+            AuditChainHead.objects.get_or_create(pk=lane, defaults={"seq": 0, "hash": GENESIS})
+            cursor.execute(bump, [lane])
             row = cursor.fetchone()
         seq, prev_hash = row
         now = timezone.now()
         event = AuditEvent(
+            lane=lane,
             seq=seq,
             # Truncated to milliseconds: every database round-trips that exactly.
             occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
@@ -108,34 +113,62 @@ def audit_record(
         )
         event.hash = _event_hash(prev_hash, _hashed_fields(event))
         event.save()
-        cursor.execute(f"UPDATE {head_table} SET hash = %s WHERE id = 1", [event.hash])  # noqa: S608
+        cursor.execute(f"UPDATE {head_table} SET hash = %s WHERE id = %s", [event.hash, lane])  # noqa: S608
     return event
 
 
 @dataclass(frozen=True)
+class Break:
+    lane: int
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class VerifyResult:
-    ok: bool
     checked: int
-    broken_seq: int | None = None
-    reason: str = ""
+    breaks: list[Break]
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
 
 
 def audit_verify() -> VerifyResult:
-    """Walk the chain in order; report the first broken link (edited, removed or inserted row)."""
-    prev_hash = GENESIS
-    expected_seq = 1
+    """Walk every lane in order; report each lane's first broken link (edited, removed or inserted row)."""
+    breaks: list[Break] = []
     checked = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, f"第 {expected_seq} 条事件缺失（序号跳至 {event.seq}）")
-        if event.prev_hash != prev_hash:
-            return VerifyResult(False, checked, event.seq, f"第 {event.seq} 条事件的前序哈希与上一条不符")
-        if _event_hash(prev_hash, _hashed_fields(event)) != event.hash:
-            return VerifyResult(False, checked, event.seq, f"第 {event.seq} 条事件内容被篡改（哈希不符）")
-        prev_hash = event.hash
-        expected_seq += 1
+    broken_lanes: set[int] = set()
+    state: dict[int, tuple[int, str]] = {}  # lane -> (last seq, last hash)
+    for event in AuditEvent.objects.order_by("lane", "seq").iterator(chunk_size=2000):
+        lane = event.lane
+        if lane in broken_lanes:
+            continue
+        last_seq, prev_hash = state.get(lane, (0, GENESIS))
+        problem = ""
+        if event.seq != last_seq + 1:
+            problem = f"第 {lane} 链第 {last_seq + 1} 条事件缺失（序号跳至 {event.seq}）"
+            seq = last_seq + 1
+        elif event.prev_hash != prev_hash:
+            problem, seq = f"第 {lane} 链第 {event.seq} 条事件的前序哈希与上一条不符", event.seq
+        elif _event_hash(prev_hash, _hashed_fields(event)) != event.hash:
+            problem, seq = f"第 {lane} 链第 {event.seq} 条事件内容被篡改（哈希不符）", event.seq
+        if problem:
+            breaks.append(Break(lane, seq, problem))
+            broken_lanes.add(lane)
+            continue
+        state[lane] = (event.seq, event.hash)
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != checked or head.hash != prev_hash):
-        return VerifyResult(False, checked, checked + 1, f"链尾缺失：链头记录到第 {head.seq} 条，实际只有 {checked} 条")
-    return VerifyResult(True, checked)
+    for head in AuditChainHead.objects.order_by("id"):
+        if head.id in broken_lanes:
+            continue
+        last_seq, last_hash = state.get(head.id, (0, GENESIS))
+        if head.seq != last_seq or head.hash != last_hash:
+            breaks.append(
+                Break(
+                    head.id,
+                    last_seq + 1,
+                    f"第 {head.id} 链尾部缺失：链头记录到第 {head.seq} 条，实际只有 {last_seq} 条",
+                )
+            )
+    return VerifyResult(checked, breaks)

@@ -11,6 +11,7 @@ from haochaping.core.pagination import Pagination
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.api import aware
 
@@ -122,7 +123,9 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         evaluator_phone=evaluator.phone,
         client_key=payload.client_key,
     )
-    return 201, evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+    with api_write(request):
+        evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+    return 201, evaluation
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")

@@ -73,6 +73,8 @@ class Evaluation(AppendOnlyModel):
     reasons = models.JSONField("评价理由编码", default=list)
     text = models.TextField("评价内容", blank=True)
     channel = models.PositiveSmallIntegerField("评价渠道", choices=Channel.choices)
+    # Blank when the evaluator is the applicant of the service (the usual case): the identity
+    # is then stored once, on the record, and not copied.
     evaluator_name = SM4EncryptedField("评价人", blank=True)
     evaluator_phone = SM4EncryptedField("评价人电话", blank=True)
     is_default = models.BooleanField("系统默认评价", default=False)
@@ -104,8 +106,8 @@ class Evaluation(AppendOnlyModel):
 
     @property
     def evaluator_name_masked(self) -> str:
-        return mask_name(self.evaluator_name)
+        return mask_name(self.evaluator_name or self.record.applicant_name)
 
     @property
     def evaluator_phone_masked(self) -> str:
-        return mask_phone(self.evaluator_phone)
+        return mask_phone(self.evaluator_phone or self.record.applicant_phone)

@@ -105,7 +105,9 @@ def evaluation_summary(*, scope: Scope) -> dict[str, int]:
 def _record_for_rating_sql() -> str:
     record, unit, evaluation = (ServiceRecord._meta.db_table, Unit._meta.db_table, Evaluation._meta.db_table)
     return (
-        f"SELECT r.*, u.path AS unit_path, "  # noqa: S608  (identifiers from model metadata)
+        # Only what a rating needs; the other columns (identity included) stay deferred.
+        f"SELECT r.id, r.project_no, r.service_no, r.unit_id, r.staff_id, r.mode, "  # noqa: S608
+        f"r.applicant_name, r.applicant_phone, u.path AS unit_path, "
         f"(SELECT e.id FROM {evaluation} e WHERE e.record_id = r.id) AS evaluation_pk "
         f"FROM {record} r JOIN {unit} u ON u.id = r.unit_id "
         f"WHERE r.project_no = %s AND r.service_no = %s"

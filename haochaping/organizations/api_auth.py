@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -96,23 +97,67 @@ def authenticate_request(request) -> BusinessSystem:
     expected = sign_request(secret, request.method, request.get_full_path(), timestamp, nonce, request.body)
     if not constant_time_equal(expected, signature):
         raise AuthenticationFailed("签名校验失败", code="bad_signature")
-    _remember_nonce(system, nonce)
     business_system_touch(system=system)
+    request.system = system
+    request.api_nonce = nonce
+    if request.method in SAFE_METHODS:
+        with transaction.atomic():
+            _record_nonce(request)
+    # Otherwise the nonce is recorded in the request's write transaction (``api_write``), or,
+    # if the request wrote nothing, after the response (``ApiNonceMiddleware``).
     return system
 
 
-def _remember_nonce(system: BusinessSystem, nonce: str) -> None:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _record_nonce(request) -> None:
+    """INSERT the request's nonce; the unique key refuses a replay. Call inside a transaction."""
     now = timezone.now()
     table = ApiNonce._meta.db_table
     try:
-        # One plain INSERT per request: the unique key does the replay check.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (system_id, nonce, seen_at) VALUES (%s, %s, %s)",  # noqa: S608
-                [system.pk, nonce, connection.ops.adapt_datetimefield_value(now)],
+                [request.system.pk, request.api_nonce, connection.ops.adapt_datetimefield_value(now)],
             )
     except IntegrityError as exc:
         raise AuthenticationFailed("该 X-Nonce 已使用过（疑似重放请求）", code="nonce_reused") from exc
+    request.api_nonce_recorded = True
     if random.random() < 0.002:  # noqa: S311  (housekeeping sample, not security)
         cutoff = now - timedelta(seconds=2 * settings.API_SIGNATURE_WINDOW)
         ApiNonce.objects.filter(seen_at__lt=cutoff).delete()
+
+
+@contextmanager
+def api_write(request):
+    """The write transaction of a signed request, with its nonce recorded first.
+
+    One transaction (and, on SQLite, one turn of the writer queue) per write instead of two,
+    and a replayed request fails before it changes anything. If the block raises, the nonce
+    is rolled back with the write and ``ApiNonceMiddleware`` records it after the response.
+    """
+    try:
+        with transaction.atomic():
+            _record_nonce(request)
+            yield
+    except BaseException:
+        request.api_nonce_recorded = False
+        raise
+
+
+class ApiNonceMiddleware:
+    """Records the nonce of a signed unsafe request that did not record it in a write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "api_nonce", None) and not getattr(request, "api_nonce_recorded", False):
+            try:
+                with transaction.atomic():
+                    _record_nonce(request)
+            except AuthenticationFailed:
+                pass  # a concurrent replay recorded it first: either way it is spent
+        return response

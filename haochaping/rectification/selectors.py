@@ -66,4 +66,4 @@ def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEve
         evaluation = case.evaluation
         targets |= Q(target_type=evaluation._meta.label_lower, target_id=str(evaluation.pk))
         targets |= Q(target_type=evaluation.record._meta.label_lower, target_id=str(evaluation.record_id))
-    return AuditEvent.objects.filter(targets).order_by("seq")
+    return AuditEvent.objects.filter(targets).order_by("occurred_at", "id")

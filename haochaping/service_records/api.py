@@ -13,6 +13,7 @@ from pydantic import field_validator
 from haochaping.audit.services import Actor
 from haochaping.core.api_errors import pydantic_fields
 from haochaping.core.errors import ApplicationError, ValidationFailed
+from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.choices import ApplicantKind, HandlingMode, IdType, Stage
 from haochaping.service_records.services import (
@@ -131,12 +132,13 @@ def _record_out(record, created: bool) -> dict[str, Any]:
     summary="推送一条办件服务（幂等：重复推送返回已有记录）",
 )
 def push_record(request: HttpRequest, payload: RecordIn):
-    result = service_record_push(
-        system=request.system,
-        actor=Actor.for_system(request.system),
-        scope=scope_for_system(request.system),
-        data=payload.to_input(),
-    )
+    with api_write(request):
+        result = service_record_push(
+            system=request.system,
+            actor=Actor.for_system(request.system),
+            scope=scope_for_system(request.system),
+            data=payload.to_input(),
+        )
     return (201 if result.created else 200), _record_out(result.record, result.created)
 
 
@@ -151,9 +153,10 @@ def push_batch(request: HttpRequest, payload: BatchIn):
         except PydanticValidationError as exc:
             err = ValidationFailed(fields=pydantic_fields(exc.errors()))
             results.append({"index": index, "status": 422, "error": err.as_dict()["error"]})
-    pushed = service_record_push_batch(
-        system=system, actor=Actor.for_system(system), scope=scope_for_system(system), items=list(parsed.values())
-    )
+    with api_write(request):
+        pushed = service_record_push_batch(
+            system=system, actor=Actor.for_system(system), scope=scope_for_system(system), items=list(parsed.values())
+        )
     indexes = list(parsed.keys())
     for outcome in pushed:
         index = indexes[outcome.index]

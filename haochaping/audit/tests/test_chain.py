@@ -4,10 +4,11 @@ import itertools
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from haochaping.audit.models import AuditChainHead, AuditEvent
-from haochaping.audit.services import Actor, audit_record, audit_verify
+from haochaping.audit.services import GENESIS, Actor, audit_record, audit_verify
 
 
 def _raw(sql: str, params=()) -> None:
@@ -23,9 +24,8 @@ def _raw(sql: str, params=()) -> None:
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
 
 
-@pytest.fixture
-def chain(db):
-    for i in range(5):
+def _record(n: int) -> None:
+    for i in range(n):
         audit_record(
             actor=Actor.cli("test"),
             action="tests:thing:done",
@@ -35,15 +35,34 @@ def chain(db):
         )
 
 
+@pytest.fixture
+def chain(db, settings):
+    """Five events in one lane, so the tests can name seq numbers."""
+    settings.AUDIT_LANES = 1
+    _record(5)
+
+
 def test_events_are_chained_in_order(chain):
     events = list(AuditEvent.objects.order_by("seq"))
-    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert events[0].prev_hash == "0" * 64
+    assert [(e.lane, e.seq) for e in events] == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]
+    assert events[0].prev_hash == GENESIS
     for prev, cur in itertools.pairwise(events):
         assert cur.prev_hash == prev.hash
-    head = AuditChainHead.objects.get()
+    head = AuditChainHead.objects.get(pk=0)
     assert (head.seq, head.hash) == (5, events[-1].hash)
-    assert audit_verify().ok and audit_verify().checked == 5
+    result = audit_verify()
+    assert result.ok and result.checked == 5
+
+
+def test_events_spread_over_lanes_and_each_lane_verifies(db, settings):
+    settings.AUDIT_LANES = 4
+    _record(60)
+    lanes = set(AuditEvent.objects.values_list("lane", flat=True))
+    assert len(lanes) > 1 and lanes <= {0, 1, 2, 3}
+    for lane in lanes:
+        seqs = list(AuditEvent.objects.filter(lane=lane).order_by("seq").values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1))
+    assert audit_verify().ok and audit_verify().checked == 60
 
 
 def test_action_names_must_be_source_subject_action(db):
@@ -54,30 +73,38 @@ def test_action_names_must_be_source_subject_action(db):
 def test_edited_data_is_detected_at_that_row(chain):
     _raw("UPDATE audit_auditevent SET data = %s WHERE seq = 3", ['{"i": 99, "text": "中文"}'])
     result = audit_verify()
-    assert not result.ok and result.broken_seq == 3 and result.checked == 2
-    assert "篡改" in result.reason
+    assert not result.ok and [(b.lane, b.seq) for b in result.breaks] == [(0, 3)] and result.checked == 2
+    assert "篡改" in result.breaks[0].reason
 
 
 def test_edited_actor_is_detected(chain):
     _raw("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 4")
-    assert audit_verify().broken_seq == 4
+    assert audit_verify().breaks[0].seq == 4
 
 
 def test_removed_row_is_detected(chain):
     _raw("DELETE FROM audit_auditevent WHERE seq = 2")
     result = audit_verify()
-    assert not result.ok and result.broken_seq == 2 and "缺失" in result.reason
+    assert not result.ok and result.breaks[0].seq == 2 and "缺失" in result.breaks[0].reason
 
 
 def test_truncated_tail_is_detected(chain):
     _raw("DELETE FROM audit_auditevent WHERE seq = 5")
     result = audit_verify()
-    assert not result.ok and result.broken_seq == 5
+    assert not result.ok and result.breaks[0].seq == 5 and "尾部" in result.breaks[0].reason
 
 
-def test_recomputed_hash_without_the_key_still_breaks_the_next_link(chain):
+def test_recomputed_hash_without_the_key_still_breaks_the_link(chain):
     _raw("UPDATE audit_auditevent SET hash = %s WHERE seq = 2", ["f" * 64])
-    assert audit_verify().broken_seq == 2
+    assert audit_verify().breaks[0].seq == 2
+
+
+def test_moving_an_event_to_another_lane_is_detected(db, settings):
+    settings.AUDIT_LANES = 2
+    _record(20)
+    event = AuditEvent.objects.filter(lane=0).order_by("seq").first()
+    _raw("UPDATE audit_auditevent SET lane = 1, seq = 999 WHERE id = %s", [event.pk])
+    assert {b.lane for b in audit_verify().breaks} >= {0}
 
 
 def test_app_code_cannot_change_or_delete_events(chain):
@@ -98,8 +125,6 @@ def test_verify_command_reports_ok_and_broken(chain, capsys):
     call_command("audit", "verify")
     assert "审计链完整：共校验 5 条事件" in capsys.readouterr().out
     _raw("UPDATE audit_auditevent SET target_id = '7' WHERE seq = 1")
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError):
         call_command("audit", "verify")
-    assert "第 1 条" in capsys.readouterr().out
+    assert "第 0 链自第 1 条起不可信" in capsys.readouterr().out

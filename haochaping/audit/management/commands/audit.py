@@ -17,9 +17,10 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(self.style.SUCCESS(f"审计链完整：共校验 {result.checked} 条事件"))
             return
-        self.stdout.write(
-            self.style.ERROR(
-                f"审计链断裂：第 {result.broken_seq} 条起不可信（{result.reason}）；此前 {result.checked} 条校验通过"
+        for brk in result.breaks:
+            self.stdout.write(
+                self.style.ERROR(f"审计链断裂：第 {brk.lane} 链自第 {brk.seq} 条起不可信（{brk.reason}）")
             )
-        )
-        raise CommandError(f"audit chain broken at seq {result.broken_seq}", returncode=2)
+        self.stdout.write(f"其余 {result.checked} 条事件校验通过")
+        first = result.breaks[0]
+        raise CommandError(f"audit chain broken: lane {first.lane} at seq {first.seq}", returncode=2)
