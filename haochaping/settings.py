@@ -133,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
+# 等保 login-failure handling: this many failures within the window lock the username.
+LOGIN_MAX_FAILURES = env_int("HAOCHAPING_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCK_MINUTES = env_int("HAOCHAPING_LOGIN_LOCK_MINUTES", 15)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("HAOCHAPING_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("HAOCHAPING_SECURE_COOKIES", not DEMO_MODE)

@@ -34,6 +34,7 @@ from haochaping.organizations.services import (
 )
 from haochaping.service_records.choices import ItemType
 from haochaping.service_records.models import ServiceItem
+from haochaping.service_records.services import service_item_create
 
 PASSWORD = "pass-12345-word"  # noqa: S105  (test cast only)
 
@@ -79,15 +80,21 @@ def build_cast() -> Cast:
     window_b = window_create(actor=actor, code="W-B1", name="社保综合窗口", unit=center, department=unit_b)
     staff_a = staff_create(actor=actor, staff_no="A001", name="王晓红", unit=unit_a, window=window_a)
     staff_b = staff_create(actor=actor, staff_no="B001", name="李建国", unit=unit_b, window=window_b)
-    item_a = ServiceItem.objects.create(
+    item_a = service_item_create(
+        actor=actor,
         code="11410404MB0000001A",
         name="食品经营许可（新办）",
         item_type=ItemType.LICENSE,
         department=unit_a,
         promised_days=10,
     )
-    item_b = ServiceItem.objects.create(
-        code="11410404MB0000002B", name="失业保险金申领", item_type=ItemType.PAYMENT, department=unit_b, promised_days=5
+    item_b = service_item_create(
+        actor=actor,
+        code="11410404MB0000002B",
+        name="失业保险金申领",
+        item_type=ItemType.PAYMENT,
+        department=unit_b,
+        promised_days=5,
     )
     users = {
         "supervisor": console_user_create(

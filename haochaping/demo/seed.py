@@ -38,8 +38,8 @@ from haochaping.organizations.services import (
     window_create,
 )
 from haochaping.rectification.models import RectificationCase
-from haochaping.service_records.models import ServiceItem, ServiceRecord
-from haochaping.service_records.services import service_record_push
+from haochaping.service_records.models import ServiceRecord
+from haochaping.service_records.services import service_item_create, service_record_push
 
 SEED = 2023_04  # fixed: 平龙政服领办〔2023〕4号. Same seed + same day = same data.
 BATCH = 500  # service calls per transaction
@@ -220,13 +220,13 @@ def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessS
 
 
 def _create_items(actor: Actor, depts: dict[str, Unit], layout: Layout) -> None:
-    """Service items have no create service yet: create them here, each with its audit event."""
     seq: dict[str, int] = {}
     for spec in data.ITEMS:
         dept = depts[spec.dept]
         seq[spec.dept] = seq.get(spec.dept, 0) + 1
         code = f"{dept.credit_code}{spec.item_type}{seq[spec.dept]:04d}"  # 18 + 2 + 4 = 24
-        item = ServiceItem.objects.create(
+        service_item_create(
+            actor=actor,
             code=code,
             name=spec.name,
             item_type=spec.item_type,
@@ -234,12 +234,6 @@ def _create_items(actor: Actor, depts: dict[str, Unit], layout: Layout) -> None:
             online=spec.online,
             offline=spec.offline,
             promised_days=spec.promised_days,
-        )
-        audit_record(
-            actor=actor,
-            action="service_records:item:created",
-            target=item,
-            data={"code": code, "name": spec.name, "department": dept.code, "type": spec.item_type},
         )
         layout.items.setdefault(spec.dept, []).append(ItemRef(code, spec))
 

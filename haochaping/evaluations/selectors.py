@@ -106,7 +106,7 @@ def _record_for_rating_sql() -> str:
     record, unit, evaluation = (ServiceRecord._meta.db_table, Unit._meta.db_table, Evaluation._meta.db_table)
     return (
         # Only what a rating needs; the other columns (identity included) stay deferred.
-        f"SELECT r.id, r.project_no, r.service_no, r.unit_id, r.staff_id, r.mode, "  # noqa: S608
+        f"SELECT r.id, r.project_no, r.service_no, r.unit_id, r.staff_id, r.mode, r.accepted_at, "  # noqa: S608
         f"r.applicant_name, r.applicant_phone, u.path AS unit_path, "
         f"(SELECT e.id FROM {evaluation} e WHERE e.record_id = r.id) AS evaluation_pk "
         f"FROM {record} r JOIN {unit} u ON u.id = r.unit_id "

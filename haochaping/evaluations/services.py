@@ -90,6 +90,8 @@ def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -
     now = timezone.now()
     if data.evaluated_at is not None and data.evaluated_at > now + FUTURE_SKEW:
         errors["evaluated_at"] = ["评价时间不能晚于当前时间"]
+    elif data.evaluated_at is not None and record.accepted_at and data.evaluated_at < record.accepted_at - FUTURE_SKEW:
+        errors["evaluated_at"] = ["评价时间不能早于办件受理时间"]
     if errors:
         raise ValidationFailed("评价数据不符合要求", fields=errors)
     return reasons
@@ -107,44 +109,45 @@ def evaluation_submit(
     indicator_set_id = indicator_set_active_id()
     reasons = _validate(record, data, indicator_set_id)
     dims = {name: data.dimensions.get(name) for name in DIMENSION_FIELDS}
-    try:
-        with transaction.atomic():
-            evaluation = Evaluation(
-                record=record,
-                level=data.level,
-                indicator_set_id=indicator_set_id,
-                reasons=reasons,
-                text=(data.text or "").strip(),
-                channel=data.channel,
-                evaluator_name=data.evaluator_name,
-                evaluator_phone=data.evaluator_phone,
-                evaluated_at=data.evaluated_at or timezone.now(),
-                system=system,
-                client_key=data.client_key,
-                **dims,
-            )
+    evaluation = Evaluation(
+        record=record,
+        level=data.level,
+        indicator_set_id=indicator_set_id,
+        reasons=reasons,
+        text=(data.text or "").strip(),
+        channel=data.channel,
+        evaluator_name=data.evaluator_name,
+        evaluator_phone=data.evaluator_phone,
+        evaluated_at=data.evaluated_at or timezone.now(),
+        system=system,
+        client_key=data.client_key,
+        **dims,
+    )
+    # No savepoint: a failed insert fails the whole (caller's) transaction, which is right.
+    with transaction.atomic(savepoint=False):
+        try:
             evaluation.save()
-            audit_record(
-                actor=actor,
-                action="evaluations:evaluation:created",
-                target=evaluation,
-                data={
-                    "record": record.pk,
-                    "level": evaluation.level,
-                    "channel": evaluation.channel,
-                    "reasons": reasons,
-                    "dimensions": {k: v for k, v in dims.items() if v},
-                },
-            )
-            if evaluation.level in BAD_LEVELS:
-                case_open_for_evaluation(actor=actor, evaluation=evaluation)  # caches evaluation.case
-            else:
-                # Known to have no case: spare callers a query for the reverse one-to-one.
-                evaluation._state.fields_cache["case"] = None
-    except IntegrityError as exc:
-        if Evaluation.objects.filter(record_id=record.pk).exists():
+        except IntegrityError as exc:
+            # The only unique key a valid new rating can hit: the one-per-service rule, lost to
+            # a concurrent rating of the same service that committed first.
             raise _already_rated() from exc
-        raise
+        audit_record(
+            actor=actor,
+            action="evaluations:evaluation:created",
+            target=evaluation,
+            data={
+                "record": record.pk,
+                "level": evaluation.level,
+                "channel": evaluation.channel,
+                "reasons": reasons,
+                "dimensions": {k: v for k, v in dims.items() if v},
+            },
+        )
+        if evaluation.level in BAD_LEVELS:
+            case_open_for_evaluation(actor=actor, evaluation=evaluation)  # caches evaluation.case
+        else:
+            # Known to have no case: spare callers a query for the reverse one-to-one.
+            evaluation._state.fields_cache["case"] = None
     return evaluation
 
 

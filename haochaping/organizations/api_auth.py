@@ -116,7 +116,7 @@ def _record_nonce(request) -> None:
     now = timezone.now()
     table = ApiNonce._meta.db_table
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (system_id, nonce, seen_at) VALUES (%s, %s, %s)",  # noqa: S608
                 [request.system.pk, request.api_nonce, connection.ops.adapt_datetimefield_value(now)],

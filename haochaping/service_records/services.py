@@ -16,9 +16,47 @@ from haochaping.core.crypto import blind_index, canonical_json, hmac_sm3_hex, si
 from haochaping.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
 from haochaping.organizations.selectors import Scope
+from haochaping.service_records.choices import ItemType
 from haochaping.service_records.models import ServiceItem, ServiceRecord
 
 RATING_LINK_PURPOSE = "portal.rate"
+
+
+@transaction.atomic
+def service_item_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    item_type: str,
+    department: Unit,
+    online: bool = True,
+    offline: bool = True,
+    promised_days: int | None = None,
+) -> ServiceItem:
+    """Add a service item (事项) to the catalogue."""
+    errors: dict[str, list[str]] = {}
+    if not code or len(code) > 24:
+        errors["code"] = ["实施编码须为 1–24 位"]
+    if item_type not in ItemType.values:
+        errors["item_type"] = ["事项类型不在 GB/T 39046 附录 A.1 的范围内"]
+    if not name.strip():
+        errors["name"] = ["必填"]
+    if errors:
+        raise ValidationFailed("事项数据不符合要求", fields=errors)
+    if ServiceItem.objects.filter(code=code).exists():
+        raise Conflict(f"实施编码 {code} 已存在", code="item_exists")
+    item = ServiceItem.objects.create(
+        code=code, name=name.strip(), item_type=item_type, department=department, online=online, offline=offline,
+        promised_days=promised_days,
+    )  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="service_records:item:created",
+        target=item,
+        data={"code": code, "name": item.name, "department": department.code, "type": item_type},
+    )
+    return item
 
 
 @dataclass
@@ -69,12 +107,14 @@ def _resolve(data: RecordInput, scope: Scope) -> dict[str, Any]:
         errors["item_code"] = [f"事项实施编码 {data.item_code} 不存在"]
     refs["window"] = None
     if data.window_code:
-        refs["window"] = Window.objects.filter(code=data.window_code, is_active=True).first()
+        refs["window"] = (
+            Window.objects.select_related("unit", "department").filter(code=data.window_code, is_active=True).first()
+        )
         if refs["window"] is None:
             errors["window_code"] = [f"窗口编码 {data.window_code} 不存在"]
     refs["staff"] = None
     if data.staff_no:
-        refs["staff"] = Staff.objects.filter(staff_no=data.staff_no).first()
+        refs["staff"] = Staff.objects.select_related("unit").filter(staff_no=data.staff_no).first()
         if refs["staff"] is None:
             errors["staff_no"] = [f"工号 {data.staff_no} 不存在"]
     if data.accepted_at and data.finished_at and data.finished_at < data.accepted_at:
@@ -83,7 +123,21 @@ def _resolve(data: RecordInput, scope: Scope) -> dict[str, Any]:
         raise ValidationFailed("办件数据引用了不存在的编码或时间有误", code="invalid_reference", fields=errors)
     if not scope.allows_unit(refs["unit"]):
         raise PermissionDenied(f"本业务系统无权推送单位 {data.unit_code} 的办件", code="unit_out_of_scope")
+    unit, window, staff = refs["unit"], refs["window"], refs["staff"]
+    if window is not None and not (
+        (window.department is not None and _related(window.department, unit)) or _related(window.unit, unit)
+    ):
+        errors["window_code"] = [f"窗口 {window.code} 不属于办理单位 {unit.code}，也不由其进驻"]
+    if staff is not None and not (_related(staff.unit, unit) and scope.allows_unit(staff.unit)):
+        errors["staff_no"] = [f"工号 {staff.staff_no} 不属于办理单位 {unit.code}"]
+    if errors:
+        raise ValidationFailed("窗口或工作人员与办理单位不符", code="invalid_reference", fields=errors)
     return refs
+
+
+def _related(a: Unit, b: Unit) -> bool:
+    """One unit lies within the other's subtree (a department's staff at its street office, etc.)."""
+    return a.path.startswith(b.path) or b.path.startswith(a.path)
 
 
 def service_record_push(*, system: BusinessSystem | None, actor: Actor, scope: Scope, data: RecordInput) -> PushResult:

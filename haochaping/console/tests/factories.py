@@ -21,6 +21,9 @@ PLAINTEXT = ["张三丰", "13812345678", "410404199001011234", "赵明远", "139
 
 
 def push(cast: Cast, project_no: str, **overrides) -> ServiceRecord:
+    # Served long ago, so that ratings "days_ago" never predate the service.
+    overrides.setdefault("accepted_at", "2025-01-02T09:00:00+08:00")
+    overrides.setdefault("finished_at", "2025-01-02T09:30:00+08:00")
     data = record_payload(cast, project_no=project_no, **overrides)
     for key in ("accepted_at", "finished_at"):
         data[key] = dt.datetime.fromisoformat(data[key])

@@ -104,6 +104,7 @@ def test_unit_bound_system_cannot_rate_another_units_service(pushed, api_a):
         (rating(level=1, reasons=["WS-XL-B01"]), "reasons"),  # an online reason on an offline service
         (rating(text="字" * 501), "text"),
         (rating(evaluated_at="2099-01-01T00:00:00+08:00"), "evaluated_at"),
+        (rating(evaluated_at="2026-11-29T09:00:00+08:00"), "evaluated_at"),  # before the service was accepted
     ],
 )
 def test_invalid_ratings_name_the_field(pushed, api_all, payload, field):

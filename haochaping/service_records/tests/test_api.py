@@ -136,3 +136,15 @@ def test_batch_of_1000_is_accepted(cast, api_all):
     body = api_all.post("/api/v1/service-records/batch", {"records": records}).json()
     assert body["created"] == 1000 and body["failed"] == 0
     assert ServiceRecord.objects.count() == 1000
+
+
+def test_window_and_staff_must_belong_to_the_handling_unit(cast, api_all):
+    r = api_all.post("/api/v1/service-records", record_payload(cast, window_code="W-B1", staff_no="B001"))
+    assert r.status_code == 422
+    assert set(r.json()["error"]["fields"]) == {"window_code", "staff_no"}
+
+
+def test_unit_bound_system_cannot_name_another_units_staff(cast, api_a):
+    r = api_a.post("/api/v1/service-records", record_payload(cast, window_code=None, staff_no="B001"))
+    assert r.status_code == 422
+    assert "staff_no" in r.json()["error"]["fields"]
