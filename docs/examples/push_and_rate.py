@@ -35,9 +35,10 @@ def call(base: str, app_id: str, secret: str, method: str, path: str, payload=No
         "X-Nonce": nonce,
         "X-Signature": mac.finalize().hex(),
     }
-    request = urllib.request.Request(base + path, data=body or None, method=method, headers=headers)
+    # The base URL is the operator's own server (http or https), never user input.
+    request = urllib.request.Request(base + path, data=body or None, method=method, headers=headers)  # noqa: S310
     try:
-        with urllib.request.urlopen(request) as response:  # noqa: S310  (the URL is the operator's own)
+        with urllib.request.urlopen(request) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())

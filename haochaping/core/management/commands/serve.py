@@ -10,10 +10,11 @@ from django.db import connection
 def default_pool() -> tuple[int, int]:
     """Worker processes and threads per process, measured with bench/intake.py on 2 cores.
 
-    SQLite serves most ratings with one thread per process (writers queue on one lock; more
-    threads only add GIL hand-offs); PostgreSQL needs threads to overlap its round trips.
+    SQLite rates fastest with one thread per process (writers queue on one lock; more threads
+    only add GIL hand-offs), but two keep the console responsive while a slow page renders;
+    PostgreSQL needs threads to overlap its network round trips.
     """
-    return (3, 1) if connection.vendor == "sqlite" else (2, 4)
+    return (2, 2) if connection.vendor == "sqlite" else (2, 4)
 
 
 class Command(BaseCommand):
