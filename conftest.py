@@ -3,14 +3,16 @@
 import pytest
 
 from haochaping.testing import *  # noqa: F403  (fixtures)
-from haochaping.testing import allow_sqlite_flush
+from haochaping.testing import allow_test_flush
 
-allow_sqlite_flush()
+allow_test_flush()
 
 
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
+    """Files a test writes (attachments, audit checkpoints) go to its own temp folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
 
 
 @pytest.fixture(autouse=True)

@@ -69,10 +69,24 @@ def _not_found(request, exc):
     return api.create_response(request, err.as_dict(), status=404)
 
 
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求格式有误：请求体须为合法的 JSON（UTF-8）"),
+    405: ("method_not_allowed", "该接口不支持此请求方法"),
+    429: ("throttled", "请求过于频繁，请稍后再试"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    err = ApplicationError(str(exc) or "请求有误", code=f"http_{exc.status_code}")
+    code, message = _HTTP_MESSAGES.get(exc.status_code, (f"http_{exc.status_code}", "请求有误"))
+    err = ApplicationError(message, code=code)
     return api.create_response(request, err.as_dict(), status=exc.status_code)
+
+
+def not_found(request, rest: str = ""):
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    err = ApplicationError("接口不存在，请核对路径（接口文档：/api/v1/docs）", code="endpoint_not_found")
+    return api.create_response(request, err.as_dict(), status=404)
 
 
 @api.exception_handler(Exception)
@@ -85,8 +99,10 @@ def _unexpected(request, exc):
 
 from haochaping.evaluations.api import router as evaluations_router  # noqa: E402
 from haochaping.organizations.api import router as organizations_router  # noqa: E402
+from haochaping.rectification.api import router as cases_router  # noqa: E402
 from haochaping.service_records.api import router as records_router  # noqa: E402
 
 api.add_router("/", organizations_router)
 api.add_router("/", records_router)
 api.add_router("/", evaluations_router)
+api.add_router("/", cases_router)

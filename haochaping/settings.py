@@ -52,11 +52,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "haochaping.core",
+    "haochaping.jobs",
     "haochaping.organizations",
     "haochaping.audit",
     "haochaping.service_records",
     "haochaping.evaluations",
     "haochaping.rectification",
+    "haochaping.notifications",
     "haochaping.portal",
     "haochaping.console",
 ]
@@ -164,14 +166,54 @@ MEDIA_URL = "media/"
 # --- domain settings -----------------------------------------------------------------------
 # Natural days from the rating to the rectification deadline (制度第九条: 15 个自然日).
 RECTIFICATION_DAYS = env_int("HAOCHAPING_RECTIFICATION_DAYS", 15)
+# "natural" (制度第九条) or "working" (Chinese working days, holidays and make-up days counted).
+RECTIFICATION_DAY_KIND = env_str("HAOCHAPING_RECTIFICATION_DAY_KIND", "natural")
+# Warn this many hours before a case's deadline; escalate (督办) this many hours after it.
+RECTIFICATION_WARN_HOURS = env_int("HAOCHAPING_RECTIFICATION_WARN_HOURS", 48)
+RECTIFICATION_ESCALATE_AFTER_HOURS = env_int("HAOCHAPING_RECTIFICATION_ESCALATE_AFTER_HOURS", 24)
+CASE_ATTACHMENT_MAX_BYTES = env_int("HAOCHAPING_CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Signature window for business-system API requests, in seconds.
 API_SIGNATURE_WINDOW = env_int("HAOCHAPING_API_SIGNATURE_WINDOW", 300)
 # Independent hash chains in the audit log: concurrent PostgreSQL writers spread over them.
 AUDIT_LANES = env_int("HAOCHAPING_AUDIT_LANES", 16)
+# Where the periodic audit checkpoints (MACed lane heads) are appended: keep it off the DB host.
+AUDIT_CHECKPOINT_FILE = env_str("HAOCHAPING_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 # Max records in one batch push.
 API_BATCH_MAX = 1000
 # Lifetime of a signed citizen rating link.
 RATING_LINK_DAYS = env_int("HAOCHAPING_RATING_LINK_DAYS", 30)
+
+# --- background jobs (haochaping/jobs) -----------------------------------------------------
+# A running job's lease: past it, another worker assumes the first one died and runs it again.
+# Every task must finish well within it.
+JOBS_LEASE_SECONDS = env_int("HAOCHAPING_JOBS_LEASE_SECONDS", 600)
+# Done jobs are deleted after this many days (dead jobs are kept until someone handles them).
+JOBS_KEEP_DONE_DAYS = env_int("HAOCHAPING_JOBS_KEEP_DONE_DAYS", 30)
+
+# --- notifications (haochaping/notifications, docs/subsystems/notifications.md) -----------
+# SMS transport: "file" (demo: appends plaintext JSON lines to SMS_OUTBOX_FILE; refused by
+# check --deploy outside demo mode), "console" (logs a masked line; nobody receives anything)
+# or "aliyun" (Dysmsapi SendSms over HTTPS).
+SMS_TRANSPORT = env_str("HAOCHAPING_SMS_TRANSPORT", "file" if DEMO_MODE else "console")
+SMS_OUTBOX_FILE = Path(env_str("HAOCHAPING_SMS_OUTBOX_FILE", str(VAR_DIR / "sms-outbox.jsonl")))
+# Attempts (transport calls) per SMS before it is dead; the delivery job gets the same limit.
+SMS_MAX_ATTEMPTS = env_int("HAOCHAPING_SMS_MAX_ATTEMPTS", 5)
+# A message left "sending" longer than this lost its worker mid-call: it is checked with the
+# provider (or marked uncertain), never resent blindly. Keep it well above the HTTP timeout.
+SMS_SENDING_LEASE_SECONDS = env_int("HAOCHAPING_SMS_SENDING_LEASE_SECONDS", 300)
+SMS_HTTP_TIMEOUT_SECONDS = env_int("HAOCHAPING_SMS_HTTP_TIMEOUT_SECONDS", 10)
+SMS_ALIYUN_ENDPOINT = env_str("HAOCHAPING_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_REGION_ID = env_str("HAOCHAPING_SMS_ALIYUN_REGION_ID", "cn-hangzhou")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("HAOCHAPING_SMS_ALIYUN_ACCESS_KEY_ID", "")
+# Required (here or as _FILE) only when SMS_TRANSPORT is "aliyun".
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_secret(
+    "HAOCHAPING_SMS_ALIYUN_ACCESS_KEY_SECRET", None if SMS_TRANSPORT == "aliyun" and not DEMO_MODE else ""
+)
+SMS_ALIYUN_SIGN_NAME = env_str("HAOCHAPING_SMS_ALIYUN_SIGN_NAME", "石龙区政务服务")
+# Our template code -> the provider's approved template code: "case_feedback=SMS_1234,sms_code=SMS_5678".
+SMS_ALIYUN_TEMPLATES = dict(
+    item.split("=", 1) for item in env_list("HAOCHAPING_SMS_ALIYUN_TEMPLATES", []) if "=" in item
+)
 
 # --- logging: never plaintext identity (identity fields are never passed to loggers) -----
 LOGGING = {

@@ -23,6 +23,7 @@ import pytest
 from django.test import Client
 
 from haochaping.audit.services import Actor
+from haochaping.evaluations.services import indicator_set_ensure_default
 from haochaping.organizations.api_auth import sign_request
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind, Window
 from haochaping.organizations.services import (
@@ -62,6 +63,7 @@ class Cast:
 
 def build_cast() -> Cast:
     actor = Actor.cli("tests")
+    indicator_set_ensure_default(actor=actor)
     district = unit_create(
         actor=actor, code="410404", name="平顶山市石龙区", kind=UnitKind.DISTRICT, division_code="410404"
     )
@@ -213,21 +215,23 @@ def login(client: Client, cast: Cast, who: str) -> Client:
     return client
 
 
-def allow_sqlite_flush() -> None:
-    """Transactional tests end with a DB flush (DELETE FROM every table on SQLite), which the
-    append-only triggers refuse. Prepend dropping them to the flush SQL; the flush's
+def allow_test_flush() -> None:
+    """Transactional tests end with a DB flush (DELETE on SQLite, TRUNCATE on PostgreSQL),
+    which the append-only triggers refuse. Prepend dropping them to the flush SQL; the flush's
     post_migrate signal recreates them (audit.immutability.ensure_triggers)."""
-    from django.db.backends.sqlite3.base import DatabaseOperations
+    from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOps
+    from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOps
 
-    from haochaping.audit.immutability import PROTECTED_TABLES
+    from haochaping.audit.immutability import drop_statements
 
-    original = DatabaseOperations.sql_flush
-    if getattr(original, "_haochaping", False):
-        return
+    for ops, vendor in ((SQLiteOps, "sqlite"), (PostgresOps, "postgresql")):
+        original = ops.sql_flush
+        if getattr(original, "_haochaping", False):
+            continue
 
-    def sql_flush(self, style, tables, **kwargs):
-        drops = [f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in PROTECTED_TABLES for op in ("update", "delete")]
-        return drops + original(self, style, tables, **kwargs)
+        def sql_flush(self, style, tables, *, _original=original, _vendor=vendor, **kwargs):
+            statements = _original(self, style, tables, **kwargs)
+            return drop_statements(_vendor) + statements if statements else statements
 
-    sql_flush._haochaping = True
-    DatabaseOperations.sql_flush = sql_flush
+        sql_flush._haochaping = True
+        ops.sql_flush = sql_flush

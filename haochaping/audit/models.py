@@ -81,11 +81,17 @@ class AuditEvent(AppendOnlyModel):
 
 
 class AuditChainHead(models.Model):
-    """One row per lane: the lane's last seq and hash; row-locked while appending."""
+    """One row per lane: the lane's last seq and hash; row-locked while appending.
+
+    ``mac`` = HMAC-SM3(audit key, lane|seq|hash): without the key nobody can rewind a head to
+    hide deleted tail events. The periodic checkpoint file (``audit.checkpoint``) catches a
+    head restored from an old backup.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True)  # the lane number
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit lane {self.id} head #{self.seq}"

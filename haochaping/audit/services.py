@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,10 +43,23 @@ class Actor:
     def cli(cls, label: str = "haochaping") -> Actor:
         return cls(ActorType.CLI, "", label)
 
+    @classmethod
+    def job(cls, label: str) -> Actor:
+        return cls(ActorType.JOB, "", label)
+
+    @classmethod
+    def for_caller(cls, caller) -> Actor:
+        """The actor of an ``organizations.selectors.Caller`` (console user or business system)."""
+        return cls.for_user(caller.user) if caller.user is not None else cls.for_system(caller.system)
+
 
 def _event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     message = prev_hash.encode() + b"|" + canonical_json(fields)
     return hmac_sm3_hex(settings.AUDIT_KEY.encode(), message)
+
+
+def head_mac(lane: int, seq: int, hash_: str) -> str:
+    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), f"head|{lane}|{seq}|{hash_}".encode())
 
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
@@ -113,7 +127,10 @@ def audit_record(
         )
         event.hash = _event_hash(prev_hash, _hashed_fields(event))
         event.save()
-        cursor.execute(f"UPDATE {head_table} SET hash = %s WHERE id = %s", [event.hash, lane])  # noqa: S608
+        cursor.execute(
+            f"UPDATE {head_table} SET hash = %s, mac = %s WHERE id = %s",  # noqa: S608
+            [event.hash, head_mac(lane, seq, event.hash), lane],
+        )
     return event
 
 
@@ -128,6 +145,7 @@ class Break:
 class VerifyResult:
     checked: int
     breaks: list[Break]
+    checkpoint_at: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -159,16 +177,75 @@ def audit_verify() -> VerifyResult:
             continue
         state[lane] = (event.seq, event.hash)
         checked += 1
-    for head in AuditChainHead.objects.order_by("id"):
-        if head.id in broken_lanes:
+    heads = {head.id: head for head in AuditChainHead.objects.order_by("id")}
+    for lane, head in heads.items():
+        if lane in broken_lanes:
             continue
-        last_seq, last_hash = state.get(head.id, (0, GENESIS))
-        if head.seq != last_seq or head.hash != last_hash:
-            breaks.append(
-                Break(
-                    head.id,
-                    last_seq + 1,
-                    f"第 {head.id} 链尾部缺失：链头记录到第 {head.seq} 条，实际只有 {last_seq} 条",
-                )
-            )
-    return VerifyResult(checked, breaks)
+        last_seq, last_hash = state.get(lane, (0, GENESIS))
+        if head.mac != head_mac(lane, head.seq, head.hash):
+            breaks.append(Break(lane, head.seq, f"第 {lane} 链链头记录被改动（校验码不符）"))
+            broken_lanes.add(lane)
+        elif head.seq != last_seq or head.hash != last_hash:
+            message = f"第 {lane} 链尾部缺失：链头记录到第 {head.seq} 条，实际只有 {last_seq} 条"
+            breaks.append(Break(lane, last_seq + 1, message))
+            broken_lanes.add(lane)
+    for lane in sorted(set(state) - set(heads)):
+        breaks.append(Break(lane, 1, f"第 {lane} 链的链头记录缺失"))
+    checkpoint = checkpoint_read()
+    if checkpoint is not None:
+        breaks += _against_checkpoint(checkpoint, heads, broken_lanes)
+    return VerifyResult(checked, breaks, checkpoint_at=checkpoint["at"] if checkpoint else None)
+
+
+# --- checkpoints: the chain heads, written periodically to a file outside the database --------
+
+
+def _checkpoint_mac(body: dict[str, Any]) -> str:
+    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), b"checkpoint|" + canonical_json(body))
+
+
+def audit_checkpoint() -> dict[str, Any]:
+    """Append the current lane heads to AUDIT_CHECKPOINT_FILE (one MACed JSON line).
+
+    Point the file at storage the database administrators cannot rewrite (another host, WORM
+    storage, a log collector): emptying or rolling back the audit tables is then detected.
+    """
+    lanes = {str(h.id): [h.seq, h.hash] for h in AuditChainHead.objects.order_by("id")}
+    body = {"at": timezone.now().isoformat(), "lanes": lanes}
+    line = {**body, "mac": _checkpoint_mac(body)}
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return line
+
+
+def checkpoint_read() -> dict[str, Any] | None:
+    """The last checkpoint whose MAC verifies, or None if there is none yet."""
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    if not path.exists():
+        return None
+    last = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue
+        mac = line.pop("mac", "") if isinstance(line, dict) else ""
+        if mac and mac == _checkpoint_mac(line):
+            last = line
+    return last
+
+
+def _against_checkpoint(checkpoint, heads, broken_lanes) -> list[Break]:
+    breaks = []
+    for lane_text, (seq, hash_) in checkpoint["lanes"].items():
+        lane = int(lane_text)
+        if lane in broken_lanes or seq == 0:
+            continue
+        head = heads.get(lane)
+        event = AuditEvent.objects.filter(lane=lane, seq=seq).only("hash").first()
+        if head is None or head.seq < seq or event is None or event.hash != hash_:
+            reason = f"第 {lane} 链与 {checkpoint['at']} 的检查点不符：第 {seq} 条及之前的记录被删除或回滚"
+            breaks.append(Break(lane, seq, reason))
+    return breaks

@@ -106,7 +106,11 @@ class EvaluationFilter(Schema):
     project_no: str | None = None
 
 
-@router.post("/evaluations", response={201: EvaluationOut}, summary="提交评价（每次服务仅能评价一次）")
+@router.post(
+    "/evaluations",
+    response={200: EvaluationOut, 201: EvaluationOut},
+    summary="提交评价（每次服务仅能评价一次；带相同 client_key 的重发返回原评价 200）",
+)
 def submit(request: HttpRequest, payload: EvaluationIn):
     system = request.system
     scope = scope_for_system(system)
@@ -125,7 +129,7 @@ def submit(request: HttpRequest, payload: EvaluationIn):
     )
     with api_write(request):
         evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
-    return 201, evaluation
+    return (201 if evaluation.created else 200), evaluation
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")

@@ -102,9 +102,15 @@ def evaluation_submit(
 ) -> Evaluation:
     """Store the one rating of a service; open a rectification case for level ≤ 2, atomically.
 
-    A second rating for the same service is refused (409), also when two arrive at once.
+    A second rating for the same service is refused (409), also when two arrive at once. A
+    resend carrying the same ``client_key`` as the stored rating (a tablet's offline queue, an
+    API client retrying after a lost response) returns the stored rating with
+    ``created = False`` instead.
     """
     if _is_rated(record):
+        existing = _same_client_rating(record, data.client_key)
+        if existing is not None:
+            return existing
         raise _already_rated()
     indicator_set_id = indicator_set_active_id()
     reasons = _validate(record, data, indicator_set_id)
@@ -131,6 +137,7 @@ def evaluation_submit(
             # The only unique key a valid new rating can hit: the one-per-service rule, lost to
             # a concurrent rating of the same service that committed first.
             raise _already_rated() from exc
+        evaluation.created = True
         audit_record(
             actor=actor,
             action="evaluations:evaluation:created",
@@ -151,6 +158,17 @@ def evaluation_submit(
     return evaluation
 
 
+def _same_client_rating(record: ServiceRecord, client_key: str) -> Evaluation | None:
+    if not client_key:
+        return None
+    existing = Evaluation.objects.select_related("case").filter(record_id=record.pk, client_key=client_key).first()
+    if existing is not None:
+        existing.created = False
+        if not hasattr(existing, "case"):
+            existing._state.fields_cache["case"] = None
+    return existing
+
+
 def _is_rated(record: ServiceRecord) -> bool:
     if hasattr(record, "evaluation_pk"):  # loaded by selectors.record_for_rating
         return record.evaluation_pk is not None
@@ -159,6 +177,16 @@ def _is_rated(record: ServiceRecord) -> bool:
 
 def _already_rated() -> Conflict:
     return Conflict("该次服务已评价，每次服务只能评价一次", code="already_rated")
+
+
+DEFAULT_SET = DATA_DIR / "indicators_default.json"
+
+
+def indicator_set_ensure_default(*, actor: Actor) -> None:
+    """Load the shipped default set if no set is active (the migration does this on install;
+    a wiped database, e.g. between transactional tests, needs it again)."""
+    if not IndicatorSet.objects.filter(is_active=True).exists():
+        indicator_set_import(actor=actor, path=DEFAULT_SET)
 
 
 @transaction.atomic

@@ -55,7 +55,7 @@ class JobError(Exception):
 TASKS: dict[str, TaskFn] = {}
 PERIODIC: dict[str, Periodic] = {}
 _loaded = False
-_load_lock = threading.Lock()
+_load_lock = threading.RLock()  # a tasks module may enqueue while being imported
 
 
 def task(name: str) -> Callable[[TaskFn], TaskFn]:
@@ -90,6 +90,11 @@ def get_task(name: str) -> TaskFn:
         return TASKS[name]
     except KeyError:
         raise UnknownTask(name) from None
+
+
+def get_periodic(name: str) -> Periodic | None:
+    load_tasks()
+    return PERIODIC.get(name)
 
 
 def periodic_tasks() -> list[Periodic]:

@@ -15,7 +15,8 @@ router = Router(tags=["参考数据"])
 class WindowOut(Schema):
     code: str
     name: str
-    department_code: str | None = Field(None, alias="department.code")
+    unit_code: str = Field(..., alias="unit.code", description="窗口所在场所")
+    department_code: str | None = Field(None, alias="department.code", description="进驻部门")
 
 
 class StaffOut(Schema):
@@ -41,7 +42,10 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_windows(obj):
-        return obj.active_windows
+        """Windows at this place, and windows elsewhere (e.g. in the hall) that this unit staffs."""
+        seen = {w.pk: w for w in obj.active_windows}
+        seen.update({w.pk: w for w in obj.active_staffed_windows})
+        return sorted(seen.values(), key=lambda w: w.code)
 
     @staticmethod
     def resolve_staff(obj):
@@ -63,13 +67,16 @@ class ItemOut(Schema):
         return obj.get_item_type_display()
 
 
+def _windows():
+    return Window.objects.filter(is_active=True).select_related("unit", "department")
+
+
 @router.get("/units", response=list[UnitOut], summary="单位、窗口、工号（本系统可见范围）")
 @paginate(Pagination)
 def units(request):
     return unit_list(scope=scope_for_system(request.system)).prefetch_related(
-        Prefetch(
-            "windows", Window.objects.filter(is_active=True).select_related("department"), to_attr="active_windows"
-        ),
+        Prefetch("windows", _windows(), to_attr="active_windows"),
+        Prefetch("staffed_windows", _windows(), to_attr="active_staffed_windows"),
         Prefetch("staff", Staff.objects.filter(is_active=True).select_related("window"), to_attr="active_staff"),
     )
 

@@ -92,3 +92,26 @@ def window_list(*, scope: Scope) -> QuerySet[Window]:
 
 def staff_list(*, scope: Scope) -> QuerySet[Staff]:
     return Staff.objects.filter(unit__path__startswith=scope.unit_path, is_active=True).select_related("unit", "window")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is acting, what they may see and in which role: a console user or a business system.
+
+    A business system acts as the unit it belongs to (the role of a department admin); it never
+    performs supervision steps, which stay with the centre's supervisors.
+    """
+
+    scope: Scope
+    role: str
+    user: object | None = None
+    system: BusinessSystem | None = None
+
+
+def caller_for_user(user) -> Caller:
+    scope = scope_for_user(user)
+    return Caller(scope=scope, role=scope.role, user=user)
+
+
+def caller_for_system(system: BusinessSystem) -> Caller:
+    return Caller(scope=scope_for_system(system), role=Role.DEPT_ADMIN, system=system)

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from haochaping.audit.models import AuditChainHead, AuditEvent
-from haochaping.audit.services import GENESIS, Actor, audit_record, audit_verify
+from haochaping.audit.services import GENESIS, Actor, audit_checkpoint, audit_record, audit_verify
 
 
 def _raw(sql: str, params=()) -> None:
@@ -119,6 +119,42 @@ def test_app_code_cannot_change_or_delete_events(chain):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent")
     assert AuditEvent.objects.count() == 5
+
+
+def test_rewinding_a_head_without_the_key_is_detected(chain):
+    _raw("DELETE FROM audit_auditevent WHERE seq = 5")
+    previous = AuditEvent.objects.get(seq=4)
+    with connection.cursor() as cursor:  # the attacker rewinds the head to event 4
+        cursor.execute("UPDATE audit_auditchainhead SET seq = 4, hash = %s WHERE id = 0", [previous.hash])
+    result = audit_verify()
+    assert not result.ok and "链头记录被改动" in result.breaks[0].reason
+
+
+def test_a_checkpoint_catches_emptied_tables(chain, settings, tmp_path):
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
+    audit_checkpoint()
+    assert audit_verify().ok and audit_verify().checkpoint_at
+    _raw("DELETE FROM audit_auditevent")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_auditchainhead_no_delete")
+        else:
+            cursor.execute("ALTER TABLE audit_auditchainhead DISABLE TRIGGER USER")
+        cursor.execute("DELETE FROM audit_auditchainhead")
+    result = audit_verify()
+    assert not result.ok and "检查点不符" in result.breaks[0].reason
+
+
+def test_a_forged_checkpoint_line_is_ignored(chain, settings, tmp_path):
+    path = tmp_path / "checkpoints.jsonl"
+    settings.AUDIT_CHECKPOINT_FILE = str(path)
+    path.write_text('{"at": "2026-01-01T00:00:00+00:00", "lanes": {"0": [99, "x"]}, "mac": "forged"}\n')
+    assert audit_verify().ok and audit_verify().checkpoint_at is None
+
+
+def test_head_rows_cannot_be_deleted(chain):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditchainhead")
 
 
 def test_verify_command_reports_ok_and_broken(chain, capsys):

@@ -167,3 +167,14 @@ def test_openapi_document_is_served(client):
         "/api/v1/items",
     } <= set(paths)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_resend_with_the_same_client_key_returns_the_stored_rating(pushed, api_all):
+    first = api_all.post("/api/v1/evaluations", rating(level=2, text="慢", client_key="tablet-7-000123"))
+    assert first.status_code == 201
+    again = api_all.post("/api/v1/evaluations", rating(level=2, text="慢", client_key="tablet-7-000123"))
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.json()["case"]["number"] == first.json()["case"]["number"]
+    other = api_all.post("/api/v1/evaluations", rating(level=5, client_key="tablet-7-999999"))
+    assert other.status_code == 409
+    assert Evaluation.objects.count() == 1 and RectificationCase.objects.count() == 1

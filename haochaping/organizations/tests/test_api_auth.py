@@ -102,8 +102,11 @@ def test_reference_data_lists_units_windows_and_staff(api_all, api_a):
     assert {w["code"] for w in center["windows"]} == {"W-A1", "W-B1"}
     scjg = next(u for u in body["items"] if u["code"] == "SCJG")
     assert scjg["staff"] == [{"staff_no": "A001", "name": "王晓红", "window_code": "W-A1"}]
-    # A unit-bound system sees its own subtree only.
-    assert [u["code"] for u in api_a.get("/api/v1/units").json()["items"]] == ["SCJG"]
+    # A unit-bound system sees its own subtree only, with the hall windows its unit staffs.
+    own = api_a.get("/api/v1/units").json()["items"]
+    assert [u["code"] for u in own] == ["SCJG"]
+    assert own[0]["windows"] == [{"code": "W-A1", "name": "市场监管综合窗口", "unit_code": "CENTER",
+                                  "department_code": "SCJG"}]  # fmt: skip
 
 
 def test_lists_are_paginated(api_all):

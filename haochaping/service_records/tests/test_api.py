@@ -83,8 +83,8 @@ def test_schema_errors_are_one_json_shape_in_chinese(cast, api_all):
 
 def test_malformed_json_is_a_clear_error(cast, api_all):
     r = api_all.post("/api/v1/service-records", b"{not json")
-    assert r.status_code in (400, 422)
-    assert "error" in r.json()
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_request" and "JSON" in r.json()["error"]["message"]
 
 
 def test_unit_bound_system_cannot_push_for_another_unit(cast, api_a):
@@ -148,3 +148,10 @@ def test_unit_bound_system_cannot_name_another_units_staff(cast, api_a):
     r = api_a.post("/api/v1/service-records", record_payload(cast, window_code=None, staff_no="B001"))
     assert r.status_code == 422
     assert "staff_no" in r.json()["error"]["fields"]
+
+
+def test_unknown_api_paths_answer_in_the_json_error_shape(client):
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "endpoint_not_found"
+    assert client.get("/api/v2/evaluations").json()["error"]["code"] == "endpoint_not_found"

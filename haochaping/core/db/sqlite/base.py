@@ -2,10 +2,12 @@
 
 SQLite admits one writer at a time. Its own busy handler makes waiting writers *sleep and
 poll* (1, 2, 5, 10 … 100 ms), so under a burst of ratings most time goes to sleeping and a
-long enough burst ends in "database is locked". Here every write transaction (Django starts
-them with ``BEGIN IMMEDIATE``) first takes an exclusive ``flock`` on ``<database>.writer-lock``:
-the kernel queues waiters and wakes the next one the moment the lock is released, in any
-thread of any server process. Reads never take it (WAL readers do not block).
+long enough burst ends in "database is locked". Here every write first takes an exclusive
+``flock`` on ``<database>.writer-lock``: the kernel queues waiters and wakes the next one the
+moment the lock is released, in any thread of any server process. A transaction (Django
+starts them with ``BEGIN IMMEDIATE``) holds it from BEGIN to COMMIT/ROLLBACK; a single write
+statement in autocommit mode holds it for that statement. Reads never take it (WAL readers do
+not block).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import fcntl
 import os
 
 from django.db.backends.sqlite3 import base
+
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -32,6 +36,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._writer_locked and self._writer_fd is not None:
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
         self._writer_locked = False
+
+    def create_cursor(self, name=None):
+        return self.connection.cursor(factory=self._cursor_class())
+
+    def _cursor_class(self):
+        cls = getattr(self, "_queued_cursor_class", None)
+        if cls is None:
+            wrapper = self
+
+            class QueuedCursor(base.SQLiteCursorWrapper):
+                """Autocommit write statements take the writer lock for their own duration."""
+
+                def execute(self, query, params=None):
+                    if wrapper._writer_locked or not query.lstrip()[:7].upper().startswith(WRITE_VERBS):
+                        return super().execute(query, params)
+                    wrapper._acquire_writer()
+                    try:
+                        return super().execute(query, params)
+                    finally:
+                        wrapper._release_writer()
+
+            cls = self._queued_cursor_class = QueuedCursor
+        return cls
 
     def _start_transaction_under_autocommit(self):
         self._acquire_writer()

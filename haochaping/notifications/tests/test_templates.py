@@ -1,0 +1,126 @@
+"""Message templates: shipped defaults, Chinese rendering, placeholders that never crash."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import transaction
+
+from haochaping.notifications.defaults import DEFAULT_TEMPLATES
+from haochaping.notifications.models import Channel, MessageTemplate, Notification
+from haochaping.notifications.rendering import placeholders, render_text
+from haochaping.notifications.services import notification_queue
+
+from .conftest import FEEDBACK_CONTEXT, PHONE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_default_templates_are_shipped_by_the_data_migration():
+    rows = {t.code: t for t in MessageTemplate.objects.all()}
+    assert set(rows) >= {
+        "case_feedback",
+        "case_review_requested",
+        "case_returned",
+        "case_deadline_warning",
+        "case_escalated",
+        "sms_code",
+        "rating_invitation",
+    }
+    sms = [code for code, t in rows.items() if t.channel == Channel.SMS]
+    assert sorted(sms) == ["case_feedback", "rating_invitation", "sms_code"]
+    for code in sms:
+        assert rows[code].body.startswith("【石龙区政务服务】")
+    assert all(t.is_active for t in rows.values())
+
+
+def test_the_migration_and_the_code_ship_the_same_defaults():
+    migration = importlib.import_module("haochaping.notifications.migrations.0002_load_default_templates")
+    assert migration.DEFAULTS == DEFAULT_TEMPLATES
+
+
+def test_the_feedback_sms_reads_like_a_government_sms():
+    _, body = MessageTemplate.objects.get(code="case_feedback").render(FEEDBACK_CONTEXT)
+    assert body == (
+        "【石龙区政务服务】您对“食品经营许可（新办）”的评价（工单GD202611300001）已办理："
+        "已对窗口人员进行批评教育。详见“我的评价”，有疑问请拨打12345。"
+    )
+
+
+def test_the_in_app_templates_render_the_case_context():
+    title, body = MessageTemplate.objects.get(code="case_review_requested").render(
+        {"number": "GD202611300001", "unit": "区市场监督管理局", "action": "申请延期"}
+    )
+    assert (title, body) == ("待审核：申请延期", "工单 GD202611300001（区市场监督管理局）申请延期，请审核。")
+    _, body = MessageTemplate.objects.get(code="case_escalated").render(
+        {"number": "GD1", "unit": "区市场监督管理局", "to": "石龙区政务服务中心"}
+    )
+    assert body == "工单 GD1（区市场监督管理局）已逾期，已督办至 石龙区政务服务中心。"
+
+
+def test_a_missing_placeholder_stays_visible_instead_of_failing():
+    assert render_text("工单 {number} 将于 {due} 到期", {"number": "GD1"}) == "工单 GD1 将于 {due} 到期"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("工单 {number} 有一个 { 孤立的括号", "工单 GD1 有一个 { 孤立的括号"),
+        ("位置参数 {0} 与 {number}", "位置参数 {0} 与 GD1"),
+        ("属性 {number.__class__} 与 {number}", "属性 {number.__class__} 与 GD1"),
+        ("格式 {number:%} 与 {number}", "格式 {number:%} 与 GD1"),
+        ("嵌套 {number[0]} 与 {number}", "嵌套 {number[0]} 与 GD1"),
+        ("", ""),
+    ],
+)
+def test_a_broken_template_renders_what_it_can_and_never_raises(text, expected):
+    assert render_text(text, {"number": "GD1"}) == expected
+
+
+def test_context_values_are_plain_so_a_template_cannot_reach_into_objects():
+    class Secretive:
+        secret = "不应出现"
+
+        def __str__(self):
+            return "对象"
+
+    assert render_text("{obj} {obj.secret}", {"obj": Secretive()}) == "对象 {obj.secret}"
+
+
+def test_placeholders_are_listed_in_order_of_first_use():
+    body = MessageTemplate.objects.get(code="case_feedback").body
+    assert placeholders(body) == ["item", "number", "text"]
+    assert placeholders("{a}{b.c}{a}{d[0]}") == ["a", "b", "d"]
+    assert placeholders("{ 孤立") == []
+
+
+def test_editing_a_template_changes_future_messages_only():
+    with transaction.atomic():
+        first = notification_queue(template="case_feedback", to_phone=PHONE, context=FEEDBACK_CONTEXT)
+    MessageTemplate.objects.filter(code="case_feedback").update(body="【石龙区政务服务】新版本：{text}")
+    with transaction.atomic():
+        second = notification_queue(template="case_feedback", to_phone=PHONE, context=FEEDBACK_CONTEXT)
+    first.refresh_from_db()
+    assert "已办理" in first.body
+    assert second.body == "【石龙区政务服务】新版本：已对窗口人员进行批评教育"
+    assert second.template_params == {"text": "已对窗口人员进行批评教育"}
+
+
+def test_a_disabled_template_queues_nothing():
+    MessageTemplate.objects.filter(code="case_feedback").update(is_active=False)
+    with transaction.atomic():
+        assert notification_queue(template="case_feedback", to_phone=PHONE, context=FEEDBACK_CONTEXT) is None
+    assert not Notification.objects.exists()
+
+
+def test_a_shipped_template_whose_row_is_gone_falls_back_to_the_default():
+    MessageTemplate.objects.filter(code="case_feedback").delete()
+    with transaction.atomic():
+        message = notification_queue(template="case_feedback", to_phone=PHONE, context=FEEDBACK_CONTEXT)
+    assert message.body.startswith("【石龙区政务服务】您对“食品经营许可（新办）”的评价")
+
+
+def test_an_unknown_template_code_is_a_programming_error():
+    with pytest.raises(LookupError), transaction.atomic():
+        notification_queue(template="case_feedbak", to_phone=PHONE, context={})

@@ -1,0 +1,71 @@
+"""The case workflow over the signed API, for business systems with their own UI."""
+
+import base64
+
+import pytest
+
+from haochaping.rectification.models import CaseAttachment, RectificationCase
+from haochaping.testing import record_payload
+
+
+@pytest.fixture
+def case_id(cast, api_all):
+    api_all.post("/api/v1/service-records", record_payload(cast))
+    r = api_all.post("/api/v1/evaluations", {"project_no": "SCJG2026110001", "level": 2, "channel": 4,
+                                             "text": "材料要求反复变化"})  # fmt: skip
+    return RectificationCase.objects.get(number=r.json()["case"]["number"]).pk
+
+
+def test_list_and_detail_show_the_case_and_what_the_system_may_do(case_id, api_a):
+    listing = api_a.get("/api/v1/cases?open_only=true").json()
+    assert listing["count"] == 1
+    item = listing["items"][0]
+    assert item["state"] == "pending_verify" and item["level"] == 2 and item["unit_code"] == "SCJG"
+    assert item["allowed_actions"] == ["verify", "request_invalid"]
+    detail = api_a.get(f"/api/v1/cases/{case_id}").json()
+    assert [s["action"] for s in detail["timeline"]] == ["opened"]
+
+
+def test_a_system_verifies_and_rectifies_with_an_attachment(case_id, api_a):
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "verify", "text": "经调查属实"})
+    assert r.status_code == 200 and r.json()["state"] == "rectifying"
+    photo = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 32).decode()
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {
+        "action": "rectify", "text": "已简化材料清单并公示",
+        "attachments": [{"name": "公示照片.png", "content_base64": photo}],
+    })  # fmt: skip
+    assert r.status_code == 200 and r.json()["state"] == "rectified"
+    assert CaseAttachment.objects.get().name == "公示照片.png"
+    assert [s["action"] for s in r.json()["timeline"]] == ["opened", "verify", "rectify"]
+
+
+def test_illegal_and_forbidden_steps_are_clear_errors(case_id, api_a):
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "rectify", "text": "x"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "approve_invalid", "text": "x"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "action_not_allowed"
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "verify"})
+    assert r.status_code == 422 and "text" in r.json()["error"]["fields"]
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "fly"})
+    assert r.status_code == 422 and "action" in r.json()["error"]["fields"]
+    bad = {"action": "request_invalid", "text": "恶意", "attachments": [{"name": "a.pdf", "content_base64": "!!"}]}
+    assert api_a.post(f"/api/v1/cases/{case_id}/transitions", bad).status_code == 422
+
+
+def test_cases_of_other_units_do_not_exist_for_a_unit_bound_system(cast, api_all, api_a):
+    api_all.post("/api/v1/service-records", record_payload(cast, project_no="RSJ-9", unit_code="RSJ",
+                                                           item_code=cast.item_b.code, window_code="W-B1",
+                                                           staff_no="B001"))  # fmt: skip
+    r = api_all.post("/api/v1/evaluations", {"project_no": "RSJ-9", "level": 1, "channel": 4, "text": "差"})
+    other = RectificationCase.objects.get(number=r.json()["case"]["number"]).pk
+    assert api_a.get(f"/api/v1/cases/{other}").status_code == 404
+    assert api_a.post(f"/api/v1/cases/{other}/transitions", {"action": "verify", "text": "x"}).status_code == 404
+    assert api_a.get("/api/v1/cases").json()["count"] == 0
+    assert api_all.get("/api/v1/cases").json()["count"] == 1
+
+
+def test_a_replayed_transition_is_refused(case_id, api_a):
+    body = {"action": "verify", "text": "经调查属实"}
+    assert api_a.post(f"/api/v1/cases/{case_id}/transitions", body, nonce="replay-nonce-1").status_code == 200
+    r = api_a.post(f"/api/v1/cases/{case_id}/transitions", body, nonce="replay-nonce-1")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "nonce_reused"
