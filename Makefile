@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with dev tools
 
-demo: install ## Install, migrate, seed the demo district and serve on http://127.0.0.1:8000
+demo: install ## Install, migrate, seed the demo district, serve on http://127.0.0.1:8000 with the job worker
 	HAOCHAPING_DEMO=1 $(BIN)/haochaping migrate --noinput
 	HAOCHAPING_DEMO=1 $(BIN)/haochaping seed-demo
-	HAOCHAPING_DEMO=1 HAOCHAPING_SECURE_COOKIES=0 $(BIN)/haochaping serve --host 127.0.0.1 --port 8000
+	HAOCHAPING_DEMO=1 HAOCHAPING_SECURE_COOKIES=0 $(BIN)/haochaping serve --host 127.0.0.1 --port 8000 --with-worker
 
 lint: install ## ruff lint + format check
 	$(BIN)/ruff check .

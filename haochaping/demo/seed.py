@@ -23,10 +23,11 @@ from django.utils import timezone
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor, audit_record
 from haochaping.demo import data
+from haochaping.demo.casework import work_cases
 from haochaping.demo.fake import credit_code
 from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
-from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
+from haochaping.evaluations.models import Indicator, IndicatorSet
 from haochaping.evaluations.services import evaluation_submit
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind
 from haochaping.organizations.selectors import scope_for_system
@@ -60,6 +61,7 @@ class SeedResult:
     cases: int = 0
     seconds: float = 0.0
     systems: list[tuple[str, str, str]] = field(default_factory=list)  # (name, app_id, secret)
+    case_states: dict[str, int] = field(default_factory=dict)  # state label -> count
 
 
 def demo_is_seeded() -> bool:
@@ -89,6 +91,8 @@ def seed_demo(
     plans = Generator(layout, seed=SEED, now=now, scale=scale).plans(start, today)
     out(f"正在导入 {start:%Y-%m-%d} 至 {today:%Y-%m-%d} 的办件 {len(plans)} 条及其评价……")
     result = _push(plans, systems, out)
+    out("正在模拟差评工单的核实、整改、反馈和回访……")
+    result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
     result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
     audit_record(
         actor=actor,
@@ -108,7 +112,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 # --- organisation ----------------------------------------------------------------------------
 def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessSystem, str]]]:
-    rng = random.Random(f"{SEED}:organisation")  # noqa: S311  (synthetic demo data)
+    rng = random.Random(f"{SEED}:organisation")
     district = Unit.objects.filter(code=data.DISTRICT_CODE).first() or unit_create(
         actor=actor,
         code=data.DISTRICT_CODE,
@@ -284,7 +288,6 @@ def _push(plans: list[Plan], systems: dict[str, tuple[BusinessSystem, str]], out
                     bad.append(evaluation)
             # The records arrived over the year, not today: backdate their reception time.
             ServiceRecord.objects.bulk_update(records, ["created_at"], batch_size=250)
-            _backdate_cases(bad)
             result.records += len(records)
             result.bad_ratings += len(bad)
         if (offset // BATCH) % 6 == 5:
@@ -294,19 +297,6 @@ def _push(plans: list[Plan], systems: dict[str, tuple[BusinessSystem, str]], out
         BusinessSystem.objects.filter(pk=system.pk).update(last_seen_at=last)
     result.cases = RectificationCase.objects.filter(evaluation__isnull=False).count()
     return result
-
-
-def _backdate_cases(bad: list[Evaluation]) -> None:
-    """A case is opened when the rating arrives; in the demo that is its evaluated_at, not today.
-
-    (The deadline is already computed from evaluated_at by the service; evaluations themselves
-    are append-only and never touched.)
-    """
-    by_id = {e.pk: e for e in bad}
-    cases = list(RectificationCase.objects.filter(evaluation_id__in=by_id))
-    for case in cases:
-        case.opened_at = by_id[case.evaluation_id].evaluated_at
-    RectificationCase.objects.bulk_update(cases, ["opened_at"])
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def poisson(rng: random.Random, mean: float) -> int:
 class Generator:
     def __init__(self, layout: Layout, *, seed: int, now: dt.datetime, scale: float):
         self.layout, self.seed, self.now, self.scale = layout, seed, now, scale
-        pool_rng = random.Random(f"{seed}:applicants")  # noqa: S311  (synthetic demo data)
+        pool_rng = random.Random(f"{seed}:applicants")
         self.persons = [fake.person(pool_rng) for _ in range(max(200, int(7000 * scale)))]
         names: dict[str, fake.Applicant] = {}
         while len(names) < max(50, int(500 * min(scale, 1.0))):
@@ -138,7 +138,7 @@ class Generator:
         return plans
 
     def _day(self, day: dt.date) -> Iterator[Plan]:
-        rng = random.Random(f"{self.seed}:{day.isoformat()}")  # noqa: S311
+        rng = random.Random(f"{self.seed}:{day.isoformat()}")
         factor = MONTH_FACTOR[day.month] * self.scale
         layout = self.layout
         if is_workday(day):

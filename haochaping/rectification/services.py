@@ -61,14 +61,19 @@ def _timeline(
 
 @transaction.atomic(savepoint=False)  # always inside the rating's transaction
 def case_open_for_evaluation(*, actor: Actor, evaluation: Evaluation) -> RectificationCase:
-    """Open the 待核实 case for a bad rating, in the rating's own transaction."""
+    """Open the 待核实 case for a bad rating, in the rating's own transaction.
+
+    The case counts from the rating itself (制度第九条), so a rating that reaches the server
+    late (a tablet's offline queue, an imported history) opens a case dated when it was given.
+    """
     due = case_deadline(evaluation.evaluated_at)
+    opened_at = min(evaluation.evaluated_at, evaluation.received_at)
     case = RectificationCase.objects.create(
         number=f"CP{local_date(evaluation.evaluated_at):%Y%m%d}{evaluation.pk:08d}",
         evaluation=evaluation,
         unit=evaluation.record.unit,
         state=CaseState.PENDING_VERIFY,
-        opened_at=evaluation.received_at,
+        opened_at=opened_at,
         due_at=due,
         original_due_at=due,
     )
@@ -136,15 +141,22 @@ def _requested_due(case: RectificationCase) -> dt.date | None:
     return dt.date.fromisoformat(request.data["requested_due"]) if request else None
 
 
-def case_transition(*, caller: Caller, case_id: int, action: str, data: StepInput) -> RectificationCase:
-    """Perform one workflow step on a case the caller can see."""
+def case_transition(
+    *, caller: Caller, case_id: int, action: str, data: StepInput, at: dt.datetime | None = None
+) -> RectificationCase:
+    """Perform one workflow step on a case the caller can see.
+
+    ``at`` is only for importing history (the demo seed, a move from a legacy system): the step
+    is dated then on the case and its timeline, nobody is notified, and the audit event still
+    records the real time of the import.
+    """
     try:
         t = TRANSITIONS[Action(action)]
     except ValueError as exc:
         raise ValidationFailed(f"未知的操作：{action}", code="unknown_action") from exc
     case = case_get_for(scope=caller.scope, pk=case_id)
     checked = _check(caller, case, t, data)
-    now = timezone.now()
+    now = at or timezone.now()
     changes: dict = {"state": t.target}
     payload: dict = {}
     match t.action:
@@ -178,7 +190,7 @@ def case_transition(*, caller: Caller, case_id: int, action: str, data: StepInpu
             raise Conflict("工单已被他人处理，请刷新页面后重试", code="case_state_changed")
         case.refresh_from_db()
         entry = _timeline(case, t.action, actor=actor, user=caller.user, from_state=t.source, to_state=t.target,
-                          text=checked["text"], data=payload)  # fmt: skip
+                          text=checked["text"], data=payload, at=now)  # fmt: skip
         stored = attachment_store(case=case, action=entry, files=data.files, user=caller.user)
         audit_record(
             actor=actor,
@@ -186,7 +198,8 @@ def case_transition(*, caller: Caller, case_id: int, action: str, data: StepInpu
             target=case,
             data={"from": t.source, "to": t.target, "attachments": [a.sm3 for a in stored], **payload},
         )
-        notify.after_transition(case=case, transition=t, entry=entry)
+        if at is None:
+            notify.after_transition(case=case, transition=t, entry=entry)
     return case
 
 

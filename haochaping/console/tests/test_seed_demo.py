@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,6 +52,9 @@ def test_organisation_systems_and_users(seeded):
     assert {name for name, *_ in seeded.systems} == {data.SYSTEM_PLATFORM, data.SYSTEM_MARKET}
 
     roles = dict(Membership.objects.values_list("user__username", "role"))
+    # Every other unit that handles cases gets a (login-less) department admin of its own.
+    assert all(role == Role.DEPT_ADMIN for name, role in roles.items() if name.startswith("gly-"))
+    roles = {name: role for name, role in roles.items() if not name.startswith("gly-")}
     assert roles == {
         "zhongxin": Role.SUPERVISOR,
         "shichang": Role.DEPT_ADMIN,
@@ -80,17 +84,28 @@ def test_records_and_ratings_went_through_the_services(seeded):
     assert audit_verify().ok
 
 
-def test_every_bad_rating_has_one_pending_case_due_15_days_later(seeded):
+def test_every_bad_rating_has_one_case_worked_through_the_workflow(seeded):
     bad = list(Evaluation.objects.filter(level__lte=2).select_related("case"))
     assert bad, "the small run should still produce bad ratings"
     assert RectificationCase.objects.count() == len(bad) == seeded.bad_ratings == seeded.cases
     for evaluation in bad:
         case = evaluation.case
-        assert case.state == CaseState.PENDING_VERIFY
         assert evaluation.reasons and 1 <= len(evaluation.reasons) <= 2
         day = evaluation.evaluated_at.astimezone(SHANGHAI).date() + dt.timedelta(days=15)
-        assert case.due_at == dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
+        assert case.original_due_at == dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
         assert case.opened_at == evaluation.evaluated_at
+        steps = list(case.actions.order_by("occurred_at", "id"))
+        assert steps[0].action == "opened"
+        # Each step starts where the previous one ended, in time order, never in the future.
+        moves = [step for step in steps if step.from_state]  # transitions, not watch events
+        assert all(before.occurred_at <= after.occurred_at for before, after in itertools.pairwise(steps))
+        for before, after in itertools.pairwise(moves):
+            assert before.to_state == after.from_state
+        assert all(step.occurred_at <= dt.datetime.now(tz=SHANGHAI) for step in steps)
+        assert (moves[-1].to_state if moves else CaseState.PENDING_VERIFY) == case.state
+    states = set(RectificationCase.objects.values_list("state", flat=True))
+    assert CaseState.CLOSED in states and len(states) >= 3
+    assert sum(seeded.case_states.values()) >= len(bad)
     assert not RectificationCase.objects.filter(evaluation__level__gte=3).exists()
 
 

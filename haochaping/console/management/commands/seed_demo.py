@@ -50,6 +50,8 @@ class Command(BaseCommand):
                     f"评价 {result.ratings} 条，其中差评 {result.bad_ratings} 条，差评整改工单 {result.cases} 件。"
                 )
             )
+            states = "，".join(f"{label} {n}" for label, n in result.case_states.items() if n)
+            self.stdout.write(f"差评工单处理情况：{states}。")
             self.stdout.write("\n业务系统接入凭据（仅供演示；已写入 " + str(systems_file) + "）：")
             self.stdout.write(systems_text(result))
         self.stdout.write("演示账号（密码相同）：")
