@@ -10,9 +10,10 @@ allow_test_flush()
 
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
-    """Files a test writes (attachments, audit checkpoints) go to its own temp folder."""
+    """Files a test writes (attachments, audit checkpoints, demo SMS) go to its own temp folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+    settings.SMS_OUTBOX_FILE = tmp_path / "sms-outbox.jsonl"
 
 
 @pytest.fixture(autouse=True)

@@ -100,7 +100,7 @@ TEMPLATES = [
 # Embedded default: SQLite in WAL mode under var/. DATABASE_URL=postgres://... switches to
 # PostgreSQL (psycopg 3) and nothing else changes.
 SQLITE_PATH = VAR_DIR / "haochaping.sqlite3"
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
+DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")  # may hold a password: _FILE works
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("HAOCHAPING_CONN_MAX_AGE", 600))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend plus a blocking cross-process writer queue (core/db/sqlite/base.py).
@@ -122,6 +122,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
+    # One test database per test process, so two concurrent runs never share one.
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -143,6 +145,18 @@ SESSION_COOKIE_AGE = env_int("HAOCHAPING_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("HAOCHAPING_SECURE_COOKIES", not DEMO_MODE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# TLS is normally terminated by the reverse proxy (Nginx) in front of granian: trust its
+# X-Forwarded-Proto only when told to, and let Django redirect to HTTPS only when asked.
+if env_bool("HAOCHAPING_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("HAOCHAPING_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("HAOCHAPING_HSTS_SECONDS", 0 if DEMO_MODE else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+# W008 (SECURE_SSL_REDIRECT off) is expected behind a TLS-terminating proxy; see README 生产部署.
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted for the
+# client address (audit, login lockout, rate limits); 0 = use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("HAOCHAPING_TRUSTED_PROXY_COUNT", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

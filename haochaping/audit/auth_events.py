@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditEvent
 from haochaping.audit.services import Actor, audit_record
+from haochaping.core.http import client_ip
 
 LOGIN_TARGET = "console.login"
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    return client_ip(request)
 
 
 def on_logged_in(sender, request, user, **kwargs):
@@ -37,6 +38,12 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:64]
     audit_record(actor=Actor(ActorType.USER, "", username), action="console:session:login_failed",
                  target_type=LOGIN_TARGET, target_id=username, data={"ip": _ip(request)})  # fmt: skip
+
+
+def login_refused_while_locked(username: str, request) -> None:
+    """A sign-in attempt on a locked username is refused unchecked, and still recorded."""
+    audit_record(actor=Actor(ActorType.USER, "", username[:64]), action="console:session:login_locked",
+                 target_type=LOGIN_TARGET, target_id=username[:64], data={"ip": _ip(request)})  # fmt: skip
 
 
 def login_locked(username: str) -> bool:

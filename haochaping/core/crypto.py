@@ -83,15 +83,19 @@ def _keyring() -> tuple[str, dict[str, bytes]]:
     return sm3_hex(current)[:8], keys
 
 
-def sm4_encrypt(plaintext: str) -> str:
+def sm4_encrypt(plaintext: str, *, context: str = "") -> str:
+    """SM4-GCM with a fresh nonce; ``context`` (e.g. "table.column") is bound as associated
+    data, so a ciphertext copied into another column or table no longer decrypts."""
     key_id, keys = _keyring()
     nonce = os.urandom(NONCE_BYTES)
     encryptor = Cipher(algorithms.SM4(keys[key_id]), modes.GCM(nonce)).encryptor()
+    if context:
+        encryptor.authenticate_additional_data(context.encode())
     body = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize()
     return f"{PREFIX}${key_id}${_b64e(nonce)}${_b64e(body + encryptor.tag)}"
 
 
-def sm4_decrypt(token: str) -> str:
+def sm4_decrypt(token: str, *, context: str = "") -> str:
     try:
         prefix, key_id, nonce_text, body_text = token.split("$")
     except ValueError as exc:
@@ -105,6 +109,8 @@ def sm4_decrypt(token: str) -> str:
     raw = _b64d(body_text)
     body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     decryptor = Cipher(algorithms.SM4(key), modes.GCM(_b64d(nonce_text), tag)).decryptor()
+    if context:
+        decryptor.authenticate_additional_data(context.encode())
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except InvalidTag as exc:

@@ -62,3 +62,11 @@ class AuthenticationFailed(ApplicationError):
     status = 401
     code = "unauthenticated"
     default_message = "身份认证失败"
+
+
+class ServiceUnavailable(ApplicationError):
+    """The platform is not set up for this yet (a server-side problem, not the caller's)."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = "服务暂不可用，请联系平台管理员"

@@ -17,16 +17,20 @@ class SM4EncryptedField(models.TextField):
 
     description = "SM4-encrypted text"
 
+    def context(self) -> str:
+        """Associated data binding each ciphertext to this table and column."""
+        return f"{self.model._meta.db_table}.{self.column}"
+
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value
-        return sm4_decrypt(value)
+        return sm4_decrypt(value, context=self.context())
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        return sm4_encrypt(value)
+        return sm4_encrypt(value, context=self.context())
 
     def get_lookup(self, lookup_name):
         if lookup_name not in ("isnull",):

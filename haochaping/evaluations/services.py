@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
-from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.core.errors import Conflict, ServiceUnavailable, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
 from haochaping.organizations.models import BusinessSystem
@@ -48,7 +48,7 @@ def indicator_set_active_id() -> int:
     if _active_set is None or _active_set[0] < now:
         pk = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").values_list("pk", flat=True)[:1]
         if not pk:
-            raise ValidationFailed("尚未导入评价指标体系", code="no_indicator_set")
+            raise ServiceUnavailable("平台尚未启用评价指标体系，请联系平台管理员", code="no_indicator_set")
         _active_set = (now + _ACTIVE_SET_TTL, pk[0])
     return _active_set[1]
 

@@ -6,15 +6,10 @@ never who appealed or why; staff are told in the console inbox.
 
 from __future__ import annotations
 
+from haochaping.notifications.services import notification_queue
 from haochaping.organizations.models import Membership, Role, Unit
 from haochaping.rectification.models import CaseAction, RectificationCase
 from haochaping.rectification.workflow import Action, Transition
-
-
-def notification_queue(**kwargs):
-    from haochaping.notifications.services import notification_queue as queue
-
-    return queue(**kwargs)
 
 
 def _users(unit: Unit, role: str) -> list:

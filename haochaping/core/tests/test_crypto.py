@@ -77,3 +77,23 @@ def test_deploy_check_refuses_demo_keys():
     errors = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
     ids = {e.id for e in errors}
     assert {"haochaping.E001", "haochaping.E002"} <= ids
+
+
+def test_ciphertext_is_bound_to_its_column():
+    token = crypto.sm4_encrypt("13812345678", context="service_records_servicerecord.applicant_phone")
+    assert crypto.sm4_decrypt(token, context="service_records_servicerecord.applicant_phone") == "13812345678"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.sm4_decrypt(token, context="service_records_servicerecord.applicant_name")
+
+
+def test_a_ciphertext_copied_into_another_column_does_not_decrypt(cast, api_all):
+    from django.db import connection
+
+    from haochaping.service_records.models import ServiceRecord
+    from haochaping.testing import record_payload
+
+    api_all.post("/api/v1/service-records", record_payload(cast))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE service_records_servicerecord SET applicant_name = applicant_phone")
+    with pytest.raises(crypto.DecryptionError):
+        ServiceRecord.objects.get().applicant_name  # noqa: B018

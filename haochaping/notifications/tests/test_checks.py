@@ -16,22 +16,22 @@ from haochaping.notifications.transports import (
 )
 
 
-def ids(settings) -> list[str]:
+def ids() -> list[str]:
     return [message.id for message in sms_transport_checks(None)]
 
 
 def test_the_file_transport_is_fine_in_demo_mode_and_refused_outside_it(settings):
     settings.SMS_TRANSPORT = "file"
     settings.DEMO_MODE = True
-    assert ids(settings) == []
+    assert ids() == []
     settings.DEMO_MODE = False
-    assert ids(settings) == ["haochaping.notifications.E001"]
+    assert ids() == ["haochaping.notifications.E001"]
 
 
 def test_the_console_transport_outside_demo_mode_is_a_warning(settings):
     settings.SMS_TRANSPORT = "console"
     settings.DEMO_MODE = False
-    assert ids(settings) == ["haochaping.notifications.W001"]
+    assert ids() == ["haochaping.notifications.W001"]
 
 
 def test_aliyun_needs_keys_templates_and_https(settings):
@@ -50,7 +50,7 @@ def test_aliyun_needs_keys_templates_and_https(settings):
     settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "s"
     settings.SMS_ALIYUN_TEMPLATES = {"case_feedback": "SMS_1"}
     settings.SMS_ALIYUN_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
-    assert ids(settings) == []
+    assert ids() == []
 
 
 def test_the_sending_lease_must_exceed_the_http_timeout(settings):
@@ -58,7 +58,7 @@ def test_the_sending_lease_must_exceed_the_http_timeout(settings):
     settings.DEMO_MODE = True
     settings.SMS_HTTP_TIMEOUT_SECONDS = 30
     settings.SMS_SENDING_LEASE_SECONDS = 60
-    assert ids(settings) == ["haochaping.notifications.E004"]
+    assert ids() == ["haochaping.notifications.E004"]
 
 
 def test_the_setting_selects_the_transport(settings, tmp_path):

@@ -256,3 +256,23 @@ def test_two_users_racing_the_same_step_cannot_both_succeed():
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"case_state_changed", "illegal_transition"}
     assert RectificationCase.objects.get(pk=case.pk).actions.filter(action=Action.VERIFY).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_reaches_the_evaluator_by_sms_once_after_commit(settings, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    settings.SMS_TRANSPORT = "file"
+    settings.SMS_OUTBOX_FILE = tmp_path / "sms.jsonl"
+    cast = build_cast()
+    case = step(cast, "admin_a", step(cast, "admin_a", bad_case(cast), Action.VERIFY), Action.RECTIFY)
+    step(cast, "admin_a", case, Action.FEED_BACK, text="已增开窗口，等候时间明显缩短")
+    assert not settings.SMS_OUTBOX_FILE.exists()  # nothing is sent inside the request
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    lines = [json.loads(line) for line in settings.SMS_OUTBOX_FILE.read_text().splitlines()]
+    assert len(lines) == 1
+    assert lines[0]["phone"] == "13812345678" and case.number in lines[0]["body"]
+    assert "已增开窗口" in lines[0]["body"]
