@@ -194,6 +194,8 @@ AUDIT_LANES = env_int("HAOCHAPING_AUDIT_LANES", 16)
 AUDIT_CHECKPOINT_FILE = env_str("HAOCHAPING_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 # Max records in one batch push.
 API_BATCH_MAX = 1000
+# How long a window tablet keeps showing a "please rate" request before returning to idle.
+TABLET_REQUEST_SECONDS = env_int("HAOCHAPING_TABLET_REQUEST_SECONDS", 600)
 # Lifetime of a signed citizen rating link.
 RATING_LINK_DAYS = env_int("HAOCHAPING_RATING_LINK_DAYS", 30)
 

@@ -11,6 +11,7 @@ from haochaping.core.pagination import Pagination
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.api import aware
@@ -152,3 +153,27 @@ def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
         date_to=filters.date_to,
         project_no=filters.project_no,
     )
+
+
+class RatingRequestIn(Schema):
+    project_no: str = Field(..., min_length=1, max_length=50)
+    service_no: int = Field(1, ge=1, le=9999)
+
+
+class RatingRequestOut(Schema):
+    id: int
+    device: str = Field(..., alias="device.name")
+    window_code: str = Field(..., alias="device.window.code")
+    status: str
+    expires_at: dt.datetime
+
+
+@router.post("/rating-requests", response={201: RatingRequestOut},
+             summary="请窗口评价器显示某次服务的评价界面（评价器 2 秒内显示）")  # fmt: skip
+def request_rating(request: HttpRequest, payload: RatingRequestIn):
+    system = request.system
+    record = record_for_rating(scope=scope_for_system(system), project_no=payload.project_no,
+                               service_no=payload.service_no)  # fmt: skip
+    with api_write(request):
+        created = rating_request_create(actor=Actor.for_system(system), record=record)
+    return 201, created

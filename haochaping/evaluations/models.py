@@ -111,3 +111,35 @@ class Evaluation(AppendOnlyModel):
     @property
     def evaluator_phone_masked(self) -> str:
         return mask_phone(self.evaluator_phone or self.record.applicant_phone)
+
+
+class RatingRequest(models.Model):
+    """ "Please rate this service" sent to a window's tablet by the clerk or a business system.
+
+    The tablet polls for its newest pending request and shows the rating screen; the request
+    ends when the citizen rates, when a newer request replaces it, or when it expires.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待显示"
+        SHOWN = "shown", "已显示"
+        DONE = "done", "已评价"
+        REPLACED = "replaced", "已被新请求替代"
+        EXPIRED = "expired", "已过期"
+
+    device = models.ForeignKey("organizations.Device", on_delete=models.PROTECT, related_name="rating_requests")
+    record = models.ForeignKey(ServiceRecord, on_delete=models.PROTECT, related_name="rating_requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.CharField("发起人", max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    shown_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "评价请求"
+        verbose_name_plural = "评价请求"
+        indexes = [models.Index(fields=["device", "status"], name="rating_request_device_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.record_id}"

@@ -151,3 +151,38 @@ class ApiNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class DeviceKind(models.TextChoices):
+    TABLET = "tablet", "窗口评价器"
+    KIOSK = "kiosk", "自助评价终端"
+
+
+class Device(models.Model):
+    """A rating device: a tablet at one window, or a self-service kiosk at a place.
+
+    Paired once with a one-time code (only its SM3 hash is kept, and it expires); pairing
+    issues a device credential, of which again only the hash is stored. ``last_seen_at`` is
+    the heartbeat: the console shows a device online when it was seen recently.
+    """
+
+    name = models.CharField("设备名称", max_length=100)
+    kind = models.CharField("类型", max_length=10, choices=DeviceKind.choices, default=DeviceKind.TABLET)
+    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="devices",
+                               verbose_name="窗口")  # fmt: skip
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="devices", verbose_name="所在场所")
+    pairing_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True)
+    credential_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    paired_at = models.DateTimeField("配对时间", null=True, blank=True)
+    last_seen_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评价设备"
+        verbose_name_plural = "评价设备"
+        ordering = ["unit__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
