@@ -25,7 +25,7 @@ from haochaping.testing import record_payload
 
 @pytest.fixture
 def tablet(cast):
-    device, code = device_create(actor=Actor.cli(), name="市场监管综合窗口评价器", window=cast.window_a)
+    _device, code = device_create(actor=Actor.cli(), name="市场监管综合窗口评价器", window=cast.window_a)
     paired, credential = device_pair(code=code)
     return paired, credential
 

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.test import Client
 
 from haochaping.rectification.models import RectificationCase
 from haochaping.testing import record_payload
