@@ -39,7 +39,24 @@ test-postgres: install ## The whole suite on PostgreSQL ($$TEST_DATABASE_URL)
 	@test -n "$(TEST_DATABASE_URL)" || { echo "TEST_DATABASE_URL is not set"; exit 1; }
 	DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
-test: lint migrations-check test-sqlite ## Lint, migrations check, suite on SQLite (and PostgreSQL if TEST_DATABASE_URL is set)
+# Browser tests drive Debian's chromium (never a `playwright install` download) and need CJK fonts
+# for readable screenshots. As root (CI, a fresh machine) `make test` installs them first.
+browser-deps: ## Install Debian chromium + fonts-noto-cjk for the browser tests (as root; only if missing)
+	@if [ -x /usr/bin/chromium ] && { ! command -v dpkg >/dev/null || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then \
+		echo "browser-deps: chromium and fonts-noto-cjk present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk; \
+	else \
+		echo "浏览器测试需要 Debian 的 chromium 和 fonts-noto-cjk：请以 root 运行 make browser-deps" >&2; \
+		echo "（或 sudo apt-get install chromium fonts-noto-cjk）；不装也可用 pytest -m 'not browser' 跳过浏览器测试。" >&2; \
+		exit 1; \
+	fi
+
+# Root installs the browser first; others get a clear failure from the browser tests themselves.
+BROWSER_DEPS := $(if $(filter 0,$(shell id -u)),browser-deps)
+
+test: lint migrations-check $(BROWSER_DEPS) test-sqlite ## Lint, migrations check, browser deps (as root), suite on SQLite (and PostgreSQL if TEST_DATABASE_URL is set)
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
@@ -53,4 +70,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check test-sqlite test-postgres test bench format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench format clean

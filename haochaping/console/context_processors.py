@@ -1,5 +1,6 @@
-"""Template context for console pages: the user's membership (role and unit)."""
+"""Template context for console pages: the user's membership (role and unit), unread messages."""
 
+from haochaping.notifications.selectors import unread_count
 from haochaping.organizations.selectors import membership_for
 
 
@@ -7,4 +8,7 @@ def console(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"membership": membership_for(user)}
+    membership = membership_for(user)
+    if membership is None:
+        return {"membership": None}
+    return {"membership": membership, "unread_messages": unread_count(user)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from haochaping.console import views
+from haochaping.console import cases, inbox, summary, views
 
 app_name = "console"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("records/", views.record_list, name="record_list"),
     path("evaluations/", views.evaluation_list_view, name="evaluation_list"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
-    path("cases/", views.case_list_view, name="case_list"),
-    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/", cases.case_list_view, name="case_list"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/attachments/<int:pk>/", cases.case_attachment, name="case_attachment"),
+    path("cases/summary/", summary.case_summary_view, name="case_summary"),
+    path("cases/summary/export/", summary.case_summary_export, name="case_summary_export"),
+    path("inbox/", inbox.inbox, name="inbox"),
 ]

@@ -1,27 +1,26 @@
-"""Staff console pages.
+"""Staff console pages: the shared page decorator, login, home, records and ratings.
 
-Thin views: authenticate, resolve the caller's ``Scope`` once, read through the scoped selectors,
-render. Access errors from the selectors (``NotFound`` for another unit's id, ``PermissionDenied``
-for a login without a role) become Chinese error pages with the matching status.
+Case pages live in ``cases.py``, the summary in ``summary.py``, the inbox in ``inbox.py``.
+Thin views: authenticate, resolve the caller's ``Scope`` once, read through the scoped
+selectors, render. Access errors from the selectors (``NotFound`` for another unit's id,
+``PermissionDenied`` for a login without a role) become Chinese error pages with the matching
+status.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 
-from haochaping.audit.models import ActorType
-from haochaping.console.forms import ALL, BAD, CaseFilterForm, EvaluationFilterForm, LoginForm, RecordFilterForm
+from haochaping.console.forms import BAD, EvaluationFilterForm, LoginForm, RecordFilterForm
 from haochaping.core.errors import ApplicationError
-from haochaping.evaluations.choices import Channel, Dimension, Level
+from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import (
     evaluation_get_for,
     evaluation_list,
@@ -30,8 +29,8 @@ from haochaping.evaluations.selectors import (
     reason_texts_bulk,
 )
 from haochaping.organizations.selectors import Scope, scope_for_user, unit_list
-from haochaping.rectification.models import CaseState
-from haochaping.rectification.selectors import case_counts, case_get_for, case_list, case_timeline
+from haochaping.rectification.models import OPEN_STATES
+from haochaping.rectification.selectors import case_queue_counts
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50
@@ -97,7 +96,9 @@ def home(request, scope: Scope):
     now = timezone.now()
     services = service_record_list(scope=scope).count()
     ratings = evaluation_summary(scope=scope)
-    cases = case_counts(scope=scope, now=now)
+    counts = case_queue_counts(scope=scope, now=now)
+    # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
+    cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
     recent_bad = _with_reasons(list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD]))
     context = {
         "nav": "home",
@@ -166,95 +167,3 @@ def evaluation_detail(request, scope: Scope, pk: int):
         "now": timezone.now(),
     }
     return render(request, "console/evaluation_detail.html", context)
-
-
-@console_page
-def case_list_view(request, scope: Scope):
-    now = timezone.now()
-    form = CaseFilterForm(request.GET, units=list(unit_list(scope=scope)))
-    filters = form.values()
-    state = filters.get("state")
-    cases = case_list(
-        scope=scope,
-        state=state if state and state != ALL else None,
-        open_only=not state,
-        unit_code=filters.get("unit"),
-        overdue_at=now if filters.get("overdue") else None,
-    )
-    context = {"nav": "cases", "form": form, "page_obj": _page(request, cases), "now": now}
-    return render(request, "console/cases.html", context)
-
-
-@console_page
-def case_detail(request, scope: Scope, pk: int):
-    case = case_get_for(scope=scope, pk=pk)
-    evaluation = case.evaluation
-    context = {
-        "nav": "cases",
-        "case": case,
-        "evaluation": evaluation,
-        "record": evaluation.record if evaluation else None,
-        "reasons": reason_texts(evaluation) if evaluation else [],
-        "timeline": [_timeline_row(event) for event in case_timeline(scope=scope, case=case)],
-        "rectification_days": settings.RECTIFICATION_DAYS,
-        "sees_evaluator": scope.sees_evaluator,
-        "now": timezone.now(),
-    }
-    return render(request, "console/case_detail.html", context)
-
-
-# --- audit timeline presentation --------------------------------------------------------------
-
-ACTION_LABELS = {
-    "service_records:record:created": "接收办件",
-    "evaluations:evaluation:created": "提交评价",
-    "rectification:case:opened": "生成差评工单",
-}
-# Side effects the platform performs itself, whoever's request set them off.
-AUTOMATIC_ACTIONS = {"rectification:case:opened"}
-
-
-def _label(choices, value) -> str:
-    try:
-        return choices(value).label
-    except ValueError:
-        return str(value)
-
-
-def _when(value) -> str:
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else str(value)
-
-
-# Which keys of an event's data are shown, in this order, with their label and formatter.
-DATA_FIELDS: list[tuple[str, str, object]] = [
-    ("project_no", "办件编号", str),
-    ("service_no", "服务次数", str),
-    ("number", "工单编号", str),
-    ("level", "总体评价", lambda v: _label(Level, v)),
-    ("channel", "评价渠道", lambda v: _label(Channel, v)),
-    ("from", "原状态", lambda v: _label(CaseState, v)),
-    ("to", "新状态", lambda v: _label(CaseState, v)),
-    ("due_at", "整改期限", _when),
-    ("new_due_at", "新整改期限", _when),
-    ("reason", "原因", str),
-    ("comment", "说明", str),
-]
-
-
-def _timeline_row(event) -> dict:
-    details = [
-        (label, fmt(event.data[key])) for key, label, fmt in DATA_FIELDS if event.data.get(key) not in (None, "")
-    ]
-    actor = _label(ActorType, event.actor_type)
-    if event.action in AUTOMATIC_ACTIONS:
-        actor = "系统自动"  # recorded under the actor whose request triggered it
-    elif event.actor_label and event.actor_type != ActorType.CITIZEN:
-        actor = f"{actor} · {event.actor_label}"
-    return {
-        "occurred_at": event.occurred_at,
-        "action": ACTION_LABELS.get(event.action, event.action),
-        "actor": actor,
-        "details": details,
-        "kind": event.action.split(":")[0],
-    }

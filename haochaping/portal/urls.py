@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from haochaping.portal import views
 
@@ -6,4 +7,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("r/<str:token>", views.rate, name="rate"),
+    path("r/<str:token>/done", views.rate_done, name="rate_done"),
+    # Some SMS apps and chat clients append a slash to a link they shorten or rewrap.
+    re_path(r"^r/(?P<token>[^/]+)/$", RedirectView.as_view(pattern_name="portal:rate", query_string=True)),
 ]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound
+from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
-from haochaping.rectification.models import OPEN_STATES, RectificationCase
+from haochaping.rectification.models import (
+    DEADLINE_STATES,
+    OPEN_STATES,
+    CaseAction,
+    CaseAttachment,
+    CaseState,
+    RectificationCase,
+)
+from haochaping.rectification.workflow import Action
 
 
 def case_list(
@@ -67,3 +78,217 @@ def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEve
         targets |= Q(target_type=evaluation._meta.label_lower, target_id=str(evaluation.pk))
         targets |= Q(target_type=evaluation.record._meta.label_lower, target_id=str(evaluation.record_id))
     return AuditEvent.objects.filter(targets).order_by("occurred_at", "id")
+
+
+# --- console work queue, case page, attachments, per-unit summary (read-only) ----------------
+
+
+def _scoped_cases(scope: Scope, qs: QuerySet[RectificationCase] | None = None) -> QuerySet[RectificationCase]:
+    return scope.filter(
+        RectificationCase.objects.all() if qs is None else qs, staff_field="evaluation__record__staff_id"
+    )
+
+
+def running_overdue(now: dt.datetime) -> Q:
+    """Overdue now: the deadline still runs (not yet rectified, not final) and has passed."""
+    return Q(state__in=DEADLINE_STATES, due_at__lt=now)
+
+
+def case_queue(
+    *,
+    scope: Scope,
+    now: dt.datetime,
+    states: Sequence[str] | None = None,
+    unit_code: str | None = None,
+    overdue_only: bool = False,
+    escalated_only: bool = False,
+    with_requests: bool = False,
+) -> QuerySet[RectificationCase]:
+    """A work queue: overdue cases first, then running deadlines soonest first, then the rest.
+
+    ``states`` None means every state; ``escalated_only`` keeps open cases under 督办;
+    ``with_requests`` prefetches each case's latest appeal/extension request (``requests``,
+    newest first) for the review queues.
+    """
+    qs = _scoped_cases(
+        scope,
+        RectificationCase.objects.select_related(
+            "unit", "escalated_to", "evaluation", "evaluation__record", "evaluation__record__item"
+        ),
+    )
+    if states is not None:
+        qs = qs.filter(state__in=list(states))
+    if unit_code:
+        qs = qs.filter(unit__path__contains=f"/{unit_code}/")
+    if overdue_only:
+        qs = qs.filter(running_overdue(now))
+    if escalated_only:
+        qs = qs.filter(escalated_at__isnull=False, state__in=OPEN_STATES)
+    if with_requests:
+        requests = CaseAction.objects.filter(action__in=[Action.REQUEST_INVALID, Action.REQUEST_EXTENSION]).order_by(
+            "-occurred_at", "-id"
+        )
+        qs = qs.prefetch_related(Prefetch("actions", queryset=requests, to_attr="requests"))
+    urgency = Case(
+        When(running_overdue(now), then=Value(0)),
+        When(state__in=DEADLINE_STATES, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(urgency=urgency).order_by("urgency", "due_at", "id")
+
+
+def case_queue_counts(*, scope: Scope, now: dt.datetime, unit_code: str | None = None) -> dict[str, int]:
+    """Cases per state, plus ``overdue`` (running and past the deadline) and ``escalated``
+    (open and under 督办), in one query: the figures on the queue's tabs."""
+    qs = _scoped_cases(scope)
+    if unit_code:
+        qs = qs.filter(unit__path__contains=f"/{unit_code}/")
+    counts = {state.value: Count("id", filter=Q(state=state)) for state in CaseState}
+    counts["overdue"] = Count("id", filter=running_overdue(now))
+    counts["escalated"] = Count("id", filter=Q(escalated_at__isnull=False, state__in=OPEN_STATES))
+    return qs.aggregate(**counts)
+
+
+def case_get_for_detail(*, scope: Scope, pk: int) -> RectificationCase:
+    """``case_get_for`` with everything the case page shows: the rating, the service, the
+    timeline (``actions``, oldest first) and every attachment (``attachments``), in 3 queries."""
+    qs = _scoped_cases(
+        scope,
+        RectificationCase.objects.select_related(
+            "unit",
+            "escalated_to",
+            "evaluation",
+            "evaluation__indicator_set",
+            "evaluation__record",
+            "evaluation__record__item",
+            "evaluation__record__unit",
+            "evaluation__record__window",
+            "evaluation__record__staff",
+        ).prefetch_related(
+            Prefetch("actions", queryset=CaseAction.objects.order_by("occurred_at", "id")),
+            Prefetch("attachments", queryset=CaseAttachment.objects.order_by("uploaded_at", "id")),
+        ),
+    )
+    case = qs.filter(pk=pk).first()
+    if case is None:
+        raise NotFound("工单不存在或无权查看", code="case_not_found")
+    return case
+
+
+def case_attachment_get_for(*, scope: Scope, pk: int) -> CaseAttachment:
+    """An attachment, only if its case is visible to the scope (same rule as ``case_get_for``)."""
+    attachment = (
+        scope.filter(
+            CaseAttachment.objects.select_related("case"),
+            unit_field="case__unit",
+            staff_field="case__evaluation__record__staff_id",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    return attachment
+
+
+SUMMARY_FIELDS = (
+    "bad",
+    "pending",
+    "rectifying",
+    "rectified",
+    "closed",
+    "invalidated",
+    "on_time",
+    "overdue",
+    "escalated",
+)
+
+
+@dataclass
+class SummaryRow:
+    """One unit's (subtree's) bad-rating handling in a period (制度第十条)."""
+
+    code: str
+    name: str
+    depth: int = 0
+    bad: int = 0  # 差评数: bad-rating cases opened in the period
+    pending: int = 0  # 待核实 (incl. 申请无效待审核)
+    rectifying: int = 0  # 整改中 (incl. 延期待审核)
+    rectified: int = 0  # 已整改 + 已反馈待回访
+    closed: int = 0  # 办结
+    invalidated: int = 0  # 无效评价 (approved appeal)
+    on_time: int = 0  # rectified no later than the (possibly extended) deadline
+    overdue: int = 0  # still running past the deadline, or rectified late
+    escalated: int = 0  # ever escalated (督办)
+
+    def add(self, counts: dict) -> None:
+        for name in SUMMARY_FIELDS:
+            setattr(self, name, getattr(self, name) + (counts.get(name) or 0))
+
+    @property
+    def rectify_rate(self) -> float | None:
+        """整改率 = (已整改 + 已反馈 + 办结) ÷ (差评数 − 无效)."""
+        valid = self.bad - self.invalidated
+        return (self.rectified + self.closed) / valid if valid else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期整改率 = 按期整改 ÷ (按期整改 + 逾期): of the cases whose deadline has come."""
+        due = self.on_time + self.overdue
+        return self.on_time / due if due else None
+
+
+@dataclass
+class CaseSummary:
+    rows: list[SummaryRow]
+    total: SummaryRow
+    scope_name: str = ""
+
+
+def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> CaseSummary:
+    """Per-unit handling of the bad ratings whose case opened in [start, end), as of ``now``.
+
+    Two queries: the scope's units, and the cases grouped by their unit's path with
+    conditional counts. Each unit's row rolls up its whole subtree (a street centre counts
+    its community points) by path prefix, in Python. The scope's own unit is the total; it
+    gets a "本级" row only for cases assigned to it directly.
+    """
+    S = CaseState
+    cases = _scoped_cases(scope).filter(evaluation__isnull=False, opened_at__gte=start, opened_at__lt=end)
+    late = Q(rectified_at__isnull=False, rectified_at__gt=F("due_at"))
+    groups = (
+        cases.values("unit__path")
+        .annotate(
+            bad=Count("id"),
+            pending=Count("id", filter=Q(state__in=[S.PENDING_VERIFY, S.INVALID_REQUESTED])),
+            rectifying=Count("id", filter=Q(state__in=[S.RECTIFYING, S.EXTENSION_REQUESTED])),
+            rectified=Count("id", filter=Q(state__in=[S.RECTIFIED, S.FED_BACK])),
+            closed=Count("id", filter=Q(state=S.CLOSED)),
+            invalidated=Count("id", filter=Q(state=S.INVALIDATED)),
+            on_time=Count("id", filter=Q(rectified_at__isnull=False, rectified_at__lte=F("due_at"))),
+            overdue=Count("id", filter=running_overdue(now) | late),
+            escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+        )
+        .order_by()
+    )
+    units = list(Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).order_by("path"))
+    root = next((u for u in units if u.path == scope.unit_path), None)
+    total = SummaryRow(code=root.code if root else "", name="合计")
+    own = SummaryRow(code=root.code if root else "", name=f"{root.name}（本级）" if root else "本级")
+    below = [u for u in units if u is not root] or ([root] if root else [])
+    top = min((u.depth for u in below), default=0)
+    by_path = {u.path: SummaryRow(code=u.code, name=u.name, depth=u.depth - top) for u in below}
+    for group in groups:
+        path = group["unit__path"]
+        total.add(group)
+        if root is not None and path == root.path and root not in below:
+            own.add(group)
+        # Every ancestor-or-self path of the case's unit that is a row gets the counts.
+        codes = path.strip("/").split("/")
+        for i in range(1, len(codes) + 1):
+            row = by_path.get("/" + "/".join(codes[:i]) + "/")
+            if row is not None:
+                row.add(group)
+    rows = ([own] if own.bad else []) + list(by_path.values())
+    return CaseSummary(rows=rows, total=total, scope_name=root.name if root else "")

@@ -5,19 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.services import RatingInput, evaluation_submit
-from haochaping.organizations.selectors import scope_for_system
-from haochaping.rectification.models import RectificationCase
+from haochaping.organizations.selectors import caller_for_user, scope_for_system
+from haochaping.rectification.models import CaseAttachment, RectificationCase
+from haochaping.rectification.services import StepInput, case_transition
+from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
 from haochaping.service_records.services import RecordInput, service_record_push
 from haochaping.testing import Cast, record_payload
 
 # The plaintext identity of the applicants below: it must never appear in any console page.
 PLAINTEXT = ["张三丰", "13812345678", "410404199001011234", "赵明远", "13987654321", "410404198512125678"]
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 
 def push(cast: Cast, project_no: str, **overrides) -> ServiceRecord:
@@ -97,3 +103,20 @@ def build_world(cast: Cast) -> World:
         eval_a.case,
         eval_b.case,
     )
+
+
+def upload(name: str = "证明材料.pdf", content: bytes = PDF, content_type: str = "application/pdf"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def step(cast: Cast, who: str, case: RectificationCase, action: str, **data) -> RectificationCase:
+    """One workflow step through the real service, as ``who``."""
+    data.setdefault("text", "已处理")
+    caller = caller_for_user(cast.users[who])
+    return case_transition(caller=caller, case_id=case.pk, action=action, data=StepInput(**data))
+
+
+def attach_evidence(cast: Cast, who: str, case: RectificationCase) -> CaseAttachment:
+    """Ask for the rating to be declared invalid, with a PDF: the case's first attachment."""
+    step(cast, who, case, Action.REQUEST_INVALID, text="同一号码多次恶意差评", files=[upload()])
+    return CaseAttachment.objects.filter(case=case).latest("id")

@@ -180,10 +180,10 @@ def test_the_case_list_shows_open_cases_with_deadlines_and_filters_by_state_unit
     html = html_of(response)
     assert 'class="deadline overdue"' in html and "已逾期 5 天" in html
     assert "剩余 15 天" in html
-    assert [c.pk for c in rows(client.get(url, {"overdue": "on"}))] == [world.case_a.pk]
+    assert [c.pk for c in rows(client.get(url, {"tab": "overdue"}))] == [world.case_a.pk]
     assert [c.pk for c in rows(client.get(url, {"unit": "RSJ"}))] == [world.case_b.pk]
     assert len(rows(client.get(url, {"state": "pending_verify"}))) == 2
-    response = client.get(url, {"state": "closed"})
+    response = client.get(url, {"tab": "all", "state": "closed"})
     assert rows(response) == [] and "没有符合筛选条件的工单" in html_of(response)
 
 
@@ -202,11 +202,11 @@ def test_the_evaluation_detail_shows_dimensions_reasons_and_its_case(cast, world
     assert "非差评，无需整改" in html
 
 
-def test_the_case_detail_shows_the_audit_timeline_of_case_rating_and_service(cast, world):
+def test_the_case_detail_shows_the_audit_trail_of_case_rating_and_service(cast, world):
     response = login(Client(), cast, "admin_a").get(reverse("console:case_detail", args=[world.case_a.pk]))
     html = html_of(response)
-    assert [row["action"] for row in response.context["timeline"]] == ["接收办件", "提交评价", "生成差评工单"]
-    assert response.context["timeline"][2]["actor"] == "系统自动"
+    assert [row["action"] for row in response.context["audit_trail"]] == ["接收办件", "提交评价", "生成差评工单"]
+    assert response.context["audit_trail"][2]["actor"] == "系统自动"
     assert world.case_a.number in html and "张**" in html
 
 

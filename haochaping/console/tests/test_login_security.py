@@ -31,6 +31,7 @@ def test_five_failures_lock_the_username_even_with_the_right_password(cast, sett
     assert r.status_code == 200
     assert "登录失败次数过多" in r.content.decode()
     assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="console:session:login_locked", target_id="admin_a").count() == 1
     # Other users are not affected.
     assert _login(Client(), "admin_b", PASSWORD).status_code == 302
 
@@ -43,3 +44,11 @@ def test_the_lock_expires(cast, settings, time_machine):
         _login(Client(), "admin_a", "wrong-password")
     time_machine.move_to(dt.datetime(2026, 11, 30, 9, settings.LOGIN_LOCK_MINUTES + 1, tzinfo=dt.UTC))
     assert _login(Client(), "admin_a", PASSWORD).status_code == 302
+
+
+def test_the_client_address_comes_from_trusted_proxies_only(cast, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    Client(HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.7").post(
+        reverse("console:login"), {"username": "admin_a", "password": "nope"}
+    )
+    assert AuditEvent.objects.get(action="console:session:login_failed").data["ip"] == "10.0.0.7"

@@ -3,12 +3,15 @@ anonymous visitor, and proves that nobody reads outside their scope."""
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import get_resolver, reverse
+from openpyxl import load_workbook
 
-from haochaping.console.tests.factories import PLAINTEXT
+from haochaping.console.tests.factories import PLAINTEXT, attach_evidence
 from haochaping.testing import login
 
 PUBLIC = {"login", "logout"}
@@ -17,7 +20,28 @@ PUBLIC = {"login", "logout"}
 DETAIL = {
     "evaluation_detail": ("eval_a", "eval_b"),
     "case_detail": ("case_a", "case_b"),
+    "case_attachment": ("attachment_a", "attachment_b"),
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def world(world, cast):
+    """The console world plus one evidence file on each unit's case (an invalidity request:
+    both cases stay open, and case A stays overdue)."""
+    world.attachment_a = attach_evidence(cast, "admin_a", world.case_a)
+    world.attachment_b = attach_evidence(cast, "admin_b", world.case_b)
+    return world
+
+
+def text_of(response) -> str:
+    """What a user receives, as searchable text: a page's HTML, a workbook's cells, a file's bytes."""
+    body = response.getvalue()  # a streamed file is read to its end, which closes it
+    if response.get("Content-Type") == XLSX:
+        book = load_workbook(BytesIO(body))
+        return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
+                         if cell.value is not None)  # fmt: skip
+    return body.decode("utf-8", errors="replace")
 
 
 def console_routes() -> list[tuple[str, list[str]]]:
@@ -64,7 +88,7 @@ def test_a_login_without_a_role_gets_a_chinese_403_everywhere(world):
     for url in all_urls(world):
         response = client.get(url)
         assert response.status_code == 403, url
-        html = response.content.decode()
+        html = text_of(response)
         assert "无权访问" in html and "未分配单位和角色" in html, url
         assert "SCJG2026110001" not in html and "RSJ2026110001" not in html, url
 
@@ -85,22 +109,27 @@ def test_a_department_admin_sees_nothing_of_another_unit(cast, world, who, own, 
     for url in list_urls():
         response = client.get(url)
         assert response.status_code == 200, url
-        html = response.content.decode()
+        html = text_of(response)
         for number in foreign:
             assert number not in html, (url, number)
         assert foreign_name not in html, url  # not in rows, not in the unit filter either
         # Filtering by the other unit's code is refused and still shows only own rows.
         response = client.get(url, {"unit": getattr(cast, foreign_unit).code})
         for number in foreign:
-            assert number not in response.content.decode(), (url, number)
+            assert number not in text_of(response), (url, number)
     for name, (a, b) in DETAIL.items():
         mine, theirs = (a, b) if own == "a" else (b, a)
         response = client.get(detail_url(name, getattr(world, mine)))
         assert response.status_code == 200, name
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        text_of(response)
         response = client.get(detail_url(name, getattr(world, theirs)))
         assert response.status_code == 404, name
-        assert "未找到该记录" in response.content.decode()
+        assert "未找到该记录" in text_of(response)
+        # Nor can it be acted on: a step posted to another unit's case is a 404 too.
+        if name == "case_detail":
+            response = client.post(detail_url(name, getattr(world, theirs)), {"action": "verify", "text": "越权"})
+            assert response.status_code == 404
 
 
 def test_a_department_admin_sees_all_of_their_own_unit(cast, world):
@@ -129,9 +158,12 @@ def test_a_window_clerk_sees_only_their_own_services_and_never_the_evaluator(cas
     assert client.get(detail_url("evaluation_detail", world.eval_a_nostaff)).status_code == 404
     assert client.get(detail_url("evaluation_detail", world.eval_b)).status_code == 404
     assert client.get(detail_url("case_detail", world.case_b)).status_code == 404
+    # Their own case's evidence may identify the evaluator: not for them; another unit's: not found.
+    assert client.get(detail_url("case_attachment", world.attachment_a)).status_code == 403
+    assert client.get(detail_url("case_attachment", world.attachment_b)).status_code == 404
     masked = [world.eval_a.evaluator_name_masked, world.eval_a.evaluator_phone_masked]
     for url in all_urls(world):
-        html = client.get(url).content.decode()
+        html = text_of(client.get(url))
         for value in masked + PLAINTEXT:
             assert value not in html, (url, value)
         assert "评价人</th>" not in html and "<dt>评价人</dt>" not in html, url
@@ -156,7 +188,6 @@ def test_no_page_ever_shows_plaintext_identity(cast, world):
     for who in ("supervisor", "admin_a", "admin_b", "operator", "auditor"):
         client = login(Client(), cast, who)
         for url in all_urls(world):
-            response = client.get(url)
-            html = response.content.decode()
+            html = text_of(client.get(url))
             for value in PLAINTEXT:
                 assert value not in html, (who, url, value)

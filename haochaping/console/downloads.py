@@ -1,0 +1,15 @@
+"""File download headers shared by attachment and export responses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def content_disposition(filename: str, *, fallback: str) -> str:
+    """``attachment`` with the real (Chinese) name per RFC 5987/6266 and an ASCII fallback.
+
+    Browsers that understand ``filename*`` (all current ones) save under the Chinese name;
+    the plain ``filename`` is for older clients and must itself be plain ASCII.
+    """
+    safe_fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in fallback)
+    return f"attachment; filename=\"{safe_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,182 @@
+"""Per-unit summary of bad-rating handling for a period (制度第十条), as a page and as Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from haochaping.console.downloads import content_disposition
+from haochaping.console.forms import SummaryForm
+from haochaping.console.views import console_page
+from haochaping.organizations.selectors import Scope
+from haochaping.rectification.selectors import CaseSummary, SummaryRow, case_summary
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# (header, SummaryRow attribute, is a rate) — the page and the workbook show the same columns.
+COLUMNS: list[tuple[str, str, bool]] = [
+    ("差评数", "bad", False),
+    ("待核实", "pending", False),
+    ("整改中", "rectifying", False),
+    ("已整改/已反馈", "rectified", False),
+    ("办结", "closed", False),
+    ("无效", "invalidated", False),
+    ("按期整改", "on_time", False),
+    ("逾期", "overdue", False),
+    ("督办数", "escalated", False),
+    ("整改率", "rectify_rate", True),
+    ("按期整改率", "on_time_rate", True),
+]
+
+DEFINITIONS: list[tuple[str, str]] = [
+    ("统计口径", "统计期内生成的差评工单（按评价时间），各项为截至导出时的处理情况；单位行含其下级单位。"),
+    ("差评数", "评价等级为“不满意”“非常不满意”的评价数（每条差评生成一张整改工单）。"),
+    ("待核实", "待核实，以及单位已申请认定无效、等待审核的工单。"),
+    ("整改中", "核实属实后正在整改，以及申请延期等待审核的工单。"),
+    ("已整改/已反馈", "已提交整改结果，或已反馈评价人、等待回访的工单。"),
+    ("办结", "回访满意后办结的工单。"),
+    ("无效", "经审核认定为恶意或误评、不计入考核的差评（评价本身保留备查）。"),
+    ("按期整改", "整改完成时间不晚于整改期限（含经批准延期后的期限）。"),
+    ("逾期", "超过整改期限仍未整改，或超过期限才完成整改的工单。"),
+    ("督办数", "因逾期被督办的工单数。"),
+    ("整改率", "（已整改＋已反馈＋办结）÷（差评数－无效）。"),
+    ("按期整改率", "按期整改 ÷（按期整改＋逾期），即已到期限或已整改的工单中按期整改的比例。"),
+]
+
+
+def _period(request) -> tuple[SummaryForm, dt.date, dt.date, dt.datetime, dt.datetime]:
+    form = SummaryForm(request.GET)
+    date_from, date_to = form.period(timezone.localdate())
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return form, date_from, date_to, start, end
+
+
+def _scope_label(summary: CaseSummary, scope: Scope) -> str:
+    return f"{summary.scope_name}（本人经办）" if scope.staff_id is not None else summary.scope_name
+
+
+@console_page
+@require_GET
+def case_summary_view(request, scope: Scope):
+    form, date_from, date_to, start, end = _period(request)
+    now = timezone.now()
+    summary = case_summary(scope=scope, start=start, end=end, now=now)
+    context = {
+        "nav": "summary",
+        "form": form,
+        "date_from": date_from,
+        "date_to": date_to,
+        "summary": summary,
+        "scope_label": _scope_label(summary, scope),
+        "columns": COLUMNS,
+        "definitions": DEFINITIONS,
+        "now": now,
+    }
+    return render(request, "console/case_summary.html", context)
+
+
+@console_page
+@require_GET
+def case_summary_export(request, scope: Scope):
+    _, date_from, date_to, start, end = _period(request)
+    now = timezone.now()
+    summary = case_summary(scope=scope, start=start, end=end, now=now)
+    content = summary_workbook(summary, date_from=date_from, date_to=date_to, scope_label=_scope_label(summary, scope),
+                               now=now)  # fmt: skip
+    response = HttpResponse(content, content_type=XLSX)
+    period = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    response["Content-Disposition"] = content_disposition(
+        f"差评整改情况汇总_{period}.xlsx", fallback=f"case-summary-{period}.xlsx"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def summary_workbook(
+    summary: CaseSummary, *, date_from: dt.date, date_to: dt.date, scope_label: str, now: dt.datetime
+) -> bytes:
+    """The summary table as an .xlsx: title, period and scope, headers, unit rows, totals, definitions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "差评整改汇总"
+    width = 1 + len(COLUMNS)
+    last = get_column_letter(width)
+    thin = Side(style="thin", color="C9D1DD")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_fill = PatternFill("solid", fgColor="EEF2F8")
+    total_fill = PatternFill("solid", fgColor="E8F0FC")
+
+    ws["A1"] = "差评整改情况汇总表"
+    ws["A1"].font = Font(size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 30
+    ws["A2"] = (
+        f"统计期间：{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}　统计范围：{scope_label}"
+        f"　导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}"
+    )
+    ws["A2"].alignment = Alignment(horizontal="center")
+    ws.merge_cells(f"A2:{last}2")
+
+    header_row = 4
+    for col, title in enumerate(["单位", *(title for title, _, _ in COLUMNS)], start=1):
+        cell = ws.cell(row=header_row, column=col, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def write(row_number: int, row: SummaryRow, *, bold: bool = False, fill=None) -> None:
+        name = ws.cell(row=row_number, column=1, value=row.name)
+        name.alignment = Alignment(indent=row.depth)
+        cells = [name]
+        for col, (_, attribute, is_rate) in enumerate(COLUMNS, start=2):
+            value = getattr(row, attribute)
+            cell = ws.cell(row=row_number, column=col, value="—" if value is None else value)
+            if is_rate and value is not None:
+                cell.number_format = "0.0%"
+            cell.alignment = Alignment(horizontal="right")
+            cells.append(cell)
+        for cell in cells:
+            cell.border = border
+            if bold:
+                cell.font = Font(bold=True)
+            if fill is not None:
+                cell.fill = fill
+
+    row_number = header_row
+    for row in summary.rows:
+        row_number += 1
+        write(row_number, row)
+    row_number += 1
+    write(row_number, summary.total, bold=True, fill=total_fill)
+
+    row_number += 2
+    ws.cell(row=row_number, column=1, value="指标说明").font = Font(bold=True)
+    for term, text in DEFINITIONS:
+        row_number += 1
+        ws.cell(row=row_number, column=1, value=term)
+        ws.cell(row=row_number, column=2, value=text)
+        ws.merge_cells(start_row=row_number, start_column=2, end_row=row_number, end_column=width)
+
+    ws.column_dimensions["A"].width = 30
+    for col, (title, _, is_rate) in enumerate(COLUMNS, start=2):
+        ws.column_dimensions[get_column_letter(col)].width = 12 if is_rate or len(title) > 4 else 9
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,455 @@
+"""The case console: the whole closed loop through real POSTs, refusals, attachments, the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from haochaping.console.tests.factories import PDF, PLAINTEXT, PNG, push, push_b, rate, step, upload
+from haochaping.notifications.models import Notification
+from haochaping.rectification.models import CaseAttachment, CaseState, RectificationCase
+from haochaping.rectification.services import case_scan_deadlines
+from haochaping.rectification.workflow import Action
+from haochaping.testing import login
+
+S = CaseState
+
+
+def detail(case) -> str:
+    return reverse("console:case_detail", args=[case.pk])
+
+
+def post_step(client: Client, case, action: str, **fields):
+    return client.post(detail(case), {"action": action, **fields})
+
+
+def state_of(case) -> str:
+    return RectificationCase.objects.get(pk=case.pk).state
+
+
+def timeline(case) -> list[str]:
+    return list(RectificationCase.objects.get(pk=case.pk).actions.values_list("action", flat=True))
+
+
+def local_due(case) -> dt.date:
+    return timezone.localtime(RectificationCase.objects.get(pk=case.pk).due_at).date()
+
+
+def html_of(response, status: int = 200) -> str:
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    return response.content.decode()
+
+
+def follow(client: Client, response) -> str:
+    assert response.status_code == 302, (response.status_code, response.content[:800])
+    return html_of(client.get(response["Location"]))
+
+
+@pytest.fixture
+def fresh(cast):
+    """A bad rating of unit A given just now: its case is 待核实 with 15 days to go."""
+    record = push(cast, "SCJG2026130001")
+    return rate(record, 1, reasons=["XC-TD-B01"], text="窗口人员态度生硬，多次催促").case
+
+
+# --- the closed loop -----------------------------------------------------------------------------
+
+
+def test_a_bad_rating_goes_from_pending_to_closed_through_the_console(cast, fresh):
+    admin = login(Client(), cast, "admin_a")
+    supervisor = login(Client(), cast, "supervisor")
+    operator = login(Client(), cast, "operator")
+
+    # 待核实: the admin sees the two steps of this state as forms, nothing else.
+    page = admin.get(detail(fresh))
+    assert [f.transition.action for f in page.context["step_forms"]] == [Action.VERIFY, Action.REQUEST_INVALID]
+    html = html_of(page)
+    assert "核实情况" in html and 'enctype="multipart/form-data"' in html and "csrfmiddlewaretoken" in html
+    assert "单个文件不超过 10 MB" in html
+
+    # 核实属实 → 整改中
+    html = follow(admin, post_step(admin, fresh, Action.VERIFY, text="经调阅监控，情况属实"))
+    assert "已核实属实，工单状态为“整改中”" in html
+    assert state_of(fresh) == S.RECTIFYING and timeline(fresh) == ["opened", "verify"]
+    assert "经调阅监控，情况属实" in html and "待核实 → 整改中" in html
+
+    # 申请延期 (reason + proposed date) → 延期待审核
+    original_due = local_due(fresh)
+    wanted = original_due + dt.timedelta(days=10)
+    response = post_step(admin, fresh, Action.REQUEST_EXTENSION, text="需市场监管与卫健部门会商", new_due=wanted)
+    html = follow(admin, response)
+    assert state_of(fresh) == S.EXTENSION_REQUESTED and timeline(fresh)[-1] == "request_extension"
+    assert f"申请延期至：{wanted:%Y-%m-%d}" in html and "等待区政务服务中心审核" in html
+
+    # The supervisor finds it in the 延期待审核 queue and approves the requested date (prefilled).
+    queue = supervisor.get(reverse("console:case_list"), {"tab": "extension"})
+    assert [c.pk for c in queue.context["page_obj"]] == [fresh.pk]
+    assert f"申请延期至 {wanted:%Y-%m-%d}" in html_of(queue) and "需市场监管与卫健部门会商" in html_of(queue)
+    page = supervisor.get(detail(fresh))
+    forms = {f.transition.action: f for f in page.context["step_forms"]}
+    assert set(forms) == {Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}
+    assert forms[Action.APPROVE_EXTENSION]["new_due"].value() == wanted
+    assert f'value="{wanted:%Y-%m-%d}"' in html_of(page)
+    html = follow(supervisor, post_step(supervisor, fresh, Action.APPROVE_EXTENSION, new_due=wanted.isoformat()))
+    assert "已同意延期" in html
+    case = RectificationCase.objects.get(pk=fresh.pk)
+    assert case.state == S.RECTIFYING and local_due(case) == wanted
+    assert timezone.localtime(case.original_due_at).date() == original_due
+    assert f"新整改期限：{wanted:%Y-%m-%d}" in html and f"原整改期限：{original_due:%Y-%m-%d}" in html
+
+    # 提交整改结果 with a photo → 已整改
+    photo = upload("整改后窗口照片.png", PNG, "image/png")
+    response = admin.post(
+        detail(fresh), {"action": Action.RECTIFY, "text": "已约谈窗口人员并调整排班", "files": [photo]}
+    )
+    html = follow(admin, response)
+    assert state_of(fresh) == S.RECTIFIED
+    attachment = CaseAttachment.objects.get(case=fresh)
+    assert attachment.name == "整改后窗口照片.png" and attachment.content_type == "image/png"
+    assert reverse("console:case_attachment", args=[attachment.pk]) in html and "整改后窗口照片.png" in html
+    assert "是否按期：按期整改" in html
+    download = admin.get(reverse("console:case_attachment", args=[attachment.pk]))
+    assert download.status_code == 200 and download.getvalue() == PNG
+
+    # 反馈评价人 → 已反馈待回访, and the evaluator's SMS is queued.
+    html = follow(admin, post_step(admin, fresh, Action.FEED_BACK, text="已整改，感谢您的监督"))
+    assert state_of(fresh) == S.FED_BACK
+    assert Notification.objects.filter(template_code="case_feedback").count() == 1
+
+    # The operator's queue shows it awaiting callback; 回访满意 → 办结.
+    queue = operator.get(reverse("console:case_list"))
+    assert queue.context["tab"].key == "todo" and [c.pk for c in queue.context["page_obj"]] == [fresh.pk]
+    html = follow(operator, post_step(operator, fresh, Action.CALLBACK_SATISFIED, text="评价人表示满意"))
+    case = RectificationCase.objects.get(pk=fresh.pk)
+    assert case.state == S.CLOSED and case.closed_at is not None
+    assert timeline(fresh) == ["opened", "verify", "request_extension", "approve_extension", "rectify", "feed_back",
+                               "callback_satisfied"]  # fmt: skip
+    assert "已回访满意，工单状态为“办结”" in html and "工单已办结" in html
+    steps = operator.get(detail(fresh)).context["steps"]  # oldest first, newest last
+    assert [row["title"] for row in steps] == ["生成工单", "核实属实", "申请延期", "同意延期", "提交整改结果",
+                                               "反馈评价人", "回访满意"]  # fmt: skip
+    assert [row["actor"] for row in steps] == ["系统", "admin_a", "admin_a", "supervisor", "admin_a", "admin_a",
+                                               "operator"]  # fmt: skip
+    assert (steps[-1]["from_state"], steps[-1]["to_state"]) == ("已反馈待回访", "办结")
+    for value in PLAINTEXT:
+        assert value not in html
+
+
+def test_the_supervisor_approves_an_invalidity_request_from_the_review_queue(cast, fresh):
+    admin = login(Client(), cast, "admin_a")
+    response = admin.post(detail(fresh), {"action": Action.REQUEST_INVALID, "text": "同一号码当日连续恶意差评",
+                                          "files": [upload("通话记录.pdf")]})  # fmt: skip
+    follow(admin, response)
+    supervisor = login(Client(), cast, "supervisor")
+    queue = supervisor.get(reverse("console:case_list"), {"tab": "invalid"})
+    assert queue.context["nav"] == "review" and [c.pk for c in queue.context["page_obj"]] == [fresh.pk]
+    html = html_of(queue)
+    assert "同一号码当日连续恶意差评" in html and "admin_a" in html
+    html = follow(supervisor, post_step(supervisor, fresh, Action.APPROVE_INVALID, text="经核查属实，认定无效"))
+    assert state_of(fresh) == S.INVALIDATED and "该差评已认定为无效评价" in html
+
+
+def test_an_unsatisfied_callback_sends_the_case_back_to_the_unit(cast, fresh):
+    for who, action in (("admin_a", Action.VERIFY), ("admin_a", Action.RECTIFY), ("admin_a", Action.FEED_BACK)):
+        step(cast, who, fresh, action)
+    operator = login(Client(), cast, "operator")
+    html = html_of(operator.get(detail(fresh)))
+    assert "回访满意" in html and "回访不满意" in html and "btn-danger" in html
+    follow(operator, post_step(operator, fresh, Action.CALLBACK_UNSATISFIED, text="问题仍未解决"))
+    assert state_of(fresh) == S.RECTIFYING
+    admin_queue = login(Client(), cast, "admin_a").get(reverse("console:case_list"))
+    assert fresh.pk in [c.pk for c in admin_queue.context["page_obj"]]
+
+
+# --- refused steps change nothing ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "action"),
+    [
+        ("clerk_a", Action.VERIFY),  # a window clerk takes no step
+        ("auditor", Action.VERIFY),
+        ("operator", Action.VERIFY),  # callbacks only
+        ("admin_a", Action.APPROVE_INVALID),  # supervision stays with the centre
+    ],
+)
+def test_a_role_outside_the_table_gets_a_403_and_nothing_changes(cast, fresh, who, action):
+    client = login(Client(), cast, who)
+    before = timeline(fresh)
+    response = post_step(client, fresh, action, text="越权操作")
+    assert "无权" in html_of(response, 403)
+    assert state_of(fresh) == S.PENDING_VERIFY and timeline(fresh) == before
+
+
+def test_another_units_admin_gets_a_404_and_nothing_changes(cast, fresh):
+    client = login(Client(), cast, "admin_b")
+    assert client.get(detail(fresh)).status_code == 404
+    response = post_step(client, fresh, Action.VERIFY, text="越权操作")
+    assert "未找到该记录" in html_of(response, 404)
+    assert state_of(fresh) == S.PENDING_VERIFY and timeline(fresh) == ["opened"]
+
+
+def test_a_step_in_the_wrong_state_reloads_the_page_with_a_message(cast, fresh):
+    client = login(Client(), cast, "admin_a")
+    html = follow(client, post_step(client, fresh, Action.RECTIFY, text="提前整改"))
+    assert "工单状态已变化" in html and "不能执行“提交整改结果”" in html
+    assert state_of(fresh) == S.PENDING_VERIFY and timeline(fresh) == ["opened"]
+
+
+def test_a_step_raced_by_someone_else_reloads_with_a_message(cast, fresh):
+    """Two people had the page open; the second submit finds the case already moved."""
+    first, second = login(Client(), cast, "admin_a"), login(Client(), cast, "supervisor")
+    follow(first, post_step(first, fresh, Action.VERIFY, text="属实"))
+    html = follow(second, post_step(second, fresh, Action.VERIFY, text="属实"))
+    assert "工单状态已变化" in html
+    assert timeline(fresh) == ["opened", "verify"]
+
+
+def test_anonymous_posts_go_to_the_login_page(cast, fresh):
+    response = post_step(Client(), fresh, Action.VERIFY, text="x")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("console:login"))
+    assert state_of(fresh) == S.PENDING_VERIFY
+
+
+def test_steps_are_csrf_protected(cast, fresh):
+    client = Client(enforce_csrf_checks=True)
+    login(client, cast, "admin_a")
+    assert post_step(client, fresh, Action.VERIFY, text="属实").status_code == 403
+    assert state_of(fresh) == S.PENDING_VERIFY
+
+
+def test_missing_or_wrong_input_re_renders_the_form_with_chinese_errors(cast, fresh):
+    client = login(Client(), cast, "admin_a")
+    html = html_of(post_step(client, fresh, Action.VERIFY, text="   "), 422)
+    assert "请填写核实情况" in html and "提交的内容不完整或有误" in html
+    html = html_of(post_step(client, fresh, Action.REQUEST_INVALID, text="恶意差评"), 422)
+    assert "请上传证明材料" in html
+    response = client.post(detail(fresh), {"action": Action.REQUEST_INVALID, "text": "恶意差评",
+                                           "files": [upload("病毒.exe", b"MZ\x90\x00")]})  # fmt: skip
+    assert "不支持的文件类型" in html_of(response, 422)
+    response = client.post(detail(fresh), {"action": Action.REQUEST_INVALID, "text": "恶意差评",
+                                           "files": [upload("假的.pdf", b"not a pdf")]})  # fmt: skip
+    assert "文件内容与扩展名不符" in html_of(response, 422)
+    step(cast, "admin_a", fresh, Action.VERIFY)
+    today = timezone.localdate()
+    response = post_step(client, fresh, Action.REQUEST_EXTENSION, text="需延期", new_due=today.isoformat())
+    html = html_of(response, 422)
+    assert "新的整改期限须晚于当前期限" in html and "需延期" in html  # the typed text is kept
+    html = html_of(post_step(client, fresh, Action.REQUEST_EXTENSION, text="需延期", new_due="明天"), 422)
+    assert "有效的日期" in html
+    assert state_of(fresh) == S.RECTIFYING and timeline(fresh) == ["opened", "verify"]
+    response = post_step(client, fresh, "delete_everything")
+    assert "未知的处理操作" in html_of(response, 422)
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(cast, fresh, settings):
+    settings.CASE_ATTACHMENT_MAX_BYTES = 1024
+    client = login(Client(), cast, "admin_a")
+    response = client.post(detail(fresh), {"action": Action.REQUEST_INVALID, "text": "恶意差评",
+                                           "files": [upload("大文件.pdf", PDF + b"0" * 2 * 1024 * 1024)]})  # fmt: skip
+    assert "上传内容过大" in follow(client, response)
+    assert state_of(fresh) == S.PENDING_VERIFY and not CaseAttachment.objects.exists()
+
+
+def test_the_case_page_only_answers_get_and_post(cast, fresh):
+    assert login(Client(), cast, "admin_a").put(detail(fresh)).status_code == 405
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def evidence(cast, fresh):
+    step(cast, "admin_a", fresh, Action.REQUEST_INVALID, text="恶意差评", files=[upload("通话录音记录.pdf")])
+    return CaseAttachment.objects.get(case=fresh)
+
+
+def test_an_attachment_downloads_with_its_name_type_and_no_sniffing(cast, evidence):
+    response = login(Client(), cast, "supervisor").get(reverse("console:case_attachment", args=[evidence.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=")
+    assert f"filename*=UTF-8''{quote('通话录音记录.pdf')}" in disposition
+    assert "no-store" in response["Cache-Control"]
+    assert response.getvalue() == PDF
+
+
+def test_an_attachment_is_refused_outside_the_cases_scope(cast, evidence):
+    url = reverse("console:case_attachment", args=[evidence.pk])
+    response = Client().get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("console:login"))
+    assert login(Client(), cast, "admin_b").get(url).status_code == 404
+    assert login(Client(), cast, "clerk_b").get(url).status_code == 404
+    # The clerk whose service it was sees the case but not the evidence (it may identify the evaluator).
+    response = login(Client(), cast, "clerk_a").get(url)
+    assert "窗口工作人员不能下载工单附件" in html_of(response, 403)
+    html = html_of(login(Client(), cast, "clerk_a").get(reverse("console:case_detail", args=[evidence.case_id])))
+    assert "通话录音记录.pdf" in html and url not in html
+    assert login(Client(), cast, "admin_a").get(reverse("console:case_attachment", args=[999999])).status_code == 404
+
+
+def test_the_media_url_is_never_exposed(cast, evidence, settings):
+    html = html_of(login(Client(), cast, "admin_a").get(detail(evidence.case)))
+    assert f"/{settings.MEDIA_URL}" not in html and evidence.file.name not in html
+    assert Client().get(f"/{settings.MEDIA_URL}{evidence.file.name}").status_code == 404
+
+
+def test_a_missing_file_is_a_chinese_404(cast, evidence):
+    evidence.file.storage.delete(evidence.file.name)
+    response = login(Client(), cast, "admin_a").get(reverse("console:case_attachment", args=[evidence.pk]))
+    assert "附件文件已丢失" in html_of(response, 404)
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+def test_the_case_page_shows_the_rating_with_masked_identity_deadlines_and_the_service(cast, fresh):
+    response = login(Client(), cast, "admin_a").get(detail(fresh))
+    html = html_of(response)
+    assert "态度生硬、冷漠" in html and "窗口人员态度生硬，多次催促" in html  # reason text and free text
+    assert "张**" in html and "138****5678" in html and "已脱敏" in html
+    assert "服务态度" in html and "办事效率" in html  # the dimensions rated
+    assert "原整改期限" in html and "当前整改期限" in html and "剩余 15 天" in html
+    assert "SCJG2026130001" in html and "食品经营许可（新办）" in html and "王晓红" in html
+    assert "生成工单" in html  # the case's own timeline
+    for value in PLAINTEXT:
+        assert value not in html
+
+
+def test_a_window_clerk_sees_the_case_but_no_evaluator_and_no_forms(cast, fresh):
+    response = login(Client(), cast, "clerk_a").get(detail(fresh))
+    html = html_of(response)
+    assert response.context["step_forms"] == []
+    assert "<dt>评价人</dt>" not in html and "张**" not in html and "138****5678" not in html
+    assert "您的角色可以查看工单" in html
+
+
+def test_the_case_page_uses_a_fixed_number_of_queries(cast, fresh, django_assert_max_num_queries):
+    step(cast, "admin_a", fresh, Action.VERIFY)
+    for n in range(3):
+        step(cast, "admin_a", fresh, Action.REQUEST_EXTENSION, text=f"第 {n} 次", files=[upload(f"{n}.pdf")],
+             new_due=local_due(fresh) + dt.timedelta(days=2))  # fmt: skip
+        step(cast, "supervisor", fresh, Action.APPROVE_EXTENSION, text="")
+    client = login(Client(), cast, "admin_a")
+    with django_assert_max_num_queries(11):
+        response = client.get(detail(fresh))
+    assert len(response.context["steps"]) == 8
+
+
+# --- the work queue ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(cast):
+    """Unit A: overdue, due in 3 days, fresh, rectified (late, awaiting feedback), extension
+    requested; unit B: one fresh. Named by what they are."""
+    made = {}
+    for name, days_ago in (("overdue", 20), ("soon", 12), ("fresh", 0), ("rectified", 20), ("extension", 1)):
+        made[name] = rate(push(cast, f"SCJG-Q-{name}"), 2, reasons=["XC-XL-B01"], days_ago=days_ago).case
+    made["b"] = rate(push_b(cast, "RSJ-Q-1"), 1, reasons=["XC-XL-B01"]).case
+    step(cast, "admin_a", made["rectified"], Action.VERIFY)
+    step(cast, "admin_a", made["rectified"], Action.RECTIFY)
+    step(cast, "admin_a", made["extension"], Action.VERIFY)
+    step(cast, "admin_a", made["extension"], Action.REQUEST_EXTENSION, new_due=local_due(made["extension"]) +
+         dt.timedelta(days=7))  # fmt: skip
+    return made
+
+
+def pks(response) -> list[int]:
+    return [c.pk for c in response.context["page_obj"]]
+
+
+def test_a_department_admins_queue_puts_overdue_first_then_the_nearest_deadline(cast, queue):
+    response = login(Client(), cast, "admin_a").get(reverse("console:case_list"))
+    assert response.context["tab"].key == "todo"
+    q = queue
+    assert pks(response) == [q["overdue"].pk, q["soon"].pk, q["fresh"].pk, q["rectified"].pk]
+    html = html_of(response)
+    assert "已逾期 5 天" in html and "剩余 3 天" in html and "剩余 15 天" in html and "逾期整改" in html
+    assert 'class="flag flag-overdue"' in html
+    assert q["b"].number not in html
+    tabs = {tab.key: count for tab, count in response.context["tabs"]}
+    assert tabs == {"todo": 4, "open": 5, "overdue": 1, "escalated": 0, "all": 5}
+    # A department admin has no review tabs: asking for one shows the default queue.
+    response = login(Client(), cast, "admin_a").get(reverse("console:case_list"), {"tab": "invalid"})
+    assert response.context["tab"].key == "todo" and response.context["nav"] == "cases"
+    assert "审核</a>" not in html_of(response)
+
+
+def test_the_queue_filters_by_state_and_unit(cast, queue):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:case_list")
+    assert pks(client.get(url, {"state": "rectified"})) == [queue["rectified"].pk]
+    assert pks(client.get(url, {"unit": "RSJ"})) == [queue["b"].pk]
+    response = client.get(url, {"tab": "all", "unit": "RSJ"})
+    assert {tab.key: count for tab, count in response.context["tabs"]}["all"] == 1
+    response = client.get(url, {"tab": "invalid", "state": "closed"})  # not a state of this tab: ignored
+    assert pks(response) == [] and "暂无待办工单" in html_of(response)
+
+
+def test_the_supervisor_sees_everything_and_the_review_queues(cast, queue):
+    client = login(Client(), cast, "supervisor")
+    response = client.get(reverse("console:case_list"))
+    assert response.context["tab"].key == "open" and len(pks(response)) == 6
+    html = html_of(response)
+    assert "无效申请待审核" in html and "延期待审核" in html and "审核</a>" in html
+    response = client.get(reverse("console:case_list"), {"tab": "extension"})
+    assert pks(response) == [queue["extension"].pk] and response.context["nav"] == "review"
+    assert pks(client.get(reverse("console:case_list"), {"tab": "invalid"})) == []
+    # The 审核 link opens the review queue that has work: here, only an extension is pending.
+    response = client.get(reverse("console:case_list"), {"tab": "review"})
+    assert response.context["tab"].key == "extension" and pks(response) == [queue["extension"].pk]
+
+
+def test_a_unit_without_sub_units_gets_no_unit_filter(cast, queue):
+    response = login(Client(), cast, "admin_a").get(reverse("console:case_list"))
+    assert "unit" not in response.context["form"].fields and "责任单位</span>" not in html_of(response)
+    assert "unit" in login(Client(), cast, "supervisor").get(reverse("console:case_list")).context["form"].fields
+
+
+def test_escalated_cases_carry_the_supervision_mark(cast, queue):
+    case_scan_deadlines()
+    client = login(Client(), cast, "supervisor")
+    response = client.get(reverse("console:case_list"), {"tab": "escalated"})
+    assert pks(response) == [queue["overdue"].pk]
+    html = html_of(response)
+    assert 'class="flag flag-escalated"' in html and "督办至平顶山市石龙区" in html
+    html = html_of(client.get(detail(queue["overdue"])))
+    assert "督办" in html and "督办单位：平顶山市石龙区" in html
+
+
+def test_the_operator_queue_is_the_cases_awaiting_callback(cast, queue):
+    step(cast, "admin_a", queue["rectified"], Action.FEED_BACK)
+    response = login(Client(), cast, "operator").get(reverse("console:case_list"))
+    assert response.context["tab"].label == "待回访" and pks(response) == [queue["rectified"].pk]
+
+
+@pytest.fixture
+def many(cast):
+    for n in range(60):
+        rate(push(cast, f"SCJG-M-{n:03d}"), 1 + n % 2, reasons=["XC-TD-B01"], days_ago=n % 25)
+
+
+@pytest.mark.parametrize("who", ["supervisor", "admin_a", "operator"])
+@pytest.mark.parametrize("tab", ["", "todo", "open", "invalid", "extension", "overdue", "escalated", "all"])
+def test_every_queue_tab_uses_a_fixed_number_of_queries(cast, many, django_assert_max_num_queries, who, tab):
+    client = login(Client(), cast, who)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("console:case_list"), {"tab": tab} if tab else {})
+    assert response.status_code == 200
+    assert len(pks(response)) <= 50
+
+
+def test_the_queue_is_paginated(cast, many):
+    client = login(Client(), cast, "admin_a")
+    response = client.get(reverse("console:case_list"), {"tab": "all"})
+    assert len(pks(response)) == 50 and "共 <strong>60</strong> 条，第 1 / 2 页" in html_of(response)
+    assert "tab=all&amp;page=2" in html_of(response)
+    assert len(pks(client.get(reverse("console:case_list"), {"tab": "all", "page": "2"}))) == 10

@@ -1,0 +1,1 @@
+from haochaping.testing_browser import browser  # noqa: F401  (fixture)
