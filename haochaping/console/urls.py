@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from haochaping.console import cases, inbox, summary, views
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("cases/summary/", summary.case_summary_view, name="case_summary"),
     path("cases/summary/export/", summary.case_summary_export, name="case_summary_export"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("", include("haochaping.console.devices_urls")),  # rating devices, tablet triggers
+    path("", include("haochaping.console.qr_urls")),  # QR codes, posters, coverage
 ]

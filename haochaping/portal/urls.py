@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from haochaping.portal import views
@@ -10,4 +10,6 @@ urlpatterns = [
     path("r/<str:token>/done", views.rate_done, name="rate_done"),
     # Some SMS apps and chat clients append a slash to a link they shorten or rewrap.
     re_path(r"^r/(?P<token>[^/]+)/$", RedirectView.as_view(pattern_name="portal:rate", query_string=True)),
+    path("", include("haochaping.portal.tablet_urls")),  # window tablets and kiosks
+    path("", include("haochaping.portal.citizen_urls")),  # static QR, SMS code, my ratings
 ]
