@@ -194,6 +194,12 @@ AUDIT_LANES = env_int("HAOCHAPING_AUDIT_LANES", 16)
 AUDIT_CHECKPOINT_FILE = env_str("HAOCHAPING_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
 # Max records in one batch push.
 API_BATCH_MAX = 1000
+# The number citizens are told to call when a link fails or they need help.
+PORTAL_HALL_PHONE = env_str("HAOCHAPING_PORTAL_HALL_PHONE", "12345（政务服务便民热线）")
+# Request bodies held in memory: case attachments arrive base64-encoded through the API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HAOCHAPING_UPLOAD_MAX_BYTES", 32 * 1024 * 1024)
+# A friendly Chinese page instead of Django's CSRF failure page (expired forms, blocked cookies).
+CSRF_FAILURE_VIEW = "haochaping.core.views.csrf_failure"
 # How long a window tablet keeps showing a "please rate" request before returning to idle.
 TABLET_REQUEST_SECONDS = env_int("HAOCHAPING_TABLET_REQUEST_SECONDS", 600)
 # Lifetime of a signed citizen rating link.

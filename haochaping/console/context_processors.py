@@ -5,6 +5,8 @@ from haochaping.organizations.selectors import membership_for
 
 
 def console(request):
+    if not request.path.startswith("/console/"):
+        return {}  # citizen pages: no staff lookups
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -41,6 +41,11 @@ _ACTIVE_SET_TTL = 30.0
 _active_set: tuple[float, int] | None = None
 
 
+def normalise_text(text: str | None) -> str:
+    """Free text as stored and counted: CRLF/CR line breaks as LF, outer whitespace trimmed."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def indicator_set_active_id() -> int:
     """Id of the active indicator set; cached per process for 30 s (it changes once a year)."""
     global _active_set
@@ -69,7 +74,7 @@ def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -
             errors[f"dimensions.{name}"] = ["未知的评价维度"]
         elif value is not None and value not in Level.values:
             errors[f"dimensions.{name}"] = ["分项评价等级必须为 1–5"]
-    text = (data.text or "").strip()
+    text = normalise_text(data.text)
     if len(text) > MAX_TEXT:
         errors["text"] = [f"评价内容不能超过 {MAX_TEXT} 字"]
     reasons = list(dict.fromkeys(data.reasons))  # de-duplicated, order kept
@@ -120,7 +125,7 @@ def evaluation_submit(
         level=data.level,
         indicator_set_id=indicator_set_id,
         reasons=reasons,
-        text=(data.text or "").strip(),
+        text=normalise_text(data.text),
         channel=data.channel,
         evaluator_name=data.evaluator_name,
         evaluator_phone=data.evaluator_phone,

@@ -36,7 +36,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from haochaping.audit.services import Actor, audit_record
-from haochaping.core.env import env_str
 from haochaping.core.errors import ApplicationError, Conflict, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
 from haochaping.evaluations.services import MAX_TEXT, evaluation_submit
@@ -54,12 +53,8 @@ MOBILE_UA = re.compile(r"Mobile|Android|iPhone|iPad|iPod|HarmonyOS|OpenHarmony|W
 
 
 def hall_phone() -> str:
-    """The number citizens are told to call (``PORTAL_HALL_PHONE``). Until settings.py declares
-    it, the environment variable is read here so that a deployment can already set it."""
-    configured = getattr(settings, "PORTAL_HALL_PHONE", None)
-    if configured is None:
-        configured = env_str("HAOCHAPING_PORTAL_HALL_PHONE", "")
-    return configured.strip() or DEFAULT_HALL_PHONE
+    """The number citizens are told to call (``PORTAL_HALL_PHONE``)."""
+    return (settings.PORTAL_HALL_PHONE or "").strip() or DEFAULT_HALL_PHONE
 
 
 def _tel(phone: str) -> str:

@@ -53,10 +53,19 @@ def _timeline(
     at: dt.datetime | None = None,
 ) -> CaseAction:
     entry = CaseAction(case=case, action=action, from_state=from_state, to_state=to_state, actor=user,
-                       actor_label=actor.label or "系统", occurred_at=at or timezone.now(), text=text,
+                       actor_label=_display_label(actor, user), occurred_at=at or timezone.now(), text=text,
                        data=data or {})  # fmt: skip
     entry.save()
     return entry
+
+
+def _display_label(actor: Actor, user) -> str:
+    """How a step's author reads on the timeline: "赵立新（区市场监督管理局）", a system's name."""
+    if user is None:
+        return actor.label or "系统"
+    membership = getattr(user, "membership", None)
+    name = user.first_name or user.get_username()
+    return f"{name}（{membership.unit.name}）" if membership is not None else name
 
 
 @transaction.atomic(savepoint=False)  # always inside the rating's transaction

@@ -231,8 +231,12 @@ def service_record_push_batch(
     return results
 
 
-def rating_link_for(record: ServiceRecord, *, now: float | None = None) -> str:
-    """A signed citizen link to rate this one service; expires after RATING_LINK_DAYS."""
-    expires = int((now or time.time()) + settings.RATING_LINK_DAYS * 86400)
+def rating_link_for(record: ServiceRecord, *, now: float | None = None, channel: int | None = None) -> str:
+    """A signed citizen link to rate this one service; expires after RATING_LINK_DAYS.
+
+    ``channel`` tells the rating page where the link was given out (7 SMS, 3 ticket QR code).
+    """
+    expires = int((time.time() if now is None else now) + settings.RATING_LINK_DAYS * 86400)
     token = sign_token(RATING_LINK_PURPOSE, {"r": record.pk, "k": record.fingerprint[:12], "x": expires})
-    return settings.PUBLIC_BASE_URL + reverse("portal:rate", args=[token])
+    url = settings.PUBLIC_BASE_URL + reverse("portal:rate", args=[token])
+    return f"{url}?c={channel}" if channel else url

@@ -215,11 +215,11 @@ def test_an_expired_link_says_so_and_what_to_do_next(client, record, settings):
     assert "链接已失效" in text_of(r) and not Evaluation.objects.exists()
 
 
-def test_the_hall_phone_has_a_default_and_can_come_from_the_environment(client, record, monkeypatch):
+def test_the_hall_phone_has_a_default_and_can_be_configured(client, record, settings):
     expired = link_path(record, now=time.time() - 31 * DAY)
     body = text_of(client.get(expired))
     assert "12345（政务服务便民热线）" in body and 'href="tel:12345"' in body
-    monkeypatch.setenv("HAOCHAPING_PORTAL_HALL_PHONE", "0375-6060888（石龙区政务服务中心）")
+    settings.PORTAL_HALL_PHONE = "0375-6060888（石龙区政务服务中心）"  # HAOCHAPING_PORTAL_HALL_PHONE
     body = text_of(client.get(expired))
     assert "0375-6060888（石龙区政务服务中心）" in body and 'href="tel:03756060888"' in body
 
