@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from haochaping.console import cases, inbox, summary, views
+from haochaping.console import cases, inbox, message_templates, summary, views
 
 app_name = "console"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("cases/summary/", summary.case_summary_view, name="case_summary"),
     path("cases/summary/export/", summary.case_summary_export, name="case_summary_export"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path("message-templates/", message_templates.template_list, name="message_templates"),
+    path("message-templates/<slug:code>/", message_templates.template_edit, name="message_template_edit"),
     path("", include("haochaping.console.devices_urls")),  # rating devices, tablet triggers
     path("", include("haochaping.console.qr_urls")),  # QR codes, posters, coverage
 ]

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import blind_index
-from haochaping.core.errors import ValidationFailed
+from haochaping.core.errors import NotFound, ValidationFailed
 from haochaping.jobs.models import UNFINISHED, Job
 from haochaping.jobs.registry import JobError
 from haochaping.jobs.services import job_enqueue
@@ -427,3 +427,45 @@ def notification_mark_read(*, user, ids: Iterable[int]) -> int:
     return Notification.objects.filter(
         recipient=user, channel=Channel.INAPP, id__in=list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+# --- templates -------------------------------------------------------------------------------
+
+TEMPLATE_MAX_CHARS = {"sms": 300, "inapp": 500}
+
+
+def template_variables(code: str) -> list[str]:
+    """The variables a template may use: those of its shipped default (the callers fill them)."""
+    for default_code, _channel, title, body in DEFAULT_TEMPLATES:
+        if default_code == code:
+            return placeholders(title + body)
+    return []
+
+
+@transaction.atomic
+def template_update(*, actor: Actor, code: str, title: str, body: str, is_active: bool) -> MessageTemplate:
+    """Edit a message template's text (future messages only); unknown variables are refused."""
+    template = MessageTemplate.objects.select_for_update().filter(code=code).first()
+    if template is None:
+        raise NotFound("消息模板不存在", code="template_not_found")
+    errors: dict[str, list[str]] = {}
+    body = body.strip()
+    allowed = template_variables(code)
+    unknown = [name for name in placeholders(title + body) if name not in allowed]
+    if not body:
+        errors["body"] = ["内容不能为空"]
+    elif len(body) > TEMPLATE_MAX_CHARS[template.channel]:
+        errors["body"] = [f"内容不能超过 {TEMPLATE_MAX_CHARS[template.channel]} 字"]
+    if unknown:
+        listed = "、".join("{" + n + "}" for n in unknown)
+        usable = "、".join("{" + n + "}" for n in allowed)
+        errors["body"] = [f"不支持的变量：{listed}；可用：{usable}"]
+    if errors:
+        raise ValidationFailed("模板内容有误", fields=errors)
+    before = {"title": template.title, "body": template.body, "is_active": template.is_active}
+    template.title, template.body, template.is_active = title.strip()[:200], body, is_active
+    template.save(update_fields=["title", "body", "is_active", "updated_at"])
+    audit_record(actor=actor, action="notifications:template:updated", target=template,
+                 data={"code": code, "before": before,
+                       "after": {"title": template.title, "body": body, "is_active": is_active}})  # fmt: skip
+    return template

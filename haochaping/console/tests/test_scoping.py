@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import get_resolver, reverse
+from django.urls import URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from haochaping.console.tests.factories import PLAINTEXT, attach_evidence
@@ -45,12 +45,26 @@ def text_of(response) -> str:
 
 
 def console_routes() -> list[tuple[str, list[str]]]:
-    resolver = get_resolver("haochaping.console.urls")
-    return [(p.name, list(p.pattern.converters)) for p in resolver.url_patterns]
+    """Every named console route, included modules flattened, with its URL parameters."""
+
+    def walk(patterns, converters):
+        for p in patterns:
+            params = {**converters, **p.pattern.converters}
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, params)
+            else:
+                yield p.name, list(params)
+
+    return list(walk(get_resolver("haochaping.console.urls").url_patterns, {}))
+
+
+# Platform-wide settings pages: not unit data, supervisors only (everyone else gets 403).
+SUPERVISOR_ONLY = {"message_templates": {}, "message_template_edit": {"code": "case_feedback"}}
 
 
 def list_urls() -> list[str]:
-    return [reverse(f"console:{name}") for name, params in console_routes() if not params and name not in PUBLIC]
+    return [reverse(f"console:{name}") for name, params in console_routes()
+            if not params and name not in PUBLIC and name not in SUPERVISOR_ONLY]  # fmt: skip
 
 
 def detail_url(name: str, obj) -> str:
@@ -68,9 +82,17 @@ def test_every_console_route_is_walked():
     routes = console_routes()
     assert {name for name, _ in routes} >= PUBLIC | {"home", "record_list", "evaluation_list", "case_list"}
     for name, params in routes:
-        if params:
+        if params and name not in SUPERVISOR_ONLY:
             assert name in DETAIL, f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
             assert params == ["pk"]
+
+
+def test_settings_pages_are_for_supervisors_only(cast):
+    for name, kwargs in SUPERVISOR_ONLY.items():
+        url = reverse(f"console:{name}", kwargs=kwargs)
+        for who in ("admin_a", "clerk_a", "operator", "auditor"):
+            assert login(Client(), cast, who).get(url).status_code == 403, (who, url)
+        assert login(Client(), cast, "supervisor").get(url).status_code == 200, url
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(world):
