@@ -12,4 +12,5 @@ urlpatterns = [
     re_path(r"^r/(?P<token>[^/]+)/$", RedirectView.as_view(pattern_name="portal:rate", query_string=True)),
     path("", include("haochaping.portal.tablet_urls")),  # window tablets and kiosks
     path("", include("haochaping.portal.citizen_urls")),  # static QR, SMS code, my ratings
+    path("", include("haochaping.portal.demand_urls")),  # public demand / suggestion form
 ]

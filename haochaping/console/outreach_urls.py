@@ -1,0 +1,3 @@
+"""URL patterns of one part of the app, included by its app's urls.py (same namespace)."""
+
+urlpatterns: list = []
