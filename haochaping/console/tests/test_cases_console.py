@@ -133,8 +133,8 @@ def test_a_bad_rating_goes_from_pending_to_closed_through_the_console(cast, fres
     steps = operator.get(detail(fresh)).context["steps"]  # oldest first, newest last
     assert [row["title"] for row in steps] == ["生成工单", "核实属实", "申请延期", "同意延期", "提交整改结果",
                                                "反馈评价人", "回访满意"]  # fmt: skip
-    assert [row["actor"] for row in steps] == ["系统", "admin_a", "admin_a", "supervisor", "admin_a", "admin_a",
-                                               "operator"]  # fmt: skip
+    a, district = "admin_a（区市场监督管理局）", "（平顶山市石龙区）"  # the person and their unit
+    assert [row["actor"] for row in steps] == ["系统", a, a, "supervisor" + district, a, a, "operator" + district]
     assert (steps[-1]["from_state"], steps[-1]["to_state"]) == ("已反馈待回访", "办结")
     for value in PLAINTEXT:
         assert value not in html
