@@ -210,6 +210,28 @@ def record_payload(cast: Cast, project_no: str = "SCJG2026110001", service_no: i
     return data
 
 
+def push_record(cast: Cast, project_no: str = "SCJG2026110001", **overrides):
+    """Push a record of unit A (by default) through the real service, as the district system.
+
+    It was served in the past whatever day the suite runs, so ratings "days ago" never
+    predate it (record_payload's own date is fixed at 2026-11-30).
+    """
+    import datetime as dt
+
+    from haochaping.organizations.selectors import scope_for_system
+    from haochaping.service_records.services import RecordInput, service_record_push
+
+    overrides.setdefault("accepted_at", "2025-01-02T09:00:00+08:00")
+    overrides.setdefault("finished_at", "2025-01-02T09:30:00+08:00")
+    data = record_payload(cast, project_no=project_no, **overrides)
+    for key in ("accepted_at", "finished_at"):
+        data[key] = dt.datetime.fromisoformat(data[key])
+    system = cast.system_all
+    return service_record_push(
+        system=system, actor=Actor.for_system(system), scope=scope_for_system(system), data=RecordInput(**data)
+    ).record
+
+
 def login(client: Client, cast: Cast, who: str) -> Client:
     assert client.login(username=cast.users[who].username, password=PASSWORD)
     return client

@@ -11,13 +11,12 @@ from django.utils import timezone
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.services import RatingInput, evaluation_submit
-from haochaping.organizations.selectors import caller_for_user, scope_for_system
+from haochaping.organizations.selectors import caller_for_user
 from haochaping.rectification.models import CaseAttachment, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
-from haochaping.service_records.services import RecordInput, service_record_push
-from haochaping.testing import Cast, record_payload
+from haochaping.testing import Cast, push_record
 
 # The plaintext identity of the applicants below: it must never appear in any console page.
 PLAINTEXT = ["张三丰", "13812345678", "410404199001011234", "赵明远", "13987654321", "410404198512125678"]
@@ -27,16 +26,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 
 def push(cast: Cast, project_no: str, **overrides) -> ServiceRecord:
-    # Served long ago, so that ratings "days_ago" never predate the service.
-    overrides.setdefault("accepted_at", "2025-01-02T09:00:00+08:00")
-    overrides.setdefault("finished_at", "2025-01-02T09:30:00+08:00")
-    data = record_payload(cast, project_no=project_no, **overrides)
-    for key in ("accepted_at", "finished_at"):
-        data[key] = dt.datetime.fromisoformat(data[key])
-    system = cast.system_all
-    return service_record_push(
-        system=system, actor=Actor.for_system(system), scope=scope_for_system(system), data=RecordInput(**data)
-    ).record
+    return push_record(cast, project_no, **overrides)
 
 
 def push_b(cast: Cast, project_no: str, **overrides) -> ServiceRecord:

@@ -13,12 +13,11 @@ from haochaping.audit.services import Actor, audit_verify
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.services import RatingInput, evaluation_submit
 from haochaping.organizations.models import Role
-from haochaping.organizations.selectors import caller_for_system, caller_for_user, scope_for_system
+from haochaping.organizations.selectors import caller_for_system, caller_for_user
 from haochaping.rectification.models import CaseAction, CaseAttachment, CaseState, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import TRANSITIONS, Action
-from haochaping.service_records.services import RecordInput, service_record_push
-from haochaping.testing import build_cast, record_payload
+from haochaping.testing import build_cast, push_record
 
 S = CaseState
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
@@ -29,12 +28,7 @@ def evidence(name="证据.pdf", content=PDF):
 
 
 def bad_case(cast, project_no="SCJG-CASE-1", level=1) -> RectificationCase:
-    data = record_payload(cast, project_no=project_no)
-    for key in ("accepted_at", "finished_at"):
-        data[key] = dt.datetime.fromisoformat(data[key])
-    system = cast.system_all
-    record = service_record_push(system=system, actor=Actor.for_system(system), scope=scope_for_system(system),
-                                 data=RecordInput(**data)).record  # fmt: skip
+    record = push_record(cast, project_no)
     evaluation = evaluation_submit(actor=Actor.citizen(), record=record,
                                    data=RatingInput(level=level, channel=4, text="窗口工作人员态度生硬"))  # fmt: skip
     return evaluation.case
