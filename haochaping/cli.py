@@ -1,7 +1,8 @@
 """The `haochaping` console command: a thin wrapper over manage.py with hyphenated names.
 
-haochaping serve | migrate | seed-demo | createadmin | systems add --name N [--unit C]
-haochaping audit verify | <any manage.py command>
+haochaping serve [--with-worker] | worker [--once] | migrate | seed-demo | createadmin
+haochaping systems add --name N [--unit C] | systems list
+haochaping audit verify | audit checkpoint | <any manage.py command>
 """
 
 from __future__ import annotations
