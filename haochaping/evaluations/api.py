@@ -7,10 +7,11 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
+from haochaping.core.errors import Conflict
 from haochaping.core.pagination import Pagination
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput, evaluation_resent, evaluation_submit
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
@@ -128,8 +129,15 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         evaluator_phone=evaluator.phone,
         client_key=payload.client_key,
     )
-    with api_write(request):
-        evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+    try:
+        with api_write(request):
+            evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+    except Conflict as exc:
+        # Two sends of the same rating raced and this one lost: answer as for a resend.
+        resent = evaluation_resent(record, payload.client_key) if exc.code == "already_rated" else None
+        if resent is None:
+            raise
+        evaluation = resent
     return (201 if evaluation.created else 200), evaluation
 
 

@@ -163,6 +163,11 @@ def evaluation_submit(
     return evaluation
 
 
+def evaluation_resent(record: ServiceRecord, client_key: str) -> Evaluation | None:
+    """The stored rating of ``record`` if it was made with this ``client_key`` (a resend)."""
+    return _same_client_rating(record, client_key)
+
+
 def _same_client_rating(record: ServiceRecord, client_key: str) -> Evaluation | None:
     if not client_key:
         return None

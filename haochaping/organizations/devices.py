@@ -97,7 +97,8 @@ def device_authenticate(credential: str) -> Device:
 def device_heartbeat(*, device: Device) -> None:
     """Telemetry, not a state change: not audited, at most one write every 15 s."""
     now = timezone.now()
-    if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 15:
+    # A stored time ahead of now (the clock was corrected) is replaced too.
+    if device.last_seen_at is None or not (0 <= (now - device.last_seen_at).total_seconds() <= 15):
         with transaction.atomic():
             Device.objects.filter(pk=device.pk).update(last_seen_at=now)
         device.last_seen_at = now

@@ -59,3 +59,21 @@ def test_resending_records_concurrently_loses_and_doubles_nothing():
     assert statuses.count(201) == 10 and statuses.count(200) == 30
     assert ServiceRecord.objects.count() == 10
     assert audit_verify().ok
+
+
+def test_racing_resends_of_one_rating_all_get_the_stored_rating():
+    cast = build_cast()
+    api = SignedClient(Client(), cast.system_all.app_id, cast.secret_all)
+    assert api.post("/api/v1/service-records", record_payload(cast)).status_code == 201
+
+    @_in_thread
+    def resend(_):
+        client = SignedClient(Client(), cast.system_all.app_id, cast.secret_all)
+        r = client.post("/api/v1/evaluations", {"project_no": "SCJG2026110001", "level": 2, "text": "慢",
+                                                "channel": 4, "client_key": "tablet-3-000042"})  # fmt: skip
+        return r.status_code, r.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(resend, range(12)))
+    assert sorted(status for status, _ in outcomes) == [200] * 11 + [201]
+    assert len({pk for _, pk in outcomes}) == 1 and Evaluation.objects.count() == 1
