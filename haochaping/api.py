@@ -99,6 +99,7 @@ def _unexpected(request, exc):
 
 from haochaping.evaluations.api import router as evaluations_router  # noqa: E402
 from haochaping.organizations.api import router as organizations_router  # noqa: E402
+from haochaping.outreach.api import router as demands_router  # noqa: E402
 from haochaping.rectification.api import router as cases_router  # noqa: E402
 from haochaping.service_records.api import router as records_router  # noqa: E402
 
@@ -106,3 +107,4 @@ api.add_router("/", organizations_router)
 api.add_router("/", records_router)
 api.add_router("/", evaluations_router)
 api.add_router("/", cases_router)
+api.add_router("/", demands_router)

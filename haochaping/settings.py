@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "haochaping.service_records",
     "haochaping.evaluations",
     "haochaping.rectification",
+    "haochaping.outreach",  # callbacks (回访), rating invitations (邀评), demands (诉求); after rectification
     "haochaping.notifications",
     "haochaping.portal",
     "haochaping.console",
@@ -204,6 +205,32 @@ CSRF_FAILURE_VIEW = "haochaping.core.views.csrf_failure"
 TABLET_REQUEST_SECONDS = env_int("HAOCHAPING_TABLET_REQUEST_SECONDS", 600)
 # Lifetime of a signed citizen rating link.
 RATING_LINK_DAYS = env_int("HAOCHAPING_RATING_LINK_DAYS", 30)
+
+# --- outreach: call lists and demands (haochaping/outreach, docs/subsystems/outreach.md) ---
+# Calls per task before it closes as unreachable (无人接听 counts; 号码错误 closes at once).
+OUTREACH_MAX_ATTEMPTS = env_int("HAOCHAPING_OUTREACH_MAX_ATTEMPTS", 3)
+# A service still unrated this many days after it finished joins the invitation (邀评) list,
+# online and offline separately (an offline citizen left the hall; an online one may still rate).
+OUTREACH_INVITE_AFTER_DAYS_ONLINE = env_int("HAOCHAPING_OUTREACH_INVITE_AFTER_DAYS_ONLINE", 3)
+OUTREACH_INVITE_AFTER_DAYS_OFFLINE = env_int("HAOCHAPING_OUTREACH_INVITE_AFTER_DAYS_OFFLINE", 1)
+# Services finished longer ago than this are not invited any more (the rating link lasts 30 days).
+OUTREACH_INVITE_MAX_AGE_DAYS = env_int("HAOCHAPING_OUTREACH_INVITE_MAX_AGE_DAYS", 30)
+# After 无人接听 without a chosen time, the next attempt is due this many minutes later.
+OUTREACH_RETRY_MINUTES = env_int("HAOCHAPING_OUTREACH_RETRY_MINUTES", 120)
+# How long 下一个 holds a task for one operator before another may take it.
+OUTREACH_CLAIM_MINUTES = env_int("HAOCHAPING_OUTREACH_CLAIM_MINUTES", 15)
+# Demands: time limit in working days when a demand has no category (categories carry their own).
+DEMAND_DEFAULT_DAYS = env_int("HAOCHAPING_DEMAND_DEFAULT_DAYS", 5)
+# Warn this many hours before a demand's time limit; escalate (督办) this many hours after it.
+DEMAND_WARN_HOURS = env_int("HAOCHAPING_DEMAND_WARN_HOURS", 24)
+DEMAND_ESCALATE_AFTER_HOURS = env_int("HAOCHAPING_DEMAND_ESCALATE_AFTER_HOURS", 24)
+# Unit code where demands without a unit are received (portal, API without a unit); empty = the tree's root.
+DEMAND_INTAKE_UNIT = env_str("HAOCHAPING_DEMAND_INTAKE_UNIT", "")
+# Public form anti-abuse: submissions per client address per hour, failed tracking lookups per hour.
+DEMAND_SUBMISSIONS_PER_HOUR = env_int("HAOCHAPING_DEMAND_SUBMISSIONS_PER_HOUR", 5)
+DEMAND_TRACK_FAILURES_PER_HOUR = env_int("HAOCHAPING_DEMAND_TRACK_FAILURES_PER_HOUR", 10)
+# Lifetime of the signed link to follow a demand (in the reply SMS and on the confirmation page).
+DEMAND_LINK_DAYS = env_int("HAOCHAPING_DEMAND_LINK_DAYS", 180)
 
 # --- background jobs (haochaping/jobs) -----------------------------------------------------
 # A running job's lease: past it, another worker assumes the first one died and runs it again.

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from django.db import connections
 
-PROTECTED_TABLES = ("audit_auditevent", "evaluations_evaluation", "rectification_caseaction")
+PROTECTED_TABLES = (
+    "audit_auditevent",
+    "evaluations_evaluation",
+    "rectification_caseaction",
+    "outreach_callrecord",
+    "outreach_demandaction",
+)
 NO_DELETE_TABLES = ("audit_auditchainhead",)
 
 

@@ -28,12 +28,15 @@ from haochaping.evaluations.selectors import (
     reason_texts,
     reason_texts_bulk,
 )
-from haochaping.organizations.selectors import Scope, scope_for_user, unit_list
+from haochaping.organizations.models import Role
+from haochaping.organizations.selectors import Scope, scope_for_user, tablet_window_ids, unit_list
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50
+# Who may ask a window tablet to show the rating screen (请评价): the clerk who served, admins.
+RATING_REQUEST_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN, Role.WINDOW_CLERK)
 RECENT_BAD = 10
 
 ERROR_TITLES = {403: "无权访问", 404: "未找到该记录"}
@@ -126,9 +129,14 @@ def record_list(request, scope: Scope):
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
-    context = {"nav": "records", "form": form, "page_obj": _page(request, records)}
+    page = _page(request, records)
+    context = {"nav": "records", "form": form, "page_obj": page}
     # The applicant is usually the evaluator: a clerk must not be able to join the two.
     context["sees_applicant"] = scope.sees_evaluator
+    # 请评价 (console/devices.py): for unrated services of windows with a paired tablet.
+    can_request = scope.role in RATING_REQUEST_ROLES
+    window_ids = {r.window_id for r in page.object_list}
+    context["tablet_windows"] = tablet_window_ids(window_ids=window_ids) if can_request else set()
     return render(request, "console/records.html", context)
 
 

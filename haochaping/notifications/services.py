@@ -435,11 +435,13 @@ TEMPLATE_MAX_CHARS = {"sms": 300, "inapp": 500}
 
 
 def template_variables(code: str) -> list[str]:
-    """The variables a template may use: those of its shipped default (the callers fill them)."""
+    """The variables a template may use: those its sending code fills, i.e. those of the shipped
+    default (this app's templates) or, for templates other apps ship, of the stored text."""
     for default_code, _channel, title, body in DEFAULT_TEMPLATES:
         if default_code == code:
             return placeholders(title + body)
-    return []
+    stored = MessageTemplate.objects.filter(code=code).values_list("title", "body").first()
+    return placeholders(stored[0] + stored[1]) if stored else []
 
 
 @transaction.atomic

@@ -186,3 +186,47 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The places that get a static QR code besides windows (制度: 街道便民服务中心、社区便民服务点, and the hall).
+QR_PLACE_KINDS = (UnitKind.CENTER, UnitKind.STREET_CENTER, UnitKind.COMMUNITY_POINT)
+
+
+class PlaceQrCode(models.Model):
+    """The static QR code (``/q/<slug>``) posted at one window or one place (hall, 便民服务中心/点).
+
+    Exactly one of ``window`` / ``unit`` is set, and each place has at most one code. The slug
+    is random and unguessable (it is not a secret once printed, but it must not be derivable
+    from a place's id or code); it never changes unless an administrator regenerates it, which
+    makes every poster printed before unusable. Created on demand by ``qrcodes.qr_code_ensure``.
+    """
+
+    slug = models.CharField("二维码标识", max_length=32, unique=True)
+    window = models.OneToOneField(
+        Window, null=True, blank=True, on_delete=models.CASCADE, related_name="qr_code", verbose_name="窗口"
+    )
+    unit = models.OneToOneField(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="qr_code", verbose_name="场所"
+    )
+    created_at = models.DateTimeField("首次生成时间")
+    generated_at = models.DateTimeField("当前二维码生成时间")
+    regenerations = models.PositiveIntegerField("重新生成次数", default=0)
+
+    class Meta:
+        verbose_name = "评价二维码"
+        verbose_name_plural = "评价二维码"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window__isnull=False, unit__isnull=True)
+                | models.Q(window__isnull=True, unit__isnull=False),
+                name="place_qr_code_one_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/q/{self.slug}"
+
+    @property
+    def place_name(self) -> str:
+        return self.window.name if self.window_id else self.unit.name

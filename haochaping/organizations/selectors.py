@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from haochaping.core.errors import NotFound, PermissionDenied
-from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, Window
+from haochaping.organizations.models import (
+    BusinessSystem,
+    Device,
+    DeviceKind,
+    Membership,
+    Role,
+    Staff,
+    Unit,
+    UnitKind,
+    Window,
+)
 
 
 def membership_for(user) -> Membership | None:
@@ -115,3 +125,47 @@ def caller_for_user(user) -> Caller:
 
 def caller_for_system(system: BusinessSystem) -> Caller:
     return Caller(scope=scope_for_system(system), role=Role.DEPT_ADMIN, system=system)
+
+
+# --- rating devices (评价器, 自助终端) ------------------------------------------------------------
+
+DEVICE_PLACE_KINDS = (UnitKind.CENTER, UnitKind.STREET_CENTER, UnitKind.COMMUNITY_POINT)
+
+
+def device_list(*, scope: Scope) -> QuerySet[Device]:
+    """Devices in scope: tablets of the windows ``window_list`` gives (located at or staffed by
+    the subtree), kiosks placed in the subtree. Staff-narrowed scopes (clerks) see none."""
+    if scope.staff_id is not None:
+        return Device.objects.none()
+    path = scope.unit_path
+    return Device.objects.filter(
+        Q(window__unit__path__startswith=path)
+        | Q(window__department__path__startswith=path)
+        | Q(window__isnull=True, unit__path__startswith=path)
+    ).select_related("window", "window__unit", "window__department", "unit")
+
+
+def device_get_for(*, scope: Scope, pk: int) -> Device:
+    device = device_list(scope=scope).filter(pk=pk).first()
+    if device is None:
+        raise NotFound("设备不存在或无权查看", code="device_not_found")
+    return device
+
+
+def device_place_list(*, scope: Scope) -> QuerySet[Unit]:
+    """Places in scope where a kiosk can stand: halls, street centres, community points."""
+    return unit_list(scope=scope).filter(kind__in=DEVICE_PLACE_KINDS)
+
+
+def tablet_window_ids(*, window_ids: set[int]) -> set[int]:
+    """Which of these windows have an active, paired tablet (for the console's 请评价 button).
+
+    Callers pass only windows of rows their scope already returned."""
+    ids = {pk for pk in window_ids if pk}
+    if not ids:
+        return set()
+    return set(
+        Device.objects.filter(window_id__in=ids, kind=DeviceKind.TABLET, is_active=True)
+        .exclude(credential_hash="")
+        .values_list("window_id", flat=True)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from haochaping.core.errors import NotFound
 from haochaping.organizations.selectors import Scope
@@ -47,3 +47,30 @@ def service_record_get_for(*, scope: Scope, pk: int) -> ServiceRecord:
 def item_list() -> QuerySet[ServiceItem]:
     """The whole catalogue: reference data that any system may push records against."""
     return ServiceItem.objects.filter(is_active=True).select_related("department")
+
+
+def record_counts_by_place(
+    *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
+) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """(services, rated services) since ``since`` per window and per place unit, in one query.
+
+    Only records the scope sees are counted. A place unit counts the records served at its
+    windows and the records whose unit it is (each record once, even when both hold).
+    """
+    qs = scope.filter(ServiceRecord.objects.filter(created_at__gte=since), staff_field="staff_id").filter(
+        Q(window_id__in=window_ids) | Q(window__unit_id__in=unit_ids) | Q(unit_id__in=unit_ids)
+    )
+    rows = qs.values("window_id", "window__unit_id", "unit_id").annotate(n=Count("pk"), rated=Count("evaluation"))
+    windows = set(window_ids)
+    units = set(unit_ids)
+    by_window: dict[int, tuple[int, int]] = {}
+    by_unit: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        n, rated = row["n"], row["rated"]
+        if row["window_id"] in windows:
+            total = by_window.get(row["window_id"], (0, 0))
+            by_window[row["window_id"]] = (total[0] + n, total[1] + rated)
+        for unit_id in {row["window__unit_id"], row["unit_id"]} & units:
+            total = by_unit.get(unit_id, (0, 0))
+            by_unit[unit_id] = (total[0] + n, total[1] + rated)
+    return by_window, by_unit

@@ -11,7 +11,10 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
+from haochaping.audit.services import Actor
 from haochaping.console.tests.factories import PLAINTEXT, attach_evidence
+from haochaping.organizations.devices import device_create, device_pair
+from haochaping.outreach.tests.factories import outreach_world
 from haochaping.testing import login
 
 PUBLIC = {"login", "logout"}
@@ -21,6 +24,11 @@ DETAIL = {
     "evaluation_detail": ("eval_a", "eval_b"),
     "case_detail": ("case_a", "case_b"),
     "case_attachment": ("attachment_a", "attachment_b"),
+    "outreach_task_detail": ("task_a", "task_b"),
+    "outreach_demand_detail": ("demand_a", "demand_b"),
+    "outreach_promote_evaluation": ("eval_a", "eval_b"),
+    "device_detail": ("device_a", "device_b"),
+    "record_rating_request": ("record_a_unrated", "record_b_unrated"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,9 +36,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def world(world, cast):
     """The console world plus one evidence file on each unit's case (an invalidity request:
-    both cases stay open, and case A stays overdue)."""
+    both cases stay open, and case A stays overdue) and a paired tablet at each unit's window."""
     world.attachment_a = attach_evidence(cast, "admin_a", world.case_a)
     world.attachment_b = attach_evidence(cast, "admin_b", world.case_b)
+    outreach_world(cast, world)  # an invitation task and a demand per unit (outreach pages)
+    # A paired tablet at each unit's window (console/devices.py).
+    world.device_a = device_pair(code=device_create(actor=Actor.cli(), name="A 窗口评价器", window=cast.window_a)[1])[0]
+    world.device_b = device_pair(code=device_create(actor=Actor.cli(), name="B 窗口评价器", window=cast.window_b)[1])[0]
     return world
 
 
@@ -59,7 +71,12 @@ def console_routes() -> list[tuple[str, list[str]]]:
 
 
 # Platform-wide settings pages: not unit data, supervisors only (everyone else gets 403).
-SUPERVISOR_ONLY = {"message_templates": {}, "message_template_edit": {"code": "case_feedback"}}
+SUPERVISOR_ONLY = {
+    "message_templates": {},
+    "message_template_edit": {"code": "case_feedback"},
+    "outreach_categories": {},
+    "outreach_category_edit": {"code": "process"},
+}
 
 
 def list_urls() -> list[str]:

@@ -28,8 +28,8 @@ def test_the_default_templates_are_shipped_by_the_data_migration():
         "sms_code",
         "rating_invitation",
     }
-    sms = [code for code, t in rows.items() if t.channel == Channel.SMS]
-    assert sorted(sms) == ["case_feedback", "rating_invitation", "sms_code"]
+    sms = {code for code, t in rows.items() if t.channel == Channel.SMS}
+    assert sms >= {"case_feedback", "rating_invitation", "sms_code"}  # other apps ship their own too
     for code in sms:
         assert rows[code].body.startswith("【石龙区政务服务】")
     assert all(t.is_active for t in rows.values())

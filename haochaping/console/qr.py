@@ -1,0 +1,253 @@
+"""Console pages for static QR codes and rating coverage (R4): the coverage list with its Excel
+export, generating/regenerating a place's code, and printing posters (``qr_posters.py``).
+
+Supervisors and department/street/community admins only, each within their scope (a window
+belongs to the scope of the place it stands in and of the department staffing it). Window
+clerks, callback operators and auditors get a 403 page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from io import BytesIO
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from haochaping.audit.services import Actor
+from haochaping.console.downloads import content_disposition
+from haochaping.console.views import console_page
+from haochaping.core.errors import PermissionDenied
+from haochaping.organizations.devices import device_is_online
+from haochaping.organizations.models import Role
+from haochaping.organizations.qrcodes import (
+    Place,
+    qr_code_ensure,
+    qr_code_regenerate,
+    qr_place_get_for,
+    qr_place_list,
+    qr_url,
+)
+from haochaping.organizations.selectors import Scope
+from haochaping.service_records.selectors import record_counts_by_place
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COVERAGE_DAYS = 30
+QR_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN)
+MISSING = {"qr": "缺二维码", "device": "缺评价器（窗口）"}
+KINDS = {"window": "窗口", "place": "大厅/便民服务中心/便民服务点"}
+
+DEFINITIONS: list[tuple[str, str]] = [
+    ("统计口径", f"近 {COVERAGE_DAYS} 天接收的办件服务（按接收时间）；只统计本账号数据范围内的办件。"),
+    ("场所的办件", "在该场所的窗口办理的服务，以及办理单位就是该场所的服务（同一服务只计一次）。"),
+    ("评价器", "已完成配对、仍在启用的评价设备（窗口评价器、自助终端）；在线指 90 秒内有心跳。"),
+    ("评价率", "已评价服务数 ÷ 办件服务数。"),
+    ("二维码", "每个窗口、大厅、便民服务中心/点一个固定二维码；重新生成后旧二维码立即失效。"),
+]
+
+
+def require_qr_role(scope: Scope) -> None:
+    if scope.role not in QR_ROLES:
+        raise PermissionDenied("二维码与评价覆盖情况仅限督查和部门/街道/社区管理员使用")
+
+
+@dataclass
+class CoverageRow:
+    place: Place
+    services: int = 0
+    rated: int = 0
+    online: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.rated / self.services if self.services else None
+
+    @property
+    def paired(self) -> int:
+        return len(self.place.paired_devices)
+
+    @property
+    def url(self) -> str:
+        return qr_url(self.place.qr) if self.place.qr is not None else ""
+
+
+def coverage_rows(scope: Scope, *, now: dt.datetime) -> list[CoverageRow]:
+    places = qr_place_list(scope=scope)
+    by_window, by_unit = record_counts_by_place(
+        scope=scope,
+        since=now - dt.timedelta(days=COVERAGE_DAYS),
+        window_ids=[p.window.pk for p in places if p.is_window],
+        unit_ids=[p.unit.pk for p in places if not p.is_window],
+    )
+    rows = []
+    for place in places:
+        services, rated = (by_window if place.is_window else by_unit).get(
+            place.window.pk if place.is_window else place.unit.pk, (0, 0)
+        )
+        online = sum(1 for d in place.paired_devices if device_is_online(d))
+        rows.append(CoverageRow(place, services, rated, online))
+    return rows
+
+
+def _filtered(rows: list[CoverageRow], *, missing: str, kind: str) -> list[CoverageRow]:
+    if kind == "window":
+        rows = [r for r in rows if r.place.is_window]
+    elif kind == "place":
+        rows = [r for r in rows if not r.place.is_window]
+    if missing == "qr":
+        rows = [r for r in rows if r.place.qr is None]
+    elif missing == "device":  # every window needs a rating device (R4); places need a QR code
+        rows = [r for r in rows if r.place.is_window and not r.paired]
+    return rows
+
+
+def _totals(rows: list[CoverageRow]) -> dict:
+    windows = [r for r in rows if r.place.is_window]
+    places = [r for r in rows if not r.place.is_window]
+    return {
+        "windows": len(windows),
+        "windows_qr": sum(1 for r in windows if r.place.qr),
+        "windows_device": sum(1 for r in windows if r.paired),
+        "places": len(places),
+        "places_qr": sum(1 for r in places if r.place.qr),
+        "places_device": sum(1 for r in places if r.paired),
+    }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _query(data) -> tuple[str, str]:
+    """The list's filters (缺二维码 / 缺评价器, windows / places), unknown values ignored."""
+    missing = data.get("missing", "")
+    kind = data.get("kind", "")
+    return (missing if missing in MISSING else ""), (kind if kind in KINDS else "")
+
+
+def _encoded(missing: str, kind: str) -> str:
+    return urlencode({k: v for k, v in (("missing", missing), ("kind", kind)) if v})
+
+
+@console_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def qr_coverage(request, scope: Scope):
+    require_qr_role(scope)
+    if request.method == "POST":
+        return _qr_action(request, scope)
+    now = timezone.now()
+    missing, kind = _query(request.GET)
+    rows = coverage_rows(scope, now=now)
+    totals = _totals(rows)
+    context = {
+        "nav": "qr",
+        "rows": _filtered(rows, missing=missing, kind=kind),
+        "totals": totals,
+        "window_qr_rate": _ratio(totals["windows_qr"], totals["windows"]),
+        "window_device_rate": _ratio(totals["windows_device"], totals["windows"]),
+        "place_qr_rate": _ratio(totals["places_qr"], totals["places"]),
+        "missing": missing,
+        "kind": kind,
+        "missing_choices": MISSING,
+        "kind_choices": KINDS,
+        "days": COVERAGE_DAYS,
+        "definitions": DEFINITIONS,
+        "query": _encoded(missing, kind),
+        "now": now,
+    }
+    return render(request, "console/qr_coverage.html", context)
+
+
+def _qr_action(request, scope: Scope):
+    """生成二维码 / 重新生成: one place, by its reference, within the scope (else 404)."""
+    action = request.POST.get("action", "")
+    place = qr_place_get_for(scope=scope, ref=request.POST.get("place", ""))
+    actor = Actor.for_user(request.user)
+    if action == "regenerate":
+        qr_code_regenerate(actor=actor, place=place, reason=request.POST.get("reason", ""))
+        messages.success(request, f"已重新生成“{place.full_name}”的二维码，原二维码已失效，请重新打印张贴。")
+    else:
+        existed = place.qr is not None
+        qr_code_ensure(actor=actor, place=place)
+        if not existed:
+            messages.success(request, f"已生成“{place.full_name}”的二维码。")
+    query = _encoded(*_query(request.POST))
+    return redirect(f"{request.path}?{query}" if query else request.path)
+
+
+@console_page
+@require_GET
+def qr_coverage_export(request, scope: Scope):
+    require_qr_role(scope)
+    now = timezone.now()
+    missing, kind = _query(request.GET)
+    rows = _filtered(coverage_rows(scope, now=now), missing=missing, kind=kind)
+    response = HttpResponse(coverage_workbook(rows, now=now), content_type=XLSX)
+    stamp = f"{timezone.localtime(now):%Y%m%d}"
+    response["Content-Disposition"] = content_disposition(
+        f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx"
+    )
+    return response
+
+
+HEADERS = [
+    "类型",
+    "名称",
+    "所在场所",
+    "进驻部门",
+    "二维码",
+    "二维码生成时间",
+    "评价器（已配对）",
+    "在线",
+    f"近{COVERAGE_DAYS}天办件",
+    "已评价",
+    "评价率",
+]
+
+
+def coverage_workbook(rows: list[CoverageRow], *, now: dt.datetime) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评价覆盖情况"
+    ws["A1"] = "窗口与便民服务场所评价覆盖情况"
+    ws["A1"].font = Font(size=15, bold=True)
+    ws["A2"] = f"导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}　统计口径：近 {COVERAGE_DAYS} 天接收的办件服务"
+    for col, title in enumerate(HEADERS, start=1):
+        cell = ws.cell(row=4, column=col, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF2F8")
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for number, row in enumerate(rows, start=5):
+        place = row.place
+        generated = timezone.localtime(place.qr.generated_at).strftime("%Y-%m-%d %H:%M") if place.qr else ""
+        values = [
+            place.kind_label,
+            place.name,
+            place.location,
+            place.department,
+            "有" if place.qr else "缺",
+            generated,
+            row.paired,
+            row.online,
+            row.services,
+            row.rated,
+            row.rate,
+        ]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=number, column=col, value="—" if value is None else value)
+            if col == len(values) and value is not None:
+                cell.number_format = "0.0%"
+    for col, width in enumerate([14, 24, 22, 20, 8, 18, 10, 8, 10, 8, 9], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "C5"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

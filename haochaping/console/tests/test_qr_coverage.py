@@ -1,0 +1,204 @@
+"""The console's QR codes and coverage list: who sees what, generating and regenerating codes,
+the 缺二维码 / 缺评价器 filters, the 30-day figures, the Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import Actor
+from haochaping.console.tests.factories import push, push_b, rate
+from haochaping.organizations.devices import device_create, device_pair
+from haochaping.organizations.models import PlaceQrCode
+from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
+from haochaping.service_records.models import ServiceRecord
+from haochaping.testing import login
+
+COVERAGE = reverse("console:qr_coverage")
+EXPORT = reverse("console:qr_coverage_export")
+
+
+def rows(response) -> dict[str, object]:
+    return {row.place.ref: row for row in response.context["rows"]}
+
+
+def paired_tablet(window) -> None:
+    _, code = device_create(actor=Actor.cli("tests"), name=f"{window.name}评价器", window=window)
+    device_pair(code=code)
+
+
+@pytest.fixture
+def services(cast):
+    """Unit A: two services at W-A1 (one rated); unit B: one at W-B1; one at the street centre;
+    and an old one at W-A1 (outside the 30 days)."""
+    rate(push(cast, "SCJG-1"), 5)
+    push(cast, "SCJG-2")
+    push_b(cast, "RSJ-1")
+    push(cast, "JD-1", unit_code="JD01", window_code=None, staff_no=None)
+    old = push(cast, "SCJG-OLD")
+    ServiceRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+
+
+def test_a_supervisor_sees_every_window_and_place_with_its_coverage(cast, services):
+    paired_tablet(cast.window_a)
+    qr_code_ensure(actor=Actor.cli("tests"), place=Place(unit=cast.street))
+    r = login(Client(), cast, "supervisor").get(COVERAGE)
+    assert r.status_code == 200 and "no-store" in r["Cache-Control"]
+    by_ref = rows(r)
+    refs = {
+        f"u{cast.center.pk}",
+        f"u{cast.street.pk}",
+        f"u{cast.community.pk}",
+        f"w{cast.window_a.pk}",
+        f"w{cast.window_b.pk}",
+    }
+    assert set(by_ref) == refs  # departments and the district are not places
+    window_a = by_ref[f"w{cast.window_a.pk}"]
+    assert (window_a.services, window_a.rated, window_a.rate, window_a.paired) == (2, 1, 0.5, 1)
+    assert window_a.online == 1 and window_a.place.qr is None
+    hall = by_ref[f"u{cast.center.pk}"]
+    assert (hall.services, hall.rated, hall.paired) == (3, 1, 1)  # both windows stand in the hall
+    street = by_ref[f"u{cast.street.pk}"]
+    assert (street.services, street.paired) == (1, 0) and street.place.qr is not None
+    html = r.content.decode()
+    assert "缺二维码" in html and "缺评价器" in html and "生成二维码" in html and "重新生成" in html
+    assert street.url in html and "/q/" in street.url
+    totals = r.context["totals"]
+    assert (totals["windows"], totals["windows_qr"], totals["windows_device"]) == (2, 0, 1)
+    assert (totals["places"], totals["places_qr"]) == (3, 1)
+    assert "二维码与覆盖" in html  # the navigation link
+
+
+def test_filters_missing_qr_missing_device_and_kind(cast, services):
+    paired_tablet(cast.window_a)
+    qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=cast.window_b))
+    client = login(Client(), cast, "supervisor")
+    assert f"w{cast.window_b.pk}" not in rows(client.get(COVERAGE, {"missing": "qr"}))
+    assert f"w{cast.window_a.pk}" in rows(client.get(COVERAGE, {"missing": "qr"}))
+    missing_device = rows(client.get(COVERAGE, {"missing": "device", "kind": "window"}))
+    assert set(missing_device) == {f"w{cast.window_b.pk}"}
+    places = rows(client.get(COVERAGE, {"kind": "place"}))
+    assert all(ref.startswith("u") for ref in places) and len(places) == 3
+    assert len(rows(client.get(COVERAGE, {"missing": "nonsense", "kind": "x"}))) == 5
+
+
+def test_generating_a_code_is_audited_and_stable(cast, db):
+    client = login(Client(), cast, "admin_a")
+    ref = f"w{cast.window_a.pk}"
+    r = client.post(COVERAGE, {"action": "ensure", "place": ref, "missing": "qr"})
+    assert r.status_code == 302 and r["Location"] == f"{COVERAGE}?missing=qr"
+    qr = PlaceQrCode.objects.get(window=cast.window_a)
+    assert SLUG_RE.match(qr.slug) and qr.regenerations == 0
+    event = AuditEvent.objects.get(action="organizations:qrcode:created")
+    assert event.actor_id == str(cast.users["admin_a"].pk) and event.data["place"] == ref
+    client.post(COVERAGE, {"action": "ensure", "place": ref})
+    assert PlaceQrCode.objects.get().slug == qr.slug  # never changes by itself
+    assert AuditEvent.objects.filter(action="organizations:qrcode:created").count() == 1
+    assert Client().get(f"/q/{qr.slug}").status_code == 200
+
+
+def test_regenerating_replaces_the_slug_and_is_audited_with_the_reason(cast, db):
+    qr = qr_code_ensure(actor=Actor.cli("tests"), place=Place(unit=cast.community))
+    client = login(Client(), cast, "supervisor")
+    r = client.post(COVERAGE, {"action": "regenerate", "place": f"u{cast.community.pk}", "reason": "二维码被覆盖"})
+    assert r.status_code == 302
+    new = PlaceQrCode.objects.get()
+    assert new.slug != qr.slug and new.regenerations == 1 and new.generated_at > qr.generated_at
+    event = AuditEvent.objects.get(action="organizations:qrcode:regenerated")
+    assert event.data["reason"] == "二维码被覆盖" and event.data["old_slug_prefix"] == qr.slug[:4]
+    assert Client().get(f"/q/{qr.slug}").status_code == 404
+    follow = client.get(COVERAGE)
+    assert "原二维码已失效" in follow.content.decode()
+
+
+def test_a_department_admin_sees_and_acts_only_within_the_scope(cast, services):
+    client = login(Client(), cast, "admin_b")
+    r = client.get(COVERAGE)
+    assert set(rows(r)) == {f"w{cast.window_b.pk}"}  # the window RSJ staffs; no hall, no street centre
+    html = r.content.decode()
+    assert "区市场监督管理局" not in html and "市场监管综合窗口" not in html and "人民路街道" not in html
+    assert rows(r)[f"w{cast.window_b.pk}"].services == 1
+    for ref in (f"w{cast.window_a.pk}", f"u{cast.street.pk}", f"u{cast.center.pk}", "w999999", "x1", ""):
+        assert client.post(COVERAGE, {"action": "ensure", "place": ref}).status_code == 404, ref
+    assert not PlaceQrCode.objects.exists()
+
+
+def test_a_street_admin_sees_the_street_centre_and_its_community_points(cast, services):
+    from haochaping.organizations.models import Role
+    from haochaping.organizations.services import console_user_create
+    from haochaping.testing import PASSWORD
+
+    console_user_create(
+        actor=Actor.cli("tests"), username="street_admin", password=PASSWORD, unit=cast.street, role=Role.DEPT_ADMIN
+    )
+    client = Client()
+    assert client.login(username="street_admin", password=PASSWORD)
+    assert set(rows(client.get(COVERAGE))) == {f"u{cast.street.pk}", f"u{cast.community.pk}"}
+
+
+@pytest.mark.parametrize("who", ["clerk_a", "operator", "auditor"])
+def test_other_roles_get_a_403(cast, who):
+    client = login(Client(), cast, who)
+    for url in (COVERAGE, EXPORT):
+        r = client.get(url)
+        assert r.status_code == 403 and "仅限督查和部门" in r.content.decode()
+    assert client.post(COVERAGE, {"action": "ensure", "place": f"w{cast.window_a.pk}"}).status_code == 403
+    assert not PlaceQrCode.objects.exists()
+    assert "二维码与覆盖" not in client.get(reverse("console:home")).content.decode()
+
+
+def test_the_export_has_the_same_rows(cast, services):
+    qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=cast.window_a))
+    r = login(Client(), cast, "supervisor").get(EXPORT, {"kind": "window"})
+    assert r.status_code == 200 and ".xlsx" in r["Content-Disposition"]
+    sheet = load_workbook(BytesIO(r.content)).active
+    data = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
+    assert [row[1] for row in data] == ["市场监管综合窗口", "社保综合窗口"]
+    assert data[0][4] == "有" and data[0][8:11] == [2, 1, 0.5]
+    assert data[1][4] == "缺" and data[1][10] == 0
+
+
+def test_the_list_takes_a_fixed_number_of_queries(cast, services, django_assert_max_num_queries):
+    client = login(Client(), cast, "supervisor")
+    client.get(COVERAGE)
+    for window in (cast.window_a, cast.window_b):
+        paired_tablet(window)
+        qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=window))
+    with django_assert_max_num_queries(14):
+        client.get(COVERAGE)
+
+
+QR_ROUTES = [COVERAGE, EXPORT, reverse("console:qr_posters")]
+
+
+def test_the_qr_routes_pass_the_scoping_walk(cast, world):
+    """The same promises as test_scoping.py, for these routes alone (that walk covers them too)."""
+    from django.contrib.auth import get_user_model
+
+    from haochaping.console.tests.test_scoping import own_and_foreign, text_of
+
+    for url in QR_ROUTES:
+        r = Client().get(url)
+        assert r.status_code == 302 and r["Location"].startswith(reverse("console:login")), url
+    get_user_model().objects.create_user(username="norole", password="pass-12345-word")
+    norole = Client()
+    norole.login(username="norole", password="pass-12345-word")
+    for url in QR_ROUTES:
+        assert norole.get(url).status_code == 403, url
+    for who, own, foreign_unit in (("admin_a", "a", cast.unit_b), ("admin_b", "b", cast.unit_a)):
+        client = login(Client(), cast, who)
+        _, foreign = own_and_foreign(world, own)
+        for url in QR_ROUTES:
+            response = client.get(url)
+            assert response.status_code == 200, (who, url)
+            text = text_of(response)
+            assert foreign_unit.name not in text, (who, url)
+            for number in foreign:
+                assert number not in text, (who, url, number)

@@ -1,0 +1,62 @@
+/* 政务服务好差评 · 自助终端. Progressive enhancement only (every page works without it): on a
+   kiosk page ([data-kiosk]) the terminal returns to the start after data-idle seconds without
+   a touch, key or scroll, announcing it data-warn seconds before with a button to stay; the
+   return submits "退出" so nothing of the previous person stays on the terminal. Plain ES5. */
+(function () {
+  "use strict";
+  var kiosk = document.querySelector("[data-kiosk]");
+  if (!kiosk) {
+    return;
+  }
+  var idle = parseInt(kiosk.getAttribute("data-idle"), 10) || 180;
+  var warnFor = Math.min(parseInt(kiosk.getAttribute("data-warn"), 10) || 30, idle);
+  var start = kiosk.getAttribute("data-start");
+  var warn = document.getElementById("kiosk-warn");
+  var seconds = document.getElementById("kiosk-warn-seconds");
+  var stay = document.getElementById("kiosk-stay");
+  var reset = document.getElementById("kiosk-reset");
+  var last = Date.now();
+  var leaving = false;
+
+  function activity() {
+    last = Date.now();
+    if (warn && !warn.hidden) {
+      warn.hidden = true;
+    }
+  }
+  ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, activity, { passive: true, capture: true });
+  });
+  if (stay) {
+    stay.addEventListener("click", activity);
+  }
+
+  function leave() {
+    if (leaving) {
+      return;
+    }
+    leaving = true;
+    if (reset) {
+      var next = document.createElement("input");
+      next.type = "hidden";
+      next.name = "timeout";
+      next.value = "1";
+      reset.appendChild(next);
+      reset.submit();
+    } else {
+      window.location.href = start;
+    }
+  }
+
+  window.setInterval(function () {
+    var left = idle - Math.floor((Date.now() - last) / 1000);
+    if (left <= 0) {
+      leave();
+    } else if (left <= warnFor && warn) {
+      warn.hidden = false;
+      if (seconds) {
+        seconds.textContent = String(left);
+      }
+    }
+  }, 500);
+})();
