@@ -179,7 +179,8 @@ MEDIA_ROOT = Path(env_str("HAOCHAPING_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
 # --- domain settings -----------------------------------------------------------------------
-# Natural days from the rating to the rectification deadline (制度第九条: 15 个自然日).
+# Days from the rating to the rectification deadline (制度第九条: 15 个自然日), counted as
+# natural or working days by RECTIFICATION_DAY_KIND below.
 RECTIFICATION_DAYS = env_int("HAOCHAPING_RECTIFICATION_DAYS", 15)
 # "natural" (制度第九条) or "working" (Chinese working days, holidays and make-up days counted).
 RECTIFICATION_DAY_KIND = env_str("HAOCHAPING_RECTIFICATION_DAY_KIND", "natural")

@@ -44,3 +44,15 @@ def test_a_disabled_template_sends_nothing(cast):
     case = step(cast, "admin_a", step(cast, "admin_a", bad_case(cast), Action.VERIFY), Action.RECTIFY)
     step(cast, "admin_a", case, Action.FEED_BACK, text="已整改")
     assert not Notification.objects.filter(template_code="case_feedback").exists()
+
+
+def test_templates_of_other_apps_keep_their_own_variables(cast):
+    from haochaping.outreach.models import Demand  # noqa: F401  (its migration ships demand_reply)
+
+    url = reverse("console:message_template_edit", kwargs={"code": "demand_reply"})
+    template = MessageTemplate.objects.get(code="demand_reply")
+    client = login(Client(), cast, "supervisor")
+    r = client.post(url, {"title": template.title, "body": template.body + "（本短信无需回复）", "is_active": "on"})
+    assert r.status_code == 302
+    r = client.post(url, {"title": template.title, "body": "{id_number}", "is_active": "on"})
+    assert r.status_code == 200 and "不支持的变量" in r.content.decode()
