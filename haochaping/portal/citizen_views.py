@@ -27,6 +27,7 @@ from haochaping.core.http import client_ip
 from haochaping.evaluations.choices import Channel
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.organizations.qrcodes import qr_code_resolve
+from haochaping.outreach.selectors import demands_for_phone
 from haochaping.portal.citizen_data import (
     my_pending_get,
     my_services,
@@ -228,7 +229,8 @@ def my_page(request: HttpRequest) -> HttpResponse:
                 "can_rate": not service.rated and record.created_at >= since,
             }
         )
-    context.update({"masked": verified.masked, "rows": rows, "logout_next": reverse("portal:my")})
+    demands = [d for index in verified.indexes for d in demands_for_phone(index)]
+    context.update({"masked": verified.masked, "rows": rows, "demands": demands, "logout_next": reverse("portal:my")})
     return render_page(request, "portal/my_services.html", context)
 
 

@@ -119,3 +119,18 @@ def test_the_selector_reads_by_blind_index_in_four_queries(cast, history, django
     assert [s.record.project_no for s in services] == ["SCJG-NEW", "SCJG-GOOD", "SCJG-APPEAL", "SCJG-FED"]
     fed = services[-1]
     assert fed.case_progress == "已反馈" and fed.feedback == FEEDBACK and fed.fed_back_at is not None
+
+
+def test_the_citizen_also_sees_their_demands_and_the_reply(client, cast, history):
+    from haochaping.audit.services import Actor
+    from haochaping.outreach.services.demands import DemandInput, demand_submit
+
+    demand_submit(actor=Actor.citizen(), source="portal",
+                  data=DemandInput(content="建议大厅增设老年人休息座椅，排队时间太长站不住", contact_name="张三丰",
+                                   contact_phone=PHONE))  # fmt: skip
+    demand_submit(actor=Actor.citizen(), source="portal",
+                  data=DemandInput(content="别人的诉求内容不应被看到，长度足够的文字", contact_name="赵明远",
+                                   contact_phone=OTHER_PHONE))  # fmt: skip
+    html = body(verify(client, MY))
+    assert "我的诉求与意见建议" in html and "老年人休息座椅" in html
+    assert "别人的诉求内容" not in html
