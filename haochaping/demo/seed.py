@@ -30,7 +30,8 @@ from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
 from haochaping.evaluations.services import evaluation_submit
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind
-from haochaping.organizations.selectors import scope_for_system
+from haochaping.organizations.qrcodes import qr_code_ensure, qr_place_list, qr_url
+from haochaping.organizations.selectors import Scope, scope_for_system
 from haochaping.organizations.services import (
     business_system_register,
     console_user_create,
@@ -62,6 +63,7 @@ class SeedResult:
     seconds: float = 0.0
     systems: list[tuple[str, str, str]] = field(default_factory=list)  # (name, app_id, secret)
     case_states: dict[str, int] = field(default_factory=dict)  # state label -> count
+    qr_urls: list[tuple[str, str]] = field(default_factory=list)  # (place, static QR URL) to try first
 
 
 def demo_is_seeded() -> bool:
@@ -93,6 +95,7 @@ def seed_demo(
     result = _push(plans, systems, out)
     out("正在模拟差评工单的核实、整改、反馈和回访……")
     result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
+    result.qr_urls = _qr_codes(actor)
     result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
     audit_record(
         actor=actor,
@@ -297,6 +300,23 @@ def _push(plans: list[Plan], systems: dict[str, tuple[BusinessSystem, str]], out
         BusinessSystem.objects.filter(pk=system.pk).update(last_seen_at=last)
     result.cases = RectificationCase.objects.filter(evaluation__isnull=False).count()
     return result
+
+
+def _qr_codes(actor: Actor) -> list[tuple[str, str]]:
+    """A static QR code for every window, the hall, street centres and community points (as a
+    district would have printed and posted them); returns two to try first."""
+    district = Unit.objects.get(code=data.DISTRICT_CODE)
+    places = qr_place_list(scope=Scope(unit_path=district.path))
+    codes = {}
+    with transaction.atomic():
+        for place in places:
+            codes[place.ref] = (place, qr_code_ensure(actor=actor, place=place))
+    clerk_window = Staff.objects.get(membership__user__username="chuangkou").window
+    shown = [ref for ref, (place, _) in codes.items() if place.window is not None and place.window == clerk_window]
+    shown += [
+        ref for ref, (place, _) in codes.items() if place.unit is not None and place.unit.kind == UnitKind.STREET_CENTER
+    ][:1]
+    return [(codes[ref][0].name, qr_url(codes[ref][1])) for ref in shown]
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -139,3 +139,12 @@ def test_second_run_changes_nothing(seeded, capsys):
     assert "已导入" in capsys.readouterr().out
     assert _counts() == before
     assert audit_verify().ok
+
+
+def test_every_place_has_a_static_qr_code_and_the_clerks_window_is_named(seeded):
+    from haochaping.organizations.models import PlaceQrCode
+
+    windows = Window.objects.count()
+    places = Unit.objects.filter(kind__in=[UnitKind.CENTER, UnitKind.STREET_CENTER, UnitKind.COMMUNITY_POINT]).count()
+    assert PlaceQrCode.objects.count() == windows + places
+    assert len(seeded.qr_urls) == 2 and all("/q/" in url for _, url in seeded.qr_urls)

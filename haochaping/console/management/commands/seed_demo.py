@@ -52,6 +52,8 @@ class Command(BaseCommand):
             )
             states = "，".join(f"{label} {n}" for label, n in result.case_states.items() if n)
             self.stdout.write(f"差评工单处理情况：{states}。")
+            for place, url in result.qr_urls:
+                self.stdout.write(f"静态评价二维码（{place}）：{url}")
             self.stdout.write("\n业务系统接入凭据（仅供演示；已写入 " + str(systems_file) + "）：")
             self.stdout.write(systems_text(result))
         self.stdout.write("演示账号（密码相同）：")
