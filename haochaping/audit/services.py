@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import random
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
 from haochaping.core.crypto import canonical_json, hmac_sm3_hex
+from haochaping.core.db.insert import insert_columns, insert_params, insert_prepared
 
 GENESIS = "0" * 64
 
@@ -91,29 +93,63 @@ def audit_record(
     Call it last in a service, so the chain-head lock is held for the shortest time.
     ``action`` is ``source:subject:action`` (``evaluations:evaluation:created``).
     """
+    return audit_prepare(
+        actor=actor, action=action, target=target, target_type=target_type, target_id=target_id, data=data
+    ).append()
+
+
+def audit_prepare(
+    *,
+    actor: Actor,
+    action: str,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    data: dict[str, Any] | None = None,
+    model: Any = None,
+) -> AuditDraft:
+    """Everything of an event that does not depend on the chain, computed before any lock.
+
+    ``append()`` then only bumps the lane head, hashes and inserts. For a target that does not
+    exist yet (the rating being stored), pass its ``model`` and give the id to ``append``.
+    """
     if action.count(":") != 2:
         raise ValueError(f"audit action must be source:subject:action, got {action!r}")
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    # Hot path (every write of the app): two plain statements around one insert. The
-    # UPDATE ... RETURNING takes the lane's head-row lock (PostgreSQL) and hands back the next
-    # seq and the previous hash atomically; SQLite already holds its writer lock here.
-    lane = random.randrange(settings.AUDIT_LANES)  # noqa: S311  (spreads writers; not security)
-    head_table = AuditChainHead._meta.db_table
-    bump = f"UPDATE {head_table} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(bump, [lane])
-        row = cursor.fetchone()
-        if row is None:  # first event of this lane: its head row is created on first use
-            AuditChainHead.objects.get_or_create(pk=lane, defaults={"seq": 0, "hash": GENESIS})
-            cursor.execute(bump, [lane])
-            row = cursor.fetchone()
-        seq, prev_hash = row
+    elif model is not None:
+        target_type = target_type or model._meta.label_lower
+    return AuditDraft(actor, action, target_type, str(target_id), data or {})
+
+
+@cache
+def _late_columns(using: str) -> tuple[int, ...]:
+    """Positions in the INSERT parameters of the values set under the lock."""
+    columns = insert_columns(AuditEvent, using)
+    return tuple(columns.index(name) for name in ("seq", "prev_hash", "hash", "target_id"))
+
+
+def _json(value: Any) -> str:
+    return canonical_json(value).decode()
+
+
+class AuditDraft:
+    """An audit event prepared outside the write lock (see ``audit_prepare``).
+
+    The hashed message is ``canonical_json(_hashed_fields(event))``; its sorted members are
+    split around the two values only known under the lock (``seq``) or after the target's
+    INSERT (``target_id``), so ``append`` joins strings instead of serialising the event.
+    """
+
+    __slots__ = ("_idx", "_post_target", "_pre_seq", "_pre_target", "_target_id", "event", "params")
+
+    def __init__(self, actor: Actor, action: str, target_type: str, target_id: str, data: dict[str, Any]) -> None:
+        lane = random.randrange(settings.AUDIT_LANES)  # noqa: S311  (spreads writers; not security)
         now = timezone.now()
         event = AuditEvent(
             lane=lane,
-            seq=seq,
+            seq=0,
             # Truncated to milliseconds: every database round-trips that exactly.
             occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             actor_type=actor.type,
@@ -121,17 +157,59 @@ def audit_record(
             actor_label=actor.label[:150],
             action=action,
             target_type=target_type,
-            target_id=str(target_id),
-            data=json.loads(canonical_json(data or {})),
-            prev_hash=prev_hash,
+            target_id=target_id,
+            data=json.loads(canonical_json(data)),
+            prev_hash="",
+            hash="",
         )
-        event.hash = _event_hash(prev_hash, _hashed_fields(event))
-        event.save()
-        cursor.execute(
-            f"UPDATE {head_table} SET hash = %s, mac = %s WHERE id = %s",  # noqa: S608
-            [event.hash, head_mac(lane, seq, event.hash), lane],
-        )
-    return event
+        self.event = event
+        self.params = insert_params(event)
+        self._idx = _late_columns(connection.alias)
+        fields = _hashed_fields(event)
+        # Sorted keys: action, actor_id, actor_label, actor_type, data, lane, occurred_at | seq |
+        # target_id | target_type. Joined with the values known later this gives exactly
+        # canonical_json(fields).
+        keys = sorted(fields)
+        i_seq = keys.index("seq")
+        if keys[i_seq:] != ["seq", "target_id", "target_type"]:  # pragma: no cover  (layout invariant)
+            raise AssertionError(f"unexpected audit field layout: {keys}")
+        head = canonical_json({k: fields[k] for k in keys[:i_seq]}).decode()
+        self._pre_seq = head[:-1] + ',"seq":'
+        self._pre_target = ',"target_id":'
+        self._post_target = ',"target_type":' + _json(target_type) + "}"
+        self._target_id = target_id
+
+    def append(self, target_id: Any = None) -> AuditEvent:
+        """Bump the lane head, hash and insert; inside the caller's transaction."""
+        event = self.event
+        if target_id is not None:
+            event.target_id = self._target_id = str(target_id)
+        lane = event.lane
+        # Two plain statements around one insert. The UPDATE ... RETURNING takes the lane's
+        # head-row lock (PostgreSQL) and hands back the next seq and the previous hash
+        # atomically; SQLite already holds its writer lock here.
+        head_table = AuditChainHead._meta.db_table
+        bump = f"UPDATE {head_table} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(bump, [lane])
+            row = cursor.fetchone()
+            if row is None:  # first event of this lane: its head row is created on first use
+                AuditChainHead.objects.get_or_create(pk=lane, defaults={"seq": 0, "hash": GENESIS})
+                cursor.execute(bump, [lane])
+                row = cursor.fetchone()
+            seq, prev_hash = row
+            message = f"{self._pre_seq}{seq}{self._pre_target}{_json(self._target_id)}{self._post_target}"
+            hash_ = hmac_sm3_hex(settings.AUDIT_KEY.encode(), prev_hash.encode() + b"|" + message.encode())
+            event.seq, event.prev_hash, event.hash = seq, prev_hash, hash_
+            params = self.params
+            i_seq, i_prev, i_hash, i_target = self._idx
+            params[i_seq], params[i_prev], params[i_hash], params[i_target] = seq, prev_hash, hash_, self._target_id
+            insert_prepared(event, params)
+            cursor.execute(
+                f"UPDATE {head_table} SET hash = %s, mac = %s WHERE id = %s",  # noqa: S608
+                [hash_, head_mac(lane, seq, hash_), lane],
+            )
+        return event
 
 
 @dataclass(frozen=True)

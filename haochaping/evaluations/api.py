@@ -3,15 +3,21 @@
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
 from haochaping.core.errors import Conflict
 from haochaping.core.pagination import Pagination
-from haochaping.evaluations.choices import Channel, Level
+from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
-from haochaping.evaluations.services import RatingInput, evaluation_resent, evaluation_submit
+from haochaping.evaluations.services import (
+    PreparedRating,
+    RatingInput,
+    evaluation_prepare,
+    evaluation_resent,
+    evaluation_store,
+)
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
@@ -90,8 +96,6 @@ class EvaluationOut(Schema):
 
     @staticmethod
     def resolve_dimensions(obj) -> dict[str, int | None]:
-        from haochaping.evaluations.choices import DIMENSION_FIELDS
-
         return {name: getattr(obj, name) for name in DIMENSION_FIELDS}
 
     @staticmethod
@@ -130,15 +134,54 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         client_key=payload.client_key,
     )
     try:
-        with api_write(request):
-            evaluation = evaluation_submit(actor=Actor.for_system(system), record=record, data=data, system=system)
+        # Validation and row preparation first, so the write transaction holds only INSERTs.
+        prepared = evaluation_prepare(actor=Actor.for_system(system), record=record, data=data, system=system)
+        if isinstance(prepared, PreparedRating):
+            with api_write(request):
+                evaluation = evaluation_store(prepared)
+        else:
+            evaluation = prepared
     except Conflict as exc:
         # Two sends of the same rating raced and this one lost: answer as for a resend.
         resent = evaluation_resent(record, payload.client_key) if exc.code == "already_rated" else None
         if resent is None:
             raise
         evaluation = resent
-    return (201 if evaluation.created else 200), evaluation
+    return Status(201 if evaluation.created else 200, evaluation_out(evaluation))
+
+
+def evaluation_out(evaluation) -> EvaluationOut:
+    """The response of a rating just stored or resent, built directly from the instance.
+
+    Same content as ``GET /evaluations/{id}`` (times in UTC, as loaded from the database; the
+    tests compare the two), without ninja's per-attribute resolution on the intake hot path.
+    """
+    record = evaluation.record
+    case = getattr(evaluation, "case", None)
+    return EvaluationOut.model_construct(
+        id=evaluation.pk,
+        project_no=record.project_no,
+        service_no=record.service_no,
+        level=evaluation.level,
+        level_label=evaluation.get_level_display(),
+        dimensions={name: getattr(evaluation, name) for name in DIMENSION_FIELDS},
+        reasons=evaluation.reasons,
+        text=evaluation.text,
+        channel=evaluation.channel,
+        channel_label=evaluation.get_channel_display(),
+        evaluator_name=evaluation.evaluator_name_masked,
+        evaluator_phone=evaluation.evaluator_phone_masked,
+        evaluated_at=evaluation.evaluated_at.astimezone(dt.UTC),
+        received_at=evaluation.received_at.astimezone(dt.UTC),
+        case=None
+        if case is None
+        else CaseOut.model_construct(
+            number=case.number,
+            state=case.state,
+            state_label=case.get_state_display(),
+            due_at=case.due_at.astimezone(dt.UTC),
+        ),
+    )
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")

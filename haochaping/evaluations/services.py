@@ -11,7 +11,8 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from haochaping.audit.services import Actor, audit_record
+from haochaping.audit.services import Actor, AuditDraft, audit_prepare, audit_record
+from haochaping.core.db.insert import insert_params, insert_prepared
 from haochaping.core.errors import Conflict, ServiceUnavailable, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
@@ -37,6 +38,8 @@ class RatingInput:
     client_key: str = ""
 
 
+_LEVELS = frozenset(Level.values)
+_CHANNELS = frozenset(Channel.values)
 _ACTIVE_SET_TTL = 30.0
 _active_set: tuple[float, int] | None = None
 
@@ -65,14 +68,14 @@ def _forget_active_set() -> None:
 
 def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -> list[str]:
     errors: dict[str, list[str]] = {}
-    if data.level not in Level.values:
+    if data.level not in _LEVELS:
         errors["level"] = ["评价等级必须为 1–5（5 = 非常满意，1 = 非常不满意）"]
-    if data.channel not in Channel.values:
+    if data.channel not in _CHANNELS:
         errors["channel"] = ["评价渠道必须为 1–7"]
     for name, value in data.dimensions.items():
         if name not in DIMENSION_FIELDS:
             errors[f"dimensions.{name}"] = ["未知的评价维度"]
-        elif value is not None and value not in Level.values:
+        elif value is not None and value not in _LEVELS:
             errors[f"dimensions.{name}"] = ["分项评价等级必须为 1–5"]
     text = normalise_text(data.text)
     if len(text) > MAX_TEXT:
@@ -112,6 +115,31 @@ def evaluation_submit(
     API client retrying after a lost response) returns the stored rating with
     ``created = False`` instead.
     """
+    prepared = evaluation_prepare(actor=actor, record=record, data=data, system=system)
+    if isinstance(prepared, Evaluation):
+        return prepared
+    return evaluation_store(prepared)
+
+
+@dataclass
+class PreparedRating:
+    """A validated rating with its INSERT parameters and audit event computed (no lock held)."""
+
+    actor: Actor
+    evaluation: Evaluation
+    params: list
+    audit: AuditDraft
+
+
+def evaluation_prepare(
+    *, actor: Actor, record: ServiceRecord, data: RatingInput, system: BusinessSystem | None = None
+) -> PreparedRating | Evaluation:
+    """Checks, validation and row preparation of ``evaluation_submit``, before any write.
+
+    Returns the stored rating for a resend, else a ``PreparedRating`` for ``evaluation_store``.
+    Doing this work first keeps the write transaction (on SQLite: the one writer lock of the
+    database) down to the INSERTs themselves.
+    """
     if _is_rated(record):
         existing = _same_client_rating(record, data.client_key)
         if existing is not None:
@@ -134,29 +162,36 @@ def evaluation_submit(
         client_key=data.client_key,
         **dims,
     )
+    audit = audit_prepare(
+        actor=actor,
+        action="evaluations:evaluation:created",
+        model=Evaluation,
+        data={
+            "record": record.pk,
+            "level": evaluation.level,
+            "channel": evaluation.channel,
+            "reasons": reasons,
+            "dimensions": {k: v for k, v in dims.items() if v},
+        },
+    )
+    return PreparedRating(actor=actor, evaluation=evaluation, params=insert_params(evaluation), audit=audit)
+
+
+def evaluation_store(prepared: PreparedRating) -> Evaluation:
+    """The writes of ``evaluation_submit``: rating, audit event, case for a bad rating."""
+    evaluation = prepared.evaluation
     # No savepoint: a failed insert fails the whole (caller's) transaction, which is right.
     with transaction.atomic(savepoint=False):
         try:
-            evaluation.save()
+            insert_prepared(evaluation, prepared.params)
         except IntegrityError as exc:
             # The only unique key a valid new rating can hit: the one-per-service rule, lost to
             # a concurrent rating of the same service that committed first.
             raise _already_rated() from exc
         evaluation.created = True
-        audit_record(
-            actor=actor,
-            action="evaluations:evaluation:created",
-            target=evaluation,
-            data={
-                "record": record.pk,
-                "level": evaluation.level,
-                "channel": evaluation.channel,
-                "reasons": reasons,
-                "dimensions": {k: v for k, v in dims.items() if v},
-            },
-        )
+        prepared.audit.append(target_id=evaluation.pk)
         if evaluation.level in BAD_LEVELS:
-            case_open_for_evaluation(actor=actor, evaluation=evaluation)  # caches evaluation.case
+            case_open_for_evaluation(actor=prepared.actor, evaluation=evaluation)  # caches evaluation.case
         else:
             # Known to have no case: spare callers a query for the reverse one-to-one.
             evaluation._state.fields_cache["case"] = None

@@ -35,12 +35,27 @@ def _statement(model: type[Model], using: str) -> tuple[str, list[Field], bool]:
     return _STATEMENTS[key]
 
 
-def insert_row(instance: Model, using: str = "default") -> None:
-    """INSERT ``instance`` as a new row and set its primary key."""
-    model = type(instance)
-    sql, fields, returning = _statement(model, using)
+def insert_params(instance: Model, using: str = "default") -> list:
+    """The INSERT parameters of ``instance``: each field's ``pre_save`` + ``get_db_prep_save``.
+
+    Separate from :func:`insert_prepared` so that hot paths can do this work (encryption,
+    JSON, time zones) *before* they take a write lock, and only execute under it.
+    """
+    _, fields, _ = _statement(type(instance), using)
     connection = connections[using]
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection=connection) for f in fields]
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection=connection) for f in fields]
+
+
+def insert_columns(model: type[Model], using: str = "default") -> list[str]:
+    """Attribute names in the order of :func:`insert_params` (to patch a prepared list)."""
+    return [f.attname for f in _statement(model, using)[1]]
+
+
+def insert_prepared(instance: Model, params: list, using: str = "default") -> None:
+    """INSERT ``instance`` with parameters from :func:`insert_params`; set its primary key."""
+    model = type(instance)
+    sql, _, returning = _statement(model, using)
+    connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
@@ -50,3 +65,8 @@ def insert_row(instance: Model, using: str = "default") -> None:
     setattr(instance, model._meta.pk.attname, pk)
     instance._state.adding = False
     instance._state.db = using
+
+
+def insert_row(instance: Model, using: str = "default") -> None:
+    """INSERT ``instance`` as a new row and set its primary key."""
+    insert_prepared(instance, insert_params(instance, using), using)

@@ -178,3 +178,17 @@ def test_a_resend_with_the_same_client_key_returns_the_stored_rating(pushed, api
     other = api_all.post("/api/v1/evaluations", rating(level=5, client_key="tablet-7-999999"))
     assert other.status_code == 409
     assert Evaluation.objects.count() == 1 and RectificationCase.objects.count() == 1
+
+
+@pytest.mark.parametrize("level", [5, 1])
+def test_submit_response_is_the_stored_rating_as_get_returns_it(pushed, api_all, level):
+    """The POST response is built directly on the hot path; it must equal the validated GET."""
+    extra = {"reasons": ["XC-TD-B01"], "text": "态度很差"} if level == 1 else {"text": "好"}
+    posted = api_all.post("/api/v1/evaluations", rating(level=level, dimensions={"attitude": level}, **extra))
+    assert posted.status_code == 201
+    got = api_all.get(f"/api/v1/evaluations/{posted.json()['id']}")
+    assert got.status_code == 200
+    assert posted.json() == got.json()
+    assert (got.json()["case"] is None) == (level == 5)
+    resent = api_all.post("/api/v1/evaluations", rating(level=level, dimensions={"attitude": level}, **extra))
+    assert resent.status_code == 409
