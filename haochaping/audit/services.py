@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
 from haochaping.core.crypto import canonical_json, hmac_sm3_hex
-from haochaping.core.db.insert import insert_columns, insert_params, insert_prepared
+from haochaping.core.db.insert import insert_columns, insert_params, insert_prepared, insert_sql, inserted
 
 GENESIS = "0" * 64
 
@@ -181,18 +181,43 @@ class AuditDraft:
 
     def append(self, target_id: Any = None) -> AuditEvent:
         """Bump the lane head, hash and insert; inside the caller's transaction."""
+        return self.append_after(None, None, target_id=target_id)
+
+    def append_after(self, instance: Any, params: list | None, *, target_id: Any = None) -> AuditEvent:
+        """INSERT ``instance`` (``params`` from ``insert_params``), then append this event for it.
+
+        On PostgreSQL the target's INSERT and the lane bump travel as one statement, and the
+        event's INSERT and the head update as another: two round trips instead of four on the
+        rating-intake path. Elsewhere (SQLite: in-process calls) they are four statements.
+        """
         event = self.event
-        if target_id is not None:
-            event.target_id = self._target_id = str(target_id)
         lane = event.lane
-        # Two plain statements around one insert. The UPDATE ... RETURNING takes the lane's
-        # head-row lock (PostgreSQL) and hands back the next seq and the previous hash
-        # atomically; SQLite already holds its writer lock here.
-        head_table = AuditChainHead._meta.db_table
-        bump = f"UPDATE {head_table} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
+        # The UPDATE ... RETURNING takes the lane's head-row lock (PostgreSQL) and hands back
+        # the next seq and the previous hash atomically; SQLite already holds its writer lock.
+        head = AuditChainHead._meta.db_table
+        bump = f"UPDATE {head} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
+        pg = connection.vendor == "postgresql"
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(bump, [lane])
-            row = cursor.fetchone()
+            row = None
+            if instance is not None and pg:
+                pk = instance._meta.pk.column
+                cursor.execute(
+                    f"WITH t AS ({insert_sql(type(instance))}), h AS ({bump}) "  # noqa: S608
+                    f"SELECT t.{pk}, h.seq, h.hash FROM t LEFT JOIN h ON true",
+                    [*params, lane],
+                )
+                target_pk, seq, prev_hash = cursor.fetchone()
+                inserted(instance, target_pk)
+                row = None if seq is None else (seq, prev_hash)
+            elif instance is not None:
+                insert_prepared(instance, params)
+            if instance is not None:
+                target_id = instance.pk
+            if target_id is not None:
+                event.target_id = self._target_id = str(target_id)
+            if row is None:
+                cursor.execute(bump, [lane])
+                row = cursor.fetchone()
             if row is None:  # first event of this lane: its head row is created on first use
                 AuditChainHead.objects.get_or_create(pk=lane, defaults={"seq": 0, "hash": GENESIS})
                 cursor.execute(bump, [lane])
@@ -204,11 +229,17 @@ class AuditDraft:
             params = self.params
             i_seq, i_prev, i_hash, i_target = self._idx
             params[i_seq], params[i_prev], params[i_hash], params[i_target] = seq, prev_hash, hash_, self._target_id
-            insert_prepared(event, params)
-            cursor.execute(
-                f"UPDATE {head_table} SET hash = %s, mac = %s WHERE id = %s",  # noqa: S608
-                [hash_, head_mac(lane, seq, hash_), lane],
-            )
+            update_head = f"UPDATE {head} SET hash = %s, mac = %s WHERE id = %s"  # noqa: S608
+            head_params = [hash_, head_mac(lane, seq, hash_), lane]
+            if pg:
+                cursor.execute(
+                    f"WITH e AS ({insert_sql(AuditEvent)}) {update_head} RETURNING (SELECT id FROM e)",  # noqa: S608
+                    [*params, *head_params],
+                )
+                inserted(event, cursor.fetchone()[0])
+            else:
+                insert_prepared(event, params)
+                cursor.execute(update_head, head_params)
         return event
 
 

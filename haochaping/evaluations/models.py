@@ -69,7 +69,9 @@ class Evaluation(AppendOnlyModel):
     trips = models.PositiveSmallIntegerField("跑趟次数", choices=Level.choices, null=True, blank=True)
     mechanism = models.PositiveSmallIntegerField("服务机制", choices=Level.choices, null=True, blank=True)
     integrity = models.PositiveSmallIntegerField("勤政廉洁", choices=Level.choices, null=True, blank=True)
-    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, verbose_name="指标体系")
+    # Not indexed: ratings are never looked up by indicator set version (one index less to
+    # write per rating).
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, db_index=False, verbose_name="指标体系")
     reasons = models.JSONField("评价理由编码", default=list)
     text = models.TextField("评价内容", blank=True)
     channel = models.PositiveSmallIntegerField("评价渠道", choices=Channel.choices)

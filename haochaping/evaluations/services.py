@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, AuditDraft, audit_prepare, audit_record
-from haochaping.core.db.insert import insert_params, insert_prepared
+from haochaping.core.db.insert import insert_params
 from haochaping.core.errors import Conflict, ServiceUnavailable, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
@@ -183,13 +183,12 @@ def evaluation_store(prepared: PreparedRating) -> Evaluation:
     # No savepoint: a failed insert fails the whole (caller's) transaction, which is right.
     with transaction.atomic(savepoint=False):
         try:
-            insert_prepared(evaluation, prepared.params)
+            prepared.audit.append_after(evaluation, prepared.params)
         except IntegrityError as exc:
             # The only unique key a valid new rating can hit: the one-per-service rule, lost to
             # a concurrent rating of the same service that committed first.
             raise _already_rated() from exc
         evaluation.created = True
-        prepared.audit.append(target_id=evaluation.pk)
         if evaluation.level in BAD_LEVELS:
             case_open_for_evaluation(actor=prepared.actor, evaluation=evaluation)  # caches evaluation.case
         else:

@@ -140,11 +140,15 @@ class BusinessSystem(models.Model):
 
 
 class ApiNonce(models.Model):
-    """Nonces seen in the signature window; the unique key refuses a replayed request."""
+    """Nonces seen in the signature window; the unique key refuses a replayed request.
 
-    system = models.ForeignKey(BusinessSystem, on_delete=models.CASCADE)
+    Written by every signed request, so it carries one index only (the unique key, which also
+    serves lookups by system); expired rows are found by id order (``api_auth._forget_nonces``).
+    """
+
+    system = models.ForeignKey(BusinessSystem, on_delete=models.CASCADE, db_index=False)
     nonce = models.CharField(max_length=64)
-    seen_at = models.DateTimeField(db_index=True)
+    seen_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["system", "nonce"], name="api_nonce_unique")]

@@ -4,17 +4,48 @@ Django's ``Model.save()`` re-compiles the INSERT statement on every call; for th
 tables on the rating-intake hot path (one rating + its audit events per request) that
 compilation was the largest single cost (see bench/intake.py). The values still go through
 each field's own ``pre_save`` and ``get_db_prep_save`` (so encryption, JSON, time zones and
-``auto_now_add`` behave exactly as in ``save()``); no model signals are sent (the project uses
-none).
+``auto_now_add`` behave exactly as in ``save()``), except where that chain is the identity: a
+plain integer, boolean, text or foreign-key field whose value already has the type the field
+would convert it to is passed as it is. No model signals are sent (the project uses none).
 """
 
 from __future__ import annotations
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Field, Model
 from django.db.models.fields import AutoFieldMixin
 
 _STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field], bool]] = {}
+_PLANS: dict[tuple[type[Model], str], list[tuple[Field, str, type | None]]] = {}
+
+# Field classes (exact) whose pre_save + get_db_prep_save return a value of this type unchanged.
+_IDENTITY_TYPES: dict[type[Field], type] = {
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.TextField: str,
+}
+
+
+def _identity_type(field: Field) -> type | None:
+    """The value type passed through unchanged for ``field``, or None (always run its chain)."""
+    if isinstance(field, models.ForeignKey) and type(field) in (models.ForeignKey, models.OneToOneField):
+        target = field.target_field
+        return int if type(target) in (models.AutoField, models.BigAutoField) else None
+    return _IDENTITY_TYPES.get(type(field))
+
+
+def _plan(model: type[Model], using: str) -> list[tuple[Field, str, type | None]]:
+    key = (model, connections[using].vendor)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = [(f, f.attname, _identity_type(f)) for f in _statement(model, using)[1]]
+    return plan
 
 
 def _statement(model: type[Model], using: str) -> tuple[str, list[Field], bool]:
@@ -41,14 +72,33 @@ def insert_params(instance: Model, using: str = "default") -> list:
     Separate from :func:`insert_prepared` so that hot paths can do this work (encryption,
     JSON, time zones) *before* they take a write lock, and only execute under it.
     """
-    _, fields, _ = _statement(type(instance), using)
     connection = connections[using]
-    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection=connection) for f in fields]
+    values = instance.__dict__
+    params = []
+    for field, attname, identity in _plan(type(instance), using):
+        value = values.get(attname, field) if identity is not None else field
+        if value is None or type(value) is identity:
+            params.append(value)
+        else:
+            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection))
+    return params
 
 
 def insert_columns(model: type[Model], using: str = "default") -> list[str]:
     """Attribute names in the order of :func:`insert_params` (to patch a prepared list)."""
     return [f.attname for f in _statement(model, using)[1]]
+
+
+def insert_sql(model: type[Model], using: str = "default") -> str:
+    """The INSERT statement of ``model`` (``RETURNING`` its primary key where supported)."""
+    return _statement(model, using)[0]
+
+
+def inserted(instance: Model, pk, using: str = "default") -> None:
+    """Mark ``instance`` as stored with primary key ``pk`` (after running ``insert_sql``)."""
+    setattr(instance, instance._meta.pk.attname, pk)
+    instance._state.adding = False
+    instance._state.db = using
 
 
 def insert_prepared(instance: Model, params: list, using: str = "default") -> None:
@@ -62,9 +112,7 @@ def insert_prepared(instance: Model, params: list, using: str = "default") -> No
             pk = cursor.fetchone()[0]
         else:  # pragma: no cover  (SQLite < 3.35 only)
             pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    setattr(instance, model._meta.pk.attname, pk)
-    instance._state.adding = False
-    instance._state.db = using
+    inserted(instance, pk, using)
 
 
 def insert_row(instance: Model, using: str = "default") -> None:

@@ -115,3 +115,28 @@ def test_lists_are_paginated(api_all):
     bad = api_all.get("/api/v1/items?page_size=5000")
     assert bad.status_code == 422
     assert "page_size" in bad.json()["error"]["fields"]
+
+
+def test_expired_nonces_are_forgotten_and_those_in_the_window_kept(cast, api_all):
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from haochaping.organizations.api_auth import _forget_nonces
+    from haochaping.organizations.models import ApiNonce
+
+    now = timezone.now()
+    ages = [900, 700, 650, 30, 5]  # seconds; the window kept is 600 s (2 x 300)
+    ApiNonce.objects.bulk_create(
+        ApiNonce(system=cast.system_all, nonce=f"nonce-{age:04d}", seen_at=now - dt.timedelta(seconds=age))
+        for age in ages
+    )
+    with transaction.atomic():
+        _forget_nonces(now - dt.timedelta(seconds=600))
+    kept = set(ApiNonce.objects.values_list("nonce", flat=True))
+    assert kept == {"nonce-0030", "nonce-0005"}
+    # All expired: the walk finds no row in the window and deletes by time.
+    with transaction.atomic():
+        _forget_nonces(now + dt.timedelta(seconds=60))
+    assert not ApiNonce.objects.exists()
