@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
@@ -123,11 +123,29 @@ def audit_prepare(
     return AuditDraft(actor, action, target_type, str(target_id), data or {})
 
 
+def _transaction_lane(proposed: int | None = None) -> int:
+    """The lane of the current transaction's events: the first event picks one at random.
+
+    Random spreads concurrent writers over the lanes (PostgreSQL locks each lane's head row
+    until commit); one lane per transaction means a transaction never holds two head rows, so
+    two transactions writing several events each (a bad rating: the rating and its case) can
+    never deadlock on them. Outside a transaction every event picks at random.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    outer = conn.atomic_blocks[0] if conn.in_atomic_block and conn.atomic_blocks else None
+    held = conn.__dict__.get("_audit_lane")
+    if outer is not None and held is not None and held[0] is outer and held[1] < settings.AUDIT_LANES:
+        return held[1]
+    lane = proposed if proposed is not None else random.randrange(settings.AUDIT_LANES)  # noqa: S311
+    conn.__dict__["_audit_lane"] = (outer, lane)
+    return lane
+
+
 @cache
 def _late_columns(using: str) -> tuple[int, ...]:
     """Positions in the INSERT parameters of the values set under the lock."""
     columns = insert_columns(AuditEvent, using)
-    return tuple(columns.index(name) for name in ("seq", "prev_hash", "hash", "target_id"))
+    return tuple(columns.index(name) for name in ("seq", "prev_hash", "hash", "target_id", "lane"))
 
 
 def _json(value: Any) -> str:
@@ -145,7 +163,7 @@ class AuditDraft:
     __slots__ = ("_idx", "_post_target", "_pre_seq", "_pre_target", "_target_id", "event", "params")
 
     def __init__(self, actor: Actor, action: str, target_type: str, target_id: str, data: dict[str, Any]) -> None:
-        lane = random.randrange(settings.AUDIT_LANES)  # noqa: S311  (spreads writers; not security)
+        lane = _transaction_lane()
         now = timezone.now()
         event = AuditEvent(
             lane=lane,
@@ -165,7 +183,13 @@ class AuditDraft:
         self.event = event
         self.params = insert_params(event)
         self._idx = _late_columns(connection.alias)
-        fields = _hashed_fields(event)
+        self._prefix()
+        self._pre_target = ',"target_id":'
+        self._post_target = ',"target_type":' + _json(target_type) + "}"
+        self._target_id = target_id
+
+    def _prefix(self) -> None:
+        fields = _hashed_fields(self.event)
         # Sorted keys: action, actor_id, actor_label, actor_type, data, lane, occurred_at | seq |
         # target_id | target_type. Joined with the values known later this gives exactly
         # canonical_json(fields).
@@ -175,9 +199,6 @@ class AuditDraft:
             raise AssertionError(f"unexpected audit field layout: {keys}")
         head = canonical_json({k: fields[k] for k in keys[:i_seq]}).decode()
         self._pre_seq = head[:-1] + ',"seq":'
-        self._pre_target = ',"target_id":'
-        self._post_target = ',"target_type":' + _json(target_type) + "}"
-        self._target_id = target_id
 
     def append(self, target_id: Any = None) -> AuditEvent:
         """Bump the lane head, hash and insert; inside the caller's transaction."""
@@ -191,13 +212,17 @@ class AuditDraft:
         rating-intake path. Elsewhere (SQLite: in-process calls) they are four statements.
         """
         event = self.event
-        lane = event.lane
         # The UPDATE ... RETURNING takes the lane's head-row lock (PostgreSQL) and hands back
         # the next seq and the previous hash atomically; SQLite already holds its writer lock.
         head = AuditChainHead._meta.db_table
         bump = f"UPDATE {head} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
         pg = connection.vendor == "postgresql"
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            lane = _transaction_lane(event.lane)
+            if lane != event.lane:  # prepared before the transaction, which has its lane by now
+                event.lane = lane
+                self.params[_late_columns(connection.alias)[4]] = lane
+                self._prefix()
             row = None
             if instance is not None and pg:
                 pk = instance._meta.pk.column
@@ -227,7 +252,7 @@ class AuditDraft:
             hash_ = hmac_sm3_hex(settings.AUDIT_KEY.encode(), prev_hash.encode() + b"|" + message.encode())
             event.seq, event.prev_hash, event.hash = seq, prev_hash, hash_
             params = self.params
-            i_seq, i_prev, i_hash, i_target = self._idx
+            i_seq, i_prev, i_hash, i_target, _ = self._idx
             params[i_seq], params[i_prev], params[i_hash], params[i_target] = seq, prev_hash, hash_, self._target_id
             update_head = f"UPDATE {head} SET hash = %s, mac = %s WHERE id = %s"  # noqa: S608
             head_params = [hash_, head_mac(lane, seq, hash_), lane]

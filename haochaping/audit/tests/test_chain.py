@@ -8,7 +8,14 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from haochaping.audit.models import AuditChainHead, AuditEvent
-from haochaping.audit.services import GENESIS, Actor, audit_checkpoint, audit_record, audit_verify
+from haochaping.audit.services import (
+    GENESIS,
+    Actor,
+    audit_checkpoint,
+    audit_prepare,
+    audit_record,
+    audit_verify,
+)
 
 
 def _raw(sql: str, params=()) -> None:
@@ -54,7 +61,7 @@ def test_events_are_chained_in_order(chain):
     assert result.ok and result.checked == 5
 
 
-def test_events_spread_over_lanes_and_each_lane_verifies(db, settings):
+def test_events_spread_over_lanes_and_each_lane_verifies(transactional_db, settings):
     settings.AUDIT_LANES = 4
     _record(60)
     lanes = set(AuditEvent.objects.values_list("lane", flat=True))
@@ -63,6 +70,22 @@ def test_events_spread_over_lanes_and_each_lane_verifies(db, settings):
         seqs = list(AuditEvent.objects.filter(lane=lane).order_by("seq").values_list("seq", flat=True))
         assert seqs == list(range(1, len(seqs) + 1))
     assert audit_verify().ok and audit_verify().checked == 60
+
+
+def test_one_transaction_writes_all_its_events_to_one_lane(transactional_db, settings):
+    """A transaction holds at most one lane head: two multi-event writers cannot deadlock."""
+    settings.AUDIT_LANES = 16
+    for _ in range(5):
+        with transaction.atomic():
+            first = max(AuditEvent.objects.values_list("id", flat=True), default=0)
+            # Prepared before the transaction's first event, appended after it: it moves over.
+            draft = audit_prepare(actor=Actor.cli("test"), action="tests:thing:late", target_type="thing")
+            _record(3)
+            draft.append(target_id="late")
+        lanes = set(AuditEvent.objects.filter(id__gt=first).values_list("lane", flat=True))
+        assert len(lanes) == 1
+    assert AuditEvent.objects.count() == 20
+    assert audit_verify().ok
 
 
 def test_action_names_must_be_source_subject_action(db):
@@ -102,9 +125,9 @@ def test_recomputed_hash_without_the_key_still_breaks_the_link(chain):
 def test_moving_an_event_to_another_lane_is_detected(db, settings):
     settings.AUDIT_LANES = 2
     _record(20)
-    event = AuditEvent.objects.filter(lane=0).order_by("seq").first()
-    _raw("UPDATE audit_auditevent SET lane = 1, seq = 999 WHERE id = %s", [event.pk])
-    assert {b.lane for b in audit_verify().breaks} >= {0}
+    event = AuditEvent.objects.order_by("lane", "seq").first()
+    _raw("UPDATE audit_auditevent SET lane = %s, seq = 999 WHERE id = %s", [1 - event.lane, event.pk])
+    assert {b.lane for b in audit_verify().breaks} >= {event.lane}
 
 
 def test_app_code_cannot_change_or_delete_events(chain):

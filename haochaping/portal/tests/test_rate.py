@@ -281,8 +281,9 @@ def test_forged_tampered_and_reused_links_all_get_the_same_404(client, cast, rec
 
 
 def test_a_trailing_slash_is_forgiven(client, record):
-    r = client.get(link_path(record) + "/?c=7")
-    assert r.status_code == 302 and r.headers["Location"] == link_path(record, query="c=7")
+    path = link_path(record)  # once: a second call may fall in the next second (another token)
+    r = client.get(path + "/?c=7")
+    assert r.status_code == 302 and r.headers["Location"] == path + "?c=7"
 
 
 # --- staff -------------------------------------------------------------------------------------------

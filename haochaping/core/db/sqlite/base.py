@@ -31,7 +31,7 @@ from django.db.backends.sqlite3 import base
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL = 1.0  # seconds between PASSIVE checkpoints
-_checkpoints = {"enabled": False}
+_checkpoints = {"enabled": False, "done": 0}
 _checkpointers: dict[str, threading.Thread] = {}
 _checkpointers_lock = threading.Lock()
 
@@ -47,7 +47,9 @@ def _checkpoint_loop(path: str) -> None:
         while _checkpoints["enabled"]:
             time.sleep(CHECKPOINT_INTERVAL)
             try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _busy, _frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if copied > 0:
+                    _checkpoints["done"] += 1
             except sqlite3.Error as exc:  # busy with another process's checkpoint, disk full ...
                 log.warning("WAL checkpoint of %s failed: %s", path, exc)
     finally:
