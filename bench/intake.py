@@ -42,6 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from haochaping.core.pool import default_pool  # noqa: E402  (after the path is set)
+
 PY = sys.executable
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/haochaping_bench"
@@ -479,7 +481,7 @@ def main() -> None:
     for db in dbs:
         run_args = argparse.Namespace(**vars(args))
         # Unless told otherwise, the production pool of `haochaping serve` for this database.
-        default_workers, default_threads = (2, 2) if db == "sqlite" else (2, 4)
+        default_workers, default_threads = default_pool("sqlite" if db == "sqlite" else "postgresql")
         run_args.workers = args.workers or default_workers
         run_args.threads = args.threads or default_threads
         print(f"\nserver ({db}): granian WSGI, {run_args.workers} workers x {run_args.threads} threads")

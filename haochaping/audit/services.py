@@ -235,7 +235,7 @@ class AuditDraft:
                 inserted(instance, target_pk)
                 row = None if seq is None else (seq, prev_hash)
             elif instance is not None:
-                insert_prepared(instance, params)
+                insert_prepared(instance, params, cursor=cursor)
             if instance is not None:
                 target_id = instance.pk
             if target_id is not None:
@@ -263,7 +263,7 @@ class AuditDraft:
                 )
                 inserted(event, cursor.fetchone()[0])
             else:
-                insert_prepared(event, params)
+                insert_prepared(event, params, cursor=cursor)
                 cursor.execute(update_head, head_params)
         return event
 

@@ -150,6 +150,10 @@ def submit(request: HttpRequest, payload: EvaluationIn):
     return Status(201 if evaluation.created else 200, evaluation_out(evaluation))
 
 
+_LEVEL_LABELS = {int(k): str(v) for k, v in Level.choices}
+_CHANNEL_LABELS = {int(k): str(v) for k, v in Channel.choices}
+
+
 def evaluation_out(evaluation) -> EvaluationOut:
     """The response of a rating just stored or resent, built directly from the instance.
 
@@ -163,12 +167,12 @@ def evaluation_out(evaluation) -> EvaluationOut:
         project_no=record.project_no,
         service_no=record.service_no,
         level=evaluation.level,
-        level_label=evaluation.get_level_display(),
+        level_label=_LEVEL_LABELS.get(evaluation.level, ""),
         dimensions={name: getattr(evaluation, name) for name in DIMENSION_FIELDS},
         reasons=evaluation.reasons,
         text=evaluation.text,
         channel=evaluation.channel,
-        channel_label=evaluation.get_channel_display(),
+        channel_label=_CHANNEL_LABELS.get(evaluation.channel, ""),
         evaluator_name=evaluation.evaluator_name_masked,
         evaluator_phone=evaluation.evaluator_phone_masked,
         evaluated_at=evaluation.evaluated_at.astimezone(dt.UTC),

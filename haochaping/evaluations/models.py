@@ -82,11 +82,14 @@ class Evaluation(AppendOnlyModel):
     is_default = models.BooleanField("系统默认评价", default=False)
     evaluated_at = models.DateTimeField("评价时间", db_index=True)
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    # Not indexed: a system's list is "what it pushed or rated" (an OR across the record join,
+    # which this index cannot serve); lists are read by time and unit instead.
     system = models.ForeignKey(
         BusinessSystem,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="evaluations",
         verbose_name="来源业务系统",
     )

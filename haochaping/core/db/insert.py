@@ -101,18 +101,24 @@ def inserted(instance: Model, pk, using: str = "default") -> None:
     instance._state.db = using
 
 
-def insert_prepared(instance: Model, params: list, using: str = "default") -> None:
-    """INSERT ``instance`` with parameters from :func:`insert_params`; set its primary key."""
+def insert_prepared(instance: Model, params: list, using: str = "default", *, cursor=None) -> None:
+    """INSERT ``instance`` with parameters from :func:`insert_params`; set its primary key.
+
+    ``cursor``: an open cursor of the same connection to run it on (saves opening one).
+    """
     model = type(instance)
     sql, _, returning = _statement(model, using)
     connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if returning:
-            pk = cursor.fetchone()[0]
-        else:  # pragma: no cover  (SQLite < 3.35 only)
-            pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    if cursor is None:
+        with connection.cursor() as own:
+            return insert_prepared(instance, params, using, cursor=own)
+    cursor.execute(sql, params)
+    if returning:
+        pk = cursor.fetchone()[0]
+    else:  # pragma: no cover  (SQLite < 3.35 only)
+        pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
     inserted(instance, pk, using)
+    return None
 
 
 def insert_row(instance: Model, using: str = "default") -> None:

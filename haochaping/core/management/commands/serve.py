@@ -13,15 +13,12 @@ import sys
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from haochaping.core import pool
+
 
 def default_pool() -> tuple[int, int]:
-    """Worker processes and threads per process, measured with bench/intake.py on 2 cores.
-
-    SQLite rates fastest with one thread per process (writers queue on one lock; more threads
-    only add GIL hand-offs), but two keep the console responsive while a slow page renders;
-    PostgreSQL needs threads to overlap its network round trips.
-    """
-    return (2, 2) if connection.vendor == "sqlite" else (2, 4)
+    """Worker processes and threads per process for this database (see ``core.pool``)."""
+    return pool.default_pool(connection.vendor)
 
 
 class Command(BaseCommand):
