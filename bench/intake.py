@@ -3,7 +3,7 @@
 Run on demand (not in CI)::
 
     .venv/bin/python bench/intake.py                 # SQLite and PostgreSQL
-    .venv/bin/python bench/intake.py --db sqlite --duration 10
+    .venv/bin/python bench/intake.py --db sqlite --duration 12 --rounds 3
 
 For each database it:
 
@@ -13,7 +13,8 @@ For each database it:
 3. drives ``POST /bench/bare`` (parse the same JSON with the same schema, insert one row of the
    same width, 201) and ``POST /api/v1/evaluations`` (HMAC-SM3 signature + nonce, lookup,
    validation, insert, audit chain, case for bad ratings) with wrk, 64 connections, for the same
-   duration each, and prints both rates and their ratio;
+   duration each, in alternating rounds (bare, real, bare, real, ...: a slow spell of a shared
+   machine then falls on both), and prints both mean rates, their ratio and each round's ratio;
 4. checks that every 201 of the real run is exactly one stored rating (none lost, none doubled);
 5. resend phase: 64 concurrent clients send every rating twice (and some three times, each
    time freshly signed) and checks zero lost and zero duplicated ratings.
@@ -166,6 +167,7 @@ def inner_setup(count: int, out: Path) -> None:
         )
     for start in range(0, count, 2000):
         ServiceRecord.objects.bulk_create(rows[start : start + 2000])
+    settle_database()
     out.write_text(
         json.dumps(
             {"app_id": cast.system_all.app_id, "secret": cast.secret_all, "db": settings.DATABASES["default"]["ENGINE"]}
@@ -173,7 +175,19 @@ def inner_setup(count: int, out: Path) -> None:
     )
 
 
-def inner_count(out: Path) -> None:
+def settle_database() -> None:
+    """Leave no background work of the setup (its bulk insert) to the measured rounds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            cursor.execute("ANALYZE")
+            cursor.execute("CHECKPOINT")  # the bench's role is the database superuser
+
+
+def inner_count(out: Path, warm_first: int) -> None:
     import django
 
     django.setup()
@@ -189,7 +203,10 @@ def inner_count(out: Path) -> None:
         json.dumps(
             {
                 "evaluations": Evaluation.objects.count(),
-                "bench_ratings": Evaluation.objects.filter(record__project_no__startswith="BENCH").count(),
+                "bench_ratings": Evaluation.objects.filter(
+                    record__project_no__startswith="BENCH", record__project_no__lt=f"BENCH{warm_first:08d}"
+                ).count(),
+                "warm_up": Evaluation.objects.filter(record__project_no__gte=f"BENCH{warm_first:08d}").count(),
                 "duplicates": dupes,
                 "bad": Evaluation.objects.filter(level__lte=2).count(),
                 "cases": RectificationCase.objects.count(),
@@ -259,6 +276,26 @@ def run_wrk(wrk: str, url: str, prefix: Path, script: Path, args) -> dict:
     statuses = json.loads(status_lines[0])
     exhausted = "EXHAUSTED true" in out
     return {"rps": rps, "statuses": statuses, "exhausted": exhausted, "raw": out}
+
+
+# Pause after each round: the server's background work caused by one endpoint's writes (the
+# SQLite WAL checkpoint runs every second) finishes before the other endpoint is measured.
+SETTLE = 2.5
+WARM_RECORDS = 3000  # services rated by the warm-up, apart from the measured ones
+
+
+def combine(runs: list[dict]) -> dict:
+    """Rounds of one endpoint as one run: mean rate, summed statuses, per-round rates kept."""
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for status, n in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return {
+        "rps": sum(run["rps"] for run in runs) / len(runs),
+        "rounds": [run["rps"] for run in runs],
+        "statuses": statuses,
+        "exhausted": any(run["exhausted"] for run in runs),
+    }
 
 
 def start_server(env: dict, port: int, args) -> subprocess.Popen:
@@ -374,7 +411,8 @@ def bench_one(db: str, args, wrk: str) -> dict:
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     env = django_env(url, tmp)
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-    total = args.records + args.clients * args.per_client
+    warm_first = args.records + args.clients * args.per_client  # warm-up ratings come after these
+    total = warm_first + WARM_RECORDS
     creds_file = tmp / "creds.json"
     subprocess.run([PY, __file__, "_setup", str(total), str(creds_file)], env=env, cwd=ROOT, check=True)
     creds = json.loads(creds_file.read_text())
@@ -391,29 +429,48 @@ def bench_one(db: str, args, wrk: str) -> dict:
     server = start_server(env, port, args)
     try:
         base = f"http://127.0.0.1:{port}"
-        # Warm up both paths (imports, connections) before measuring.
-        subprocess.run(
-            [wrk, "-t", "2", "-c", "8", "-d", "2s", "-s", str(script), f"{base}/bench/bare", "--", str(tmp / "bare")],
-            capture_output=True,
-            timeout=60,
-        )
-        bare = run_wrk(wrk, f"{base}/bench/bare", tmp / "bare", script, args)
-        # Signed requests are generated right before the run: timestamps stay inside the 300 s window.
-        real_lines = [
+        # Warm up both paths (imports, connections, every worker) under the measured load.
+        warm_args = argparse.Namespace(**vars(args))
+        warm_args.duration = 2
+        run_wrk(wrk, f"{base}/bench/bare", tmp / "bare", script, warm_args)
+        warm_lines = [
             signed_line(creds, "/api/v1/evaluations", json.dumps(rating_body(i), ensure_ascii=False).encode())
-            for i in range(args.records)
+            for i in range(warm_first, warm_first + WARM_RECORDS)
         ]
-        write_requests(tmp / "real", real_lines, args.wrk_threads)
-        real = run_wrk(wrk, f"{base}/api/v1/evaluations", tmp / "real", script, args)
+        write_requests(tmp / "warm", warm_lines, args.wrk_threads)
+        run_wrk(wrk, f"{base}/api/v1/evaluations", tmp / "warm", script, warm_args)
+        time.sleep(SETTLE)
+        # Alternating rounds (bare, real, bare, real, ...): a slower or faster spell of the
+        # machine falls on both endpoints instead of on one of them.
+        per_round = args.records // args.rounds
+        bare_runs, real_runs = [], []
+        round_args = argparse.Namespace(**vars(args))
+        round_args.duration = max(1, round(args.duration / args.rounds))
+        for r in range(args.rounds):
+            bare_runs.append(run_wrk(wrk, f"{base}/bench/bare", tmp / "bare", script, round_args))
+            time.sleep(SETTLE)
+            # Signed right before each round: timestamps stay inside the 300 s window.
+            real_lines = [
+                signed_line(creds, "/api/v1/evaluations", json.dumps(rating_body(i), ensure_ascii=False).encode())
+                for i in range(r * per_round, (r + 1) * per_round)
+            ]
+            write_requests(tmp / "real", real_lines, args.wrk_threads)
+            real_runs.append(run_wrk(wrk, f"{base}/api/v1/evaluations", tmp / "real", script, round_args))
+            time.sleep(SETTLE)
+        bare, real = combine(bare_runs), combine(real_runs)
         resend = resend_phase(port, creds, args.records, args.per_client, args.clients)
     finally:
         stop_server(server)
     counts_file = tmp / "counts.json"
-    subprocess.run([PY, __file__, "_count", str(counts_file)], env=env, cwd=ROOT, check=True)
+    subprocess.run([PY, __file__, "_count", str(counts_file), str(warm_first)], env=env, cwd=ROOT, check=True)
     counts = json.loads(counts_file.read_text())
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"db": db, "bare": bare, "real": real, "resend": resend, "counts": counts}
+    return {"db": db, "bare": bare, "real": real, "resend": resend, "counts": counts, "connections": args.connections}
+
+
+def _rates(run: dict) -> str:
+    return "/".join(f"{rps:.0f}" for rps in run["rounds"])
 
 
 def report(result: dict) -> bool:
@@ -427,14 +484,16 @@ def report(result: dict) -> bool:
     lost = max(0, real_201 - stored_from_wrk)
     in_flight = max(0, stored_from_wrk - real_201)
     print(f"\n=== {result['db']} ===")
-    print(f"bare ninja insert      : {bare['rps']:8.1f} req/s  statuses {bare['statuses']}")
+    print(f"bare ninja insert      : {bare['rps']:8.1f} req/s  statuses {bare['statuses']}  rounds {_rates(bare)}")
     print(
-        f"real rating intake     : {real['rps']:8.1f} req/s  statuses {real['statuses']}"
+        f"real rating intake     : {real['rps']:8.1f} req/s  statuses {real['statuses']}  rounds {_rates(real)}"
         + ("  (request list exhausted: raise --records)" if real["exhausted"] else "")
     )
-    print(f"ratio real / bare      : {ratio:8.2f}   (target >= 0.50)")
+    rounds = ", ".join(f"{r / b:.2f}" for b, r in zip(bare["rounds"], real["rounds"], strict=True) if b)
+    print(f"ratio real / bare      : {ratio:8.2f}   (target >= 0.50; per round {rounds})")
     print(
-        f"wrk 201s vs rows stored: {real_201} vs {stored_from_wrk}  (lost {lost}; in flight at wrk's stop {in_flight})"
+        f"wrk 201s vs rows stored: {real_201} vs {stored_from_wrk}  (lost {lost}; in flight at wrk's stops "
+        f"{in_flight}, at most {len(real['rounds'])} x {result['connections']})"
     )
     print(
         f"resend, 64 clients     : sent {resend['sent']} in {resend['seconds']} s, statuses {resend['statuses']}, "
@@ -460,10 +519,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_setup":
         return inner_setup(int(sys.argv[2]), Path(sys.argv[3]))
     if len(sys.argv) > 1 and sys.argv[1] == "_count":
-        return inner_count(Path(sys.argv[2]))
+        return inner_count(Path(sys.argv[2]), int(sys.argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=12, help="seconds of load per endpoint (split into rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/real rounds")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, help="granian worker processes (default: as `haochaping serve`)")
@@ -475,7 +535,10 @@ def main() -> None:
     args = parser.parse_args()
     wrk = ensure_wrk()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    print(f"load: wrk {args.wrk_threads} threads, {args.connections} connections, {args.duration} s per run")
+    print(
+        f"load: wrk {args.wrk_threads} threads, {args.connections} connections, {args.duration} s per endpoint "
+        f"in {args.rounds} alternating rounds"
+    )
     ok = True
     ratios: dict[str, float] = {}
     for db in dbs:

@@ -113,7 +113,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=30000; PRAGMA cache_size=-20000; PRAGMA journal_size_limit=67108864;"
+            "PRAGMA busy_timeout=30000; PRAGMA cache_size=-20000;"
         ),
     }
     _db["CONN_MAX_AGE"] = None  # one connection per server thread, kept

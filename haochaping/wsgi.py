@@ -11,8 +11,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
 # that parse requests (measured with bench/intake.py).
 sys.setswitchinterval(float(os.environ.get("HAOCHAPING_GIL_SWITCH_INTERVAL", "0.0005")))
 application = get_wsgi_application()
-
-from haochaping.core.db.sqlite.base import background_checkpoints  # noqa: E402  (needs settings)
-
-# WAL checkpoints from a background thread, not inside a rating's COMMIT (SQLite only).
-background_checkpoints()

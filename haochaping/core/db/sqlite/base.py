@@ -8,64 +8,14 @@ moment the lock is released, in any thread of any server process. A transaction 
 starts them with ``BEGIN IMMEDIATE``) holds it from BEGIN to COMMIT/ROLLBACK; a single write
 statement in autocommit mode holds it for that statement. Reads never take it (WAL readers do
 not block).
-
-Server processes (``haochaping.wsgi``) also move WAL checkpoints off the request path: by
-default SQLite runs a checkpoint inside the COMMIT that grows the WAL past 1,000 pages, so
-one request in every few dozen copies and fsyncs the database while holding the writer lock.
-With ``background_checkpoints()`` each connection turns that off and one thread per process
-runs a PASSIVE checkpoint every second instead (it never blocks readers or writers; several
-processes simply take turns).
 """
 
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
-import sqlite3
-import threading
-import time
 
 from django.db.backends.sqlite3 import base
-
-log = logging.getLogger(__name__)
-
-CHECKPOINT_INTERVAL = 1.0  # seconds between PASSIVE checkpoints
-_checkpoints = {"enabled": False, "done": 0}
-_checkpointers: dict[str, threading.Thread] = {}
-_checkpointers_lock = threading.Lock()
-
-
-def background_checkpoints(enabled: bool = True) -> None:
-    """Checkpoint the WAL from a background thread instead of inside commits (server processes)."""
-    _checkpoints["enabled"] = enabled
-
-
-def _checkpoint_loop(path: str) -> None:
-    conn = sqlite3.connect(path, timeout=0, check_same_thread=False)
-    try:
-        while _checkpoints["enabled"]:
-            time.sleep(CHECKPOINT_INTERVAL)
-            try:
-                _busy, _frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                if copied > 0:
-                    _checkpoints["done"] += 1
-            except sqlite3.Error as exc:  # busy with another process's checkpoint, disk full ...
-                log.warning("WAL checkpoint of %s failed: %s", path, exc)
-    finally:
-        conn.close()
-        with _checkpointers_lock:
-            _checkpointers.pop(path, None)
-
-
-def _ensure_checkpointer(path: str) -> None:
-    with _checkpointers_lock:
-        thread = _checkpointers.get(path)
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=_checkpoint_loop, args=(path,), name="sqlite-checkpoint", daemon=True)
-            _checkpointers[path] = thread
-            thread.start()
-
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -86,13 +36,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._writer_locked and self._writer_fd is not None:
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
         self._writer_locked = False
-
-    def get_new_connection(self, conn_params):
-        conn = super().get_new_connection(conn_params)
-        if _checkpoints["enabled"] and not self.is_in_memory_db():
-            conn.execute("PRAGMA wal_autocheckpoint=0").fetchall()
-            _ensure_checkpointer(str(self.settings_dict["NAME"]))
-        return conn
 
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=self._cursor_class())
