@@ -41,7 +41,7 @@ class RatingInput:
 _LEVELS = frozenset(Level.values)
 _CHANNELS = frozenset(Channel.values)
 _ACTIVE_SET_TTL = 30.0
-_active_set: tuple[float, int] | None = None
+_active_set: tuple[float, int, dict[str, tuple[list[int], str]]] | None = None
 
 
 def normalise_text(text: str | None) -> str:
@@ -51,19 +51,38 @@ def normalise_text(text: str | None) -> str:
 
 def indicator_set_active_id() -> int:
     """Id of the active indicator set; cached per process for 30 s (it changes once a year)."""
+    return _active()[1]
+
+
+def _active() -> tuple[float, int, dict[str, tuple[list[int], str]]]:
+    """The active set's id and its reasons (code -> levels, mode), cached per process for 30 s."""
     global _active_set
     now = time.monotonic()
     if _active_set is None or _active_set[0] < now:
         pk = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").values_list("pk", flat=True)[:1]
         if not pk:
             raise ServiceUnavailable("平台尚未启用评价指标体系，请联系平台管理员", code="no_indicator_set")
-        _active_set = (now + _ACTIVE_SET_TTL, pk[0])
-    return _active_set[1]
+        reasons = {
+            code: (levels, mode)
+            for code, levels, mode in Indicator.objects.filter(indicator_set_id=pk[0]).values_list(
+                "code", "levels", "mode"
+            )
+        }
+        _active_set = (now + _ACTIVE_SET_TTL, pk[0], reasons)
+    return _active_set
 
 
 def _forget_active_set() -> None:
     global _active_set
     _active_set = None
+
+
+def _reasons_of(indicator_set_id: int) -> dict[str, tuple[list[int], str]]:
+    active = _active()
+    if active[1] == indicator_set_id:
+        return active[2]
+    rows = Indicator.objects.filter(indicator_set_id=indicator_set_id).values_list("code", "levels", "mode")
+    return {code: (levels, mode) for code, levels, mode in rows}
 
 
 def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -> list[str]:
@@ -82,13 +101,13 @@ def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -
         errors["text"] = [f"评价内容不能超过 {MAX_TEXT} 字"]
     reasons = list(dict.fromkeys(data.reasons))  # de-duplicated, order kept
     if reasons and "level" not in errors:
-        known = {ind.code: ind for ind in Indicator.objects.filter(indicator_set_id=indicator_set_id, code__in=reasons)}
+        known = _reasons_of(indicator_set_id)
         bad = [code for code in reasons if code not in known]
         if bad:
             errors["reasons"] = [f"评价理由编码不存在：{', '.join(bad)}"]
         else:
-            mismatched = [c for c in reasons if data.level not in known[c].levels]
-            wrong_mode = [c for c in reasons if known[c].mode and known[c].mode != record.mode]
+            mismatched = [c for c in reasons if data.level not in known[c][0]]
+            wrong_mode = [c for c in reasons if known[c][1] and known[c][1] != record.mode]
             if mismatched:
                 errors["reasons"] = [f"评价理由与评价等级不符：{', '.join(mismatched)}"]
             elif wrong_mode:

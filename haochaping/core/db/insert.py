@@ -11,12 +11,14 @@ would convert it to is passed as it is. No model signals are sent (the project u
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connections, models
 from django.db.models import Field, Model
 from django.db.models.fields import AutoFieldMixin
 
 _STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field], bool]] = {}
-_PLANS: dict[tuple[type[Model], str], list[tuple[Field, str, type | None]]] = {}
+_PLANS: dict[tuple[type[Model], str], list[tuple[Field, str, int, object]]] = {}
 
 # Field classes (exact) whose pre_save + get_db_prep_save return a value of this type unchanged.
 _IDENTITY_TYPES: dict[type[Field], type] = {
@@ -40,14 +42,6 @@ def _identity_type(field: Field) -> type | None:
     return _IDENTITY_TYPES.get(type(field))
 
 
-def _plan(model: type[Model], using: str) -> list[tuple[Field, str, type | None]]:
-    key = (model, connections[using].vendor)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = [(f, f.attname, _identity_type(f)) for f in _statement(model, using)[1]]
-    return plan
-
-
 def _statement(model: type[Model], using: str) -> tuple[str, list[Field], bool]:
     connection = connections[using]
     key = (model, connection.vendor)
@@ -66,6 +60,31 @@ def _statement(model: type[Model], using: str) -> tuple[str, list[Field], bool]:
     return _STATEMENTS[key]
 
 
+# How a field's value becomes a parameter: as it is; through the backend's datetime or JSON
+# adapter (where the field's own chain ends for an aware datetime, a dict or a list); or the
+# whole chain.
+IDENTITY, DATETIME, JSON, CHAIN = range(4)
+
+
+def _kind(field: Field) -> tuple[int, object]:
+    identity = _identity_type(field)
+    if identity is not None:
+        return IDENTITY, identity
+    if type(field) is models.DateTimeField:
+        return DATETIME, dt.datetime
+    if type(field) is models.JSONField:
+        return JSON, (dict, list)
+    return CHAIN, None
+
+
+def _plan(model: type[Model], using: str) -> list[tuple[Field, str, int, object]]:
+    key = (model, connections[using].vendor)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = [(f, f.attname, *_kind(f)) for f in _statement(model, using)[1]]
+    return plan
+
+
 def insert_params(instance: Model, using: str = "default") -> list:
     """The INSERT parameters of ``instance``: each field's ``pre_save`` + ``get_db_prep_save``.
 
@@ -73,14 +92,28 @@ def insert_params(instance: Model, using: str = "default") -> list:
     JSON, time zones) *before* they take a write lock, and only execute under it.
     """
     connection = connections[using]
+    ops = connection.ops
     values = instance.__dict__
     params = []
-    for field, attname, identity in _plan(type(instance), using):
-        value = values.get(attname, field) if identity is not None else field
-        if value is None or type(value) is identity:
-            params.append(value)
-        else:
-            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection))
+    for field, attname, kind, types in _plan(type(instance), using):
+        if kind == IDENTITY:
+            value = values.get(attname, field)
+            if value is None or type(value) is types:
+                params.append(value)
+                continue
+        elif kind == DATETIME:
+            value = field.pre_save(instance, add=True)  # auto_now(_add) sets the time here
+            if type(value) is dt.datetime and value.tzinfo is not None:
+                params.append(ops.adapt_datetimefield_value(value))
+            else:
+                params.append(field.get_db_prep_save(value, connection=connection))
+            continue
+        elif kind == JSON:
+            value = values.get(attname, field)
+            if type(value) in types:
+                params.append(ops.adapt_json_value(value, field.encoder))
+                continue
+        params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection=connection))
     return params
 
 
