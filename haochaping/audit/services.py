@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
 from haochaping.core.crypto import canonical_json, hmac_sm3_hex
+from haochaping.core.db.hot import hot_cursor
 from haochaping.core.db.insert import insert_columns, insert_params, insert_prepared, insert_sql, inserted
 
 GENESIS = "0" * 64
@@ -217,7 +218,7 @@ class AuditDraft:
         head = AuditChainHead._meta.db_table
         bump = f"UPDATE {head} SET seq = seq + 1 WHERE id = %s RETURNING seq, hash"  # noqa: S608
         pg = connection.vendor == "postgresql"
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), hot_cursor() as cursor:
             lane = _transaction_lane(event.lane)
             if lane != event.lane:  # prepared before the transaction, which has its lane by now
                 event.lane = lane

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from haochaping.core.crypto import constant_time_equal, hmac_sm3_hex, sm3_hex
+from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import AuthenticationFailed
 from haochaping.organizations.models import ApiNonce, BusinessSystem
 from haochaping.organizations.services import business_system_touch
@@ -116,7 +117,7 @@ def _record_nonce(request) -> None:
     now = timezone.now()
     table = ApiNonce._meta.db_table
     try:
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), hot_cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (system_id, nonce, seen_at) VALUES (%s, %s, %s)",  # noqa: S608
                 [request.system.pk, request.api_nonce, connection.ops.adapt_datetimefield_value(now)],

@@ -18,6 +18,18 @@ import os
 from django.db.backends.sqlite3 import base
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_QMARK: dict[str, str] = {}
+
+
+def qmark(sql: str) -> str:
+    """``%s`` placeholders as SQLite's ``?``. Django rewrites them with a regex on every
+    execute; the same statements recur, so the rewritten text is kept (bounded)."""
+    converted = _QMARK.get(sql)
+    if converted is None:
+        converted = base.FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+        if len(_QMARK) < 4096:
+            _QMARK[sql] = converted
+    return converted
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -47,6 +59,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
             class QueuedCursor(base.SQLiteCursorWrapper):
                 """Autocommit write statements take the writer lock for their own duration."""
+
+                def convert_query(self, query, *, param_names=None):
+                    if param_names is not None:
+                        return super().convert_query(query, param_names=param_names)
+                    return qmark(query)
 
                 def execute(self, query, params=None):
                     if wrapper._writer_locked or not query.lstrip()[:7].upper().startswith(WRITE_VERBS):
