@@ -9,6 +9,7 @@ from functools import cache
 from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 
+from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
 from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation, Indicator
@@ -145,7 +146,7 @@ def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> Serv
     row (what ``QuerySet.raw`` does, without its per-call machinery; see bench/intake.py).
     Out-of-scope records are reported exactly like unknown ones, before anything is decrypted.
     """
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_record_for_rating_sql(), [project_no, service_no])
         row = cursor.fetchone()
     if row is None or not scope.allows_path(row[-2], staff_id=row[_STAFF]):

@@ -1,13 +1,19 @@
 """A cursor for the single-row statements of the rating-intake hot path.
 
-Inside a transaction on SQLite (where this process already holds the database's writer lock,
-see ``core.db.sqlite``) the statements run on the DB-API cursor itself: Django's cursor
-wrapper costs about as much as SQLite's own work for such a statement (measured: 19 µs
-against 9 µs for the lane-head UPDATE; bench/intake.py runs seven per rating). Errors still
-come out as Django's exception classes (``IntegrityError`` ...). Everywhere else (PostgreSQL,
-autocommit, which must take the writer lock per statement) it is Django's own cursor.
+The statements run on the DB-API cursor itself, not through Django's cursor wrapper, which
+costs about as much as the database's own work for such a statement (measured on SQLite:
+19 µs against 9 µs for the lane-head UPDATE; bench/intake.py runs seven per rating):
 
-Statements run here are not seen by ``connection.queries`` or ``execute_wrapper``.
+- SQLite, inside a transaction (this process then holds the writer lock, see
+  ``core.db.sqlite``): the connection's sqlite3 cursor. In autocommit, Django's cursor,
+  which takes the writer lock per statement.
+- PostgreSQL: a psycopg cursor with server-side parameters, so that psycopg prepares the
+  recurring statements (after 5 runs, its default ``prepare_threshold``; set the database
+  option ``prepare_threshold: None`` behind a transaction-mode connection pooler) instead of
+  quoting every value into the SQL text in Python as Django's client-side cursor does.
+
+Errors come out as Django's exception classes (``IntegrityError`` ...). Statements run here
+are not seen by ``connection.queries`` or ``execute_wrapper``.
 """
 
 from __future__ import annotations
@@ -17,17 +23,25 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from haochaping.core.db.sqlite.base import qmark
 
 
-class _SQLiteCursor:
+class _HotCursor:
     __slots__ = ("_cursor", "_wrapper", "raw")
 
     def __init__(self, wrapper, raw) -> None:
         self._wrapper = wrapper
         self.raw = raw
-        self._cursor = raw.cursor()
+        if wrapper.vendor == "postgresql":
+            import psycopg
+
+            self._cursor = psycopg.Cursor(raw)
+        else:
+            self._cursor = raw.cursor()
 
     def execute(self, sql: str, params=()) -> None:
         with self._wrapper.wrap_database_errors:
-            self._cursor.execute(qmark(sql), params)
+            if self._wrapper.vendor == "sqlite":
+                self._cursor.execute(qmark(sql), params)
+            else:
+                self._cursor.execute(sql, params)
 
     def fetchone(self):
         with self._wrapper.wrap_database_errors:
@@ -36,7 +50,7 @@ class _SQLiteCursor:
     def close(self) -> None:
         """Kept open for the connection's next statements (closed with the connection)."""
 
-    def __enter__(self) -> _SQLiteCursor:
+    def __enter__(self) -> _HotCursor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -46,11 +60,13 @@ class _SQLiteCursor:
 def hot_cursor(using: str = DEFAULT_DB_ALIAS):
     """A cursor (use it as ``with hot_cursor() as cursor:``) for one-row statements."""
     wrapper = connections[using]
-    if wrapper.vendor != "sqlite" or not wrapper.in_atomic_block:
+    if wrapper.vendor == "sqlite" and not wrapper.in_atomic_block:
+        return wrapper.cursor()
+    if wrapper.vendor not in ("sqlite", "postgresql"):  # pragma: no cover
         return wrapper.cursor()
     wrapper.ensure_connection()
     raw = wrapper.connection
     cursor = wrapper.__dict__.get("_hot_cursor")
     if cursor is None or cursor.raw is not raw:
-        cursor = wrapper.__dict__["_hot_cursor"] = _SQLiteCursor(wrapper, raw)
+        cursor = wrapper.__dict__["_hot_cursor"] = _HotCursor(wrapper, raw)
     return cursor

@@ -21,16 +21,26 @@ def test_inside_a_transaction_it_writes_and_refuses_a_duplicate_as_django_does(c
     assert ApiNonce.objects.filter(nonce="nonce-hot-1").count() == 1
 
 
-def test_outside_a_transaction_it_is_djangos_own_cursor(transactional_db):
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's autocommit writes take the writer lock")
+def test_on_sqlite_outside_a_transaction_it_is_djangos_own_cursor(transactional_db):
     cursor = hot_cursor()
     try:
-        assert hasattr(cursor, "db")  # django.db.backends.utils.CursorWrapper
+        assert hasattr(cursor, "db")  # django.db.backends.utils.CursorWrapper (takes the lock)
     finally:
         cursor.close()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the DB-API path is SQLite's")
-def test_on_sqlite_one_cursor_is_kept_per_connection(db):
+def test_one_cursor_is_kept_per_connection(db):
     with transaction.atomic():
         first = hot_cursor()
         assert hot_cursor() is first and not hasattr(first, "db")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_on_postgresql_parameters_are_bound_by_the_server(db):
+    import psycopg
+
+    cursor = hot_cursor()
+    assert type(cursor._cursor) is psycopg.Cursor  # not Django's client-side ClientCursor
+    cursor.execute("SELECT %s::int + 1", [41])
+    assert cursor.fetchone() == (42,)
