@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, AuditDraft, audit_prepare, audit_record
+from haochaping.core.db.hot import violated_table
 from haochaping.core.db.insert import insert_params
 from haochaping.core.errors import Conflict, ServiceUnavailable, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
@@ -204,8 +205,11 @@ def evaluation_store(prepared: PreparedRating) -> Evaluation:
         try:
             prepared.audit.append_after(evaluation, prepared.params)
         except IntegrityError as exc:
-            # The only unique key a valid new rating can hit: the one-per-service rule, lost to
-            # a concurrent rating of the same service that committed first.
+            # The only unique key of the rating table: the one-per-service rule, lost to a
+            # concurrent rating of the same service that committed first. (Another table's
+            # error can surface here too: the API nonce, read late in a PostgreSQL pipeline.)
+            if violated_table(exc) != Evaluation._meta.db_table:
+                raise
             raise _already_rated() from exc
         evaluation.created = True
         if evaluation.level in BAD_LEVELS:

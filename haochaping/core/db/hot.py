@@ -70,3 +70,15 @@ def hot_cursor(using: str = DEFAULT_DB_ALIAS):
     if cursor is None or cursor.raw is not raw:
         cursor = wrapper.__dict__["_hot_cursor"] = _HotCursor(wrapper, raw)
     return cursor
+
+
+def violated_table(exc: BaseException) -> str | None:
+    """The table whose constraint an ``IntegrityError`` reports (PostgreSQL and SQLite)."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None:
+        return diag.table_name
+    message = str(cause or exc)
+    if "constraint failed: " in message:  # SQLite: "UNIQUE constraint failed: table.column, ..."
+        return message.split("constraint failed: ", 1)[1].split(".", 1)[0]
+    return None

@@ -192,3 +192,17 @@ def test_submit_response_is_the_stored_rating_as_get_returns_it(pushed, api_all,
     assert (got.json()["case"] is None) == (level == 5)
     resent = api_all.post("/api/v1/evaluations", rating(level=level, dimensions={"attitude": level}, **extra))
     assert resent.status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)  # the request's own transaction, not a savepoint
+def test_a_replayed_rating_is_refused_as_a_reused_nonce_and_stores_nothing(pushed, api_all, caplog):
+    """On PostgreSQL the nonce INSERT travels in a pipeline and its refusal is read late."""
+    first = api_all.post("/api/v1/evaluations", rating(project_no="RSJ-1"), nonce="nonce-replay-1")
+    assert first.status_code == 201
+    # The same nonce on a new rating (another service): refused for the nonce, nothing stored.
+    again = api_all.post("/api/v1/evaluations", rating(level=1, text="差"), nonce="nonce-replay-1")
+    assert again.status_code == 401 and again.json()["error"]["code"] == "nonce_reused"
+    assert Evaluation.objects.count() == 1 and RectificationCase.objects.count() == 0
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR") and "psycopg" in r.name]
+    # The service is still open to a correctly signed rating.
+    assert api_all.post("/api/v1/evaluations", rating(level=1, text="差")).status_code == 201
