@@ -245,7 +245,11 @@ class AuditDraft:
                 cursor.execute(bump, [lane])
                 row = cursor.fetchone()
             if row is None:  # first event of this lane: its head row is created on first use
-                AuditChainHead.objects.get_or_create(pk=lane, defaults={"seq": 0, "hash": GENESIS})
+                # ON CONFLICT DO NOTHING: two first writers of a lane race without an error
+                # (the second waits for the first's commit on PostgreSQL, then bumps its row).
+                AuditChainHead.objects.bulk_create(
+                    [AuditChainHead(pk=lane, seq=0, hash=GENESIS, mac="")], ignore_conflicts=True
+                )
                 cursor.execute(bump, [lane])
                 row = cursor.fetchone()
             seq, prev_hash = row

@@ -187,3 +187,37 @@ def test_verify_command_reports_ok_and_broken(chain, capsys):
     with pytest.raises(CommandError):
         call_command("audit", "verify")
     assert "第 0 链自第 1 条起不可信" in capsys.readouterr().out
+
+
+def test_two_first_writers_of_a_lane_both_succeed(transactional_db, settings):
+    """The lane head is created on first use; two transactions racing for it must not fail."""
+    import threading
+
+    from django.db import connections
+
+    settings.AUDIT_LANES = 1
+    sqlite = connection.vendor == "sqlite"
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            if sqlite:  # BEGIN IMMEDIATE queues the second writer: meet before it
+                barrier.wait(timeout=10)
+            with transaction.atomic():
+                if not sqlite:  # both transactions open, both about to create the head
+                    barrier.wait(timeout=10)
+                audit_record(actor=Actor.cli("test"), action="tests:thing:raced", target_type="t", target_id=str(i))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2]
+    assert audit_verify().ok
