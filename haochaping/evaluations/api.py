@@ -137,7 +137,7 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         # Validation and row preparation first, so the write transaction holds only INSERTs.
         prepared = evaluation_prepare(actor=Actor.for_system(system), record=record, data=data, system=system)
         if isinstance(prepared, PreparedRating):
-            with api_write(request, pipeline=True):
+            with api_write(request):
                 evaluation = evaluation_store(prepared)
         else:
             evaluation = prepared

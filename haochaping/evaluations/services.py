@@ -206,8 +206,8 @@ def evaluation_store(prepared: PreparedRating) -> Evaluation:
             prepared.audit.append_after(evaluation, prepared.params)
         except IntegrityError as exc:
             # The only unique key of the rating table: the one-per-service rule, lost to a
-            # concurrent rating of the same service that committed first. (Another table's
-            # error can surface here too: the API nonce, read late in a PostgreSQL pipeline.)
+            # concurrent rating of the same service that committed first. Any other table's
+            # error is not a second rating: let it through as it is.
             if violated_table(exc) != Evaluation._meta.db_table:
                 raise
             raise _already_rated() from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from haochaping.core.crypto import constant_time_equal, hmac_sm3_hex, sm3_hex
-from haochaping.core.db.hot import hot_cursor, violated_table
+from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import AuthenticationFailed
 from haochaping.organizations.models import ApiNonce, BusinessSystem
 from haochaping.organizations.services import business_system_touch
@@ -150,40 +150,20 @@ def _forget_nonces(cutoff) -> None:
 
 
 @contextmanager
-def api_write(request, *, pipeline: bool = False):
+def api_write(request):
     """The write transaction of a signed request, with its nonce recorded first.
 
     One transaction (and, on SQLite, one turn of the writer queue) per write instead of two,
     and a replayed request fails before it changes anything. If the block raises, the nonce
     is rolled back with the write and ``ApiNonceMiddleware`` records it after the response.
-
-    ``pipeline``: on PostgreSQL run the block in psycopg's pipeline mode (see ``_pipelined``).
-    Only for blocks that read every result they depend on (``fetchone``, ORM inserts): in
-    pipeline mode ``rowcount`` is unknown until a later read, so conditional UPDATEs that
-    check it (case transitions) must not use it.
     """
     try:
-        with transaction.atomic(), _pipelined() if pipeline else nullcontext():
+        with transaction.atomic():
             _record_nonce(request)
             yield
-    except IntegrityError as exc:
-        request.api_nonce_recorded = False
-        if violated_table(exc) == ApiNonce._meta.db_table:  # reported late in a pipeline
-            raise AuthenticationFailed("该 X-Nonce 已使用过（疑似重放请求）", code="nonce_reused") from exc
-        raise
     except BaseException:
         request.api_nonce_recorded = False
         raise
-
-
-def _pipelined():
-    """On PostgreSQL, psycopg's pipeline mode: statements whose results nobody reads yet (the
-    transaction's BEGIN, the nonce INSERT) travel with the next one that is read, one round
-    trip instead of three. A refused nonce is then reported by that later statement."""
-    if connection.vendor != "postgresql":
-        return nullcontext()
-    connection.ensure_connection()
-    return connection.connection.pipeline()
 
 
 class ApiNonceMiddleware:

@@ -196,7 +196,6 @@ def test_submit_response_is_the_stored_rating_as_get_returns_it(pushed, api_all,
 
 @pytest.mark.django_db(transaction=True)  # the request's own transaction, not a savepoint
 def test_a_replayed_rating_is_refused_as_a_reused_nonce_and_stores_nothing(pushed, api_all, caplog):
-    """On PostgreSQL the nonce INSERT travels in a pipeline and its refusal is read late."""
     first = api_all.post("/api/v1/evaluations", rating(project_no="RSJ-1"), nonce="nonce-replay-1")
     assert first.status_code == 201
     # The same nonce on a new rating (another service): refused for the nonce, nothing stored.
