@@ -1,19 +1,15 @@
 """A cursor for the single-row statements of the rating-intake hot path.
 
-The statements run on the DB-API cursor itself, not through Django's cursor wrapper, which
-costs about as much as the database's own work for such a statement (measured on SQLite:
-19 µs against 9 µs for the lane-head UPDATE; bench/intake.py runs seven per rating):
+Inside a transaction on SQLite (where this process already holds the database's writer lock,
+see ``core.db.sqlite``) the statements run on the sqlite3 cursor itself: Django's cursor
+wrapper costs about as much as SQLite's own work for such a statement (measured: 19 µs
+against 9 µs for the lane-head UPDATE; bench/intake.py runs seven per rating). Errors still
+come out as Django's exception classes (``IntegrityError`` ...). Everywhere else it is
+Django's own cursor: in autocommit SQLite must take the writer lock per statement, and on
+PostgreSQL a psycopg cursor with server-side parameters measured no faster (0.42 against
+0.44 in bench/intake.py; neither did psycopg's pipeline mode, 0.38).
 
-- SQLite, inside a transaction (this process then holds the writer lock, see
-  ``core.db.sqlite``): the connection's sqlite3 cursor. In autocommit, Django's cursor,
-  which takes the writer lock per statement.
-- PostgreSQL: a psycopg cursor with server-side parameters, so that psycopg prepares the
-  recurring statements (after 5 runs, its default ``prepare_threshold``; set the database
-  option ``prepare_threshold: None`` behind a transaction-mode connection pooler) instead of
-  quoting every value into the SQL text in Python as Django's client-side cursor does.
-
-Errors come out as Django's exception classes (``IntegrityError`` ...). Statements run here
-are not seen by ``connection.queries`` or ``execute_wrapper``.
+Statements run here are not seen by ``connection.queries`` or ``execute_wrapper``.
 """
 
 from __future__ import annotations
@@ -29,19 +25,11 @@ class _HotCursor:
     def __init__(self, wrapper, raw) -> None:
         self._wrapper = wrapper
         self.raw = raw
-        if wrapper.vendor == "postgresql":
-            import psycopg
-
-            self._cursor = psycopg.Cursor(raw)
-        else:
-            self._cursor = raw.cursor()
+        self._cursor = raw.cursor()
 
     def execute(self, sql: str, params=()) -> None:
         with self._wrapper.wrap_database_errors:
-            if self._wrapper.vendor == "sqlite":
-                self._cursor.execute(qmark(sql), params)
-            else:
-                self._cursor.execute(sql, params)
+            self._cursor.execute(qmark(sql), params)
 
     def fetchone(self):
         with self._wrapper.wrap_database_errors:
@@ -60,9 +48,7 @@ class _HotCursor:
 def hot_cursor(using: str = DEFAULT_DB_ALIAS):
     """A cursor (use it as ``with hot_cursor() as cursor:``) for one-row statements."""
     wrapper = connections[using]
-    if wrapper.vendor == "sqlite" and not wrapper.in_atomic_block:
-        return wrapper.cursor()
-    if wrapper.vendor not in ("sqlite", "postgresql"):  # pragma: no cover
+    if wrapper.vendor != "sqlite" or not wrapper.in_atomic_block:
         return wrapper.cursor()
     wrapper.ensure_connection()
     raw = wrapper.connection

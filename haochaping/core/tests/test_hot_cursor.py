@@ -30,6 +30,7 @@ def test_on_sqlite_outside_a_transaction_it_is_djangos_own_cursor(transactional_
         cursor.close()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the DB-API path is SQLite's")
 def test_one_cursor_is_kept_per_connection(db):
     with transaction.atomic():
         first = hot_cursor()
@@ -37,10 +38,8 @@ def test_one_cursor_is_kept_per_connection(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
-def test_on_postgresql_parameters_are_bound_by_the_server(db):
-    import psycopg
-
-    cursor = hot_cursor()
-    assert type(cursor._cursor) is psycopg.Cursor  # not Django's client-side ClientCursor
-    cursor.execute("SELECT %s::int + 1", [41])
-    assert cursor.fetchone() == (42,)
+def test_on_postgresql_it_is_djangos_own_cursor(db):
+    with transaction.atomic(), hot_cursor() as cursor:
+        assert hasattr(cursor, "db")
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)
