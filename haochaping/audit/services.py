@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import ActorType, AuditChainHead, AuditEvent
 from haochaping.core.crypto import canonical_json, hmac_sm3_hex
-from haochaping.core.db.hot import hot_cursor
+from haochaping.core.db.hot import hot_cursor, with_piggybacked
 from haochaping.core.db.insert import insert_columns, insert_params, insert_prepared, insert_sql, inserted
 
 GENESIS = "0" * 64
@@ -227,10 +227,11 @@ class AuditDraft:
             row = None
             if instance is not None and pg:
                 pk = instance._meta.pk.column
+                ctes, cte_params = with_piggybacked([f"t AS ({insert_sql(type(instance))})", f"h AS ({bump})"],
+                                                    [*params, lane])  # fmt: skip
                 cursor.execute(
-                    f"WITH t AS ({insert_sql(type(instance))}), h AS ({bump}) "  # noqa: S608
-                    f"SELECT t.{pk}, h.seq, h.hash FROM t LEFT JOIN h ON true",
-                    [*params, lane],
+                    f"WITH {', '.join(ctes)} SELECT t.{pk}, h.seq, h.hash FROM t LEFT JOIN h ON true",  # noqa: S608
+                    cte_params,
                 )
                 target_pk, seq, prev_hash = cursor.fetchone()
                 inserted(instance, target_pk)

@@ -19,7 +19,7 @@ from haochaping.evaluations.services import (
     evaluation_store,
 )
 from haochaping.evaluations.tablet import rating_request_create
-from haochaping.organizations.api_auth import api_write
+from haochaping.organizations.api_auth import api_write, refuse_seen_nonce
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.api import aware
 
@@ -137,11 +137,14 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         # Validation and row preparation first, so the write transaction holds only INSERTs.
         prepared = evaluation_prepare(actor=Actor.for_system(system), record=record, data=data, system=system)
         if isinstance(prepared, PreparedRating):
-            with api_write(request):
+            with api_write(request, nonce_rides_along=True):
                 evaluation = evaluation_store(prepared)
         else:
+            refuse_seen_nonce(request)  # a resend is answered; a replayed request is not
             evaluation = prepared
     except Conflict as exc:
+        if exc.code == "already_rated":
+            refuse_seen_nonce(request)
         # Two sends of the same rating raced and this one lost: answer as for a resend.
         resent = evaluation_resent(record, payload.client_key) if exc.code == "already_rated" else None
         if resent is None:

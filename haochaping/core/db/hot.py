@@ -68,3 +68,38 @@ def violated_table(exc: BaseException) -> str | None:
     if "constraint failed: " in message:  # SQLite: "UNIQUE constraint failed: table.column, ..."
         return message.split("constraint failed: ", 1)[1].split(".", 1)[0]
     return None
+
+
+# --- piggybacked INSERTs (PostgreSQL) -------------------------------------------------------
+#
+# A write whose row must be inserted in the transaction but whose result nobody reads (the
+# API nonce) can ride on the transaction's next hot-path INSERT as a data-modifying CTE: one
+# network round trip less. Whoever registers one must run what is left (``take``) before the
+# transaction ends.
+
+
+def piggyback(sql: str, params: list, using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, list]]:
+    """Register an INSERT to travel with the next ``with_piggybacked`` statement; returns
+    the connection's list (empty again once taken)."""
+    pending = connections[using].__dict__.setdefault("_piggyback", [])
+    pending.append((sql, params))
+    return pending
+
+
+def take(using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, list]]:
+    """The registered INSERTs, now removed from the connection's list."""
+    pending = connections[using].__dict__.get("_piggyback")
+    if not pending:
+        return []
+    taken = list(pending)
+    pending.clear()
+    return taken
+
+
+def with_piggybacked(ctes: list[str], params: list, using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list]:
+    """``ctes`` (``name AS (statement)``) and ``params`` with the registered INSERTs first."""
+    taken = take(using)
+    if not taken:
+        return ctes, params
+    extra = [f"_p{i} AS ({sql})" for i, (sql, _) in enumerate(taken)]
+    return extra + ctes, [p for _, ps in taken for p in ps] + params

@@ -205,3 +205,14 @@ def test_a_replayed_rating_is_refused_as_a_reused_nonce_and_stores_nothing(pushe
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR") and "psycopg" in r.name]
     # The service is still open to a correctly signed rating.
     assert api_all.post("/api/v1/evaluations", rating(level=1, text="差")).status_code == 201
+
+
+@pytest.mark.parametrize("client_key", ["", "tablet-7"])
+def test_a_replay_of_a_stored_rating_is_refused_and_a_fresh_resend_answered(pushed, api_all, client_key):
+    body = rating(client_key=client_key)
+    assert api_all.post("/api/v1/evaluations", body, nonce="nonce-orig-1").status_code == 201
+    replay = api_all.post("/api/v1/evaluations", body, nonce="nonce-orig-1")
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "nonce_reused"
+    resend = api_all.post("/api/v1/evaluations", body)  # freshly signed
+    assert resend.status_code == (200 if client_key else 409)
+    assert Evaluation.objects.count() == 1
