@@ -68,10 +68,12 @@ def forget_cached_systems() -> None:
 
 
 def authenticate_request(request) -> BusinessSystem:
-    app_id = request.headers.get("X-App-Id", "")
-    timestamp = request.headers.get("X-Timestamp", "")
-    nonce = request.headers.get("X-Nonce", "")
-    signature = request.headers.get("X-Signature", "").lower()
+    # From META directly: ``request.headers`` would parse every header of the request.
+    meta = request.META
+    app_id = meta.get("HTTP_X_APP_ID", "")
+    timestamp = meta.get("HTTP_X_TIMESTAMP", "")
+    nonce = meta.get("HTTP_X_NONCE", "")
+    signature = meta.get("HTTP_X_SIGNATURE", "").lower()
     missing = [
         h
         for h, v in (("X-App-Id", app_id), ("X-Timestamp", timestamp), ("X-Nonce", nonce), ("X-Signature", signature))
