@@ -57,8 +57,12 @@ class Actor:
 
 
 def _event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    message = prev_hash.encode() + b"|" + canonical_json(fields)
-    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), message)
+    return _hash_message(prev_hash, canonical_json(fields))
+
+
+def _hash_message(prev_hash: str, canonical: bytes) -> str:
+    """The chain formula: HMAC-SM3(audit key, prev_hash | canonical event JSON)."""
+    return hmac_sm3_hex(settings.AUDIT_KEY.encode(), prev_hash.encode() + b"|" + canonical)
 
 
 def head_mac(lane: int, seq: int, hash_: str) -> str:
@@ -161,7 +165,7 @@ class AuditDraft:
     INSERT (``target_id``), so ``append`` joins strings instead of serialising the event.
     """
 
-    __slots__ = ("_idx", "_post_target", "_pre_seq", "_pre_target", "_target_id", "event", "params")
+    __slots__ = ("_post_target", "_pre_seq", "_target_id", "event", "params")
 
     def __init__(self, actor: Actor, action: str, target_type: str, target_id: str, data: dict[str, Any]) -> None:
         lane = _transaction_lane()
@@ -183,9 +187,7 @@ class AuditDraft:
         )
         self.event = event
         self.params = insert_params(event)
-        self._idx = _late_columns(connection.alias)
         self._prefix()
-        self._pre_target = ',"target_id":'
         self._post_target = ',"target_type":' + _json(target_type) + "}"
         self._target_id = target_id
 
@@ -254,11 +256,11 @@ class AuditDraft:
                 cursor.execute(bump, [lane])
                 row = cursor.fetchone()
             seq, prev_hash = row
-            message = f"{self._pre_seq}{seq}{self._pre_target}{_json(self._target_id)}{self._post_target}"
-            hash_ = hmac_sm3_hex(settings.AUDIT_KEY.encode(), prev_hash.encode() + b"|" + message.encode())
+            message = f'{self._pre_seq}{seq},"target_id":{_json(self._target_id)}{self._post_target}'
+            hash_ = _hash_message(prev_hash, message.encode())
             event.seq, event.prev_hash, event.hash = seq, prev_hash, hash_
             params = self.params
-            i_seq, i_prev, i_hash, i_target, _ = self._idx
+            i_seq, i_prev, i_hash, i_target, _ = _late_columns(connection.alias)
             params[i_seq], params[i_prev], params[i_hash], params[i_target] = seq, prev_hash, hash_, self._target_id
             update_head = f"UPDATE {head} SET hash = %s, mac = %s WHERE id = %s"  # noqa: S608
             head_params = [hash_, head_mac(lane, seq, hash_), lane]

@@ -124,9 +124,9 @@ def _nonce_refused() -> AuthenticationFailed:
     return AuthenticationFailed("该 X-Nonce 已使用过（疑似重放请求）", code="nonce_reused")
 
 
-def _record_nonce(request, *statements: tuple[str, list]) -> None:
+def _record_nonce(request, statement: tuple[str, list] | None = None) -> None:
     """INSERT the request's nonce; the unique key refuses a replay. Call inside a transaction."""
-    sql, params = statements[0] if statements else _nonce_insert(request)
+    sql, params = statement or _nonce_insert(request)
     try:
         with transaction.atomic(savepoint=False), hot_cursor() as cursor:
             cursor.execute(sql, params)
@@ -148,15 +148,12 @@ def _forget_nonces(cutoff) -> None:
     which reads only the expired rows, with no index on ``seen_at`` to write on every request.
     """
     table = ApiNonce._meta.db_table
+    cutoff = connection.ops.adapt_datetimefield_value(cutoff)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE seen_at >= %s ORDER BY id LIMIT 1",  # noqa: S608
-            [connection.ops.adapt_datetimefield_value(cutoff)],
-        )
+        cursor.execute(f"SELECT id FROM {table} WHERE seen_at >= %s ORDER BY id LIMIT 1", [cutoff])  # noqa: S608
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(f"DELETE FROM {table} WHERE seen_at < %s",  # noqa: S608
-                           [connection.ops.adapt_datetimefield_value(cutoff)])  # fmt: skip
+            cursor.execute(f"DELETE FROM {table} WHERE seen_at < %s", [cutoff])  # noqa: S608
         else:
             cursor.execute(f"DELETE FROM {table} WHERE id < %s", [row[0]])  # noqa: S608
 
@@ -193,7 +190,7 @@ def api_write(request, *, nonce_rides_along: bool = False):
                 finally:
                     left = take()
                 if left:
-                    _record_nonce(request, *left)
+                    _record_nonce(request, left[0])
                 else:
                     _recorded(request)
             else:

@@ -78,12 +78,9 @@ def violated_table(exc: BaseException) -> str | None:
 # transaction ends.
 
 
-def piggyback(sql: str, params: list, using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, list]]:
-    """Register an INSERT to travel with the next ``with_piggybacked`` statement; returns
-    the connection's list (empty again once taken)."""
-    pending = connections[using].__dict__.setdefault("_piggyback", [])
-    pending.append((sql, params))
-    return pending
+def piggyback(sql: str, params: list, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Register an INSERT to travel with the next ``with_piggybacked`` statement."""
+    connections[using].__dict__.setdefault("_piggyback", []).append((sql, params))
 
 
 def take(using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, list]]:
