@@ -126,6 +126,10 @@ else:
     # One test database per test process, so two concurrent runs never share one.
     _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
 DATABASES = {"default": _db}
+# PostgreSQL: the rating-intake statements are prepared once per connection (core/db/hot.py).
+# Turn off behind a pooler that cannot carry prepared statements (PgBouncer in transaction
+# mode before 1.21).
+PG_PREPARED_STATEMENTS = env_bool("HAOCHAPING_PG_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth ----------------------------------------------------------------------------------

@@ -115,12 +115,10 @@ _STAFF = _RATING_COLUMNS.index("staff_id")
 
 @cache
 def _record_for_rating_sql() -> str:
-    record, unit, evaluation = (ServiceRecord._meta.db_table, Unit._meta.db_table, Evaluation._meta.db_table)
+    record, unit = ServiceRecord._meta.db_table, Unit._meta.db_table
     columns = ", ".join(f"r.{c}" for c in _RATING_COLUMNS)
     return (
-        f"SELECT {columns}, u.path, "  # noqa: S608
-        f"(SELECT e.id FROM {evaluation} e WHERE e.record_id = r.id) "
-        f"FROM {record} r JOIN {unit} u ON u.id = r.unit_id "
+        f"SELECT {columns}, u.path FROM {record} r JOIN {unit} u ON u.id = r.unit_id "  # noqa: S608
         f"WHERE r.project_no = %s AND r.service_no = %s"
     )
 
@@ -140,21 +138,27 @@ def _rating_converters(alias: str) -> list[tuple[int, list, object]]:
 
 
 def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
-    """The service a rating is about, by business key, with ``unit_path`` and ``evaluation_pk``.
+    """The service a rating is about, by business key, with ``unit_path``.
 
     This is the rating-intake hot path: one hand-written statement and a model built from its
     row (what ``QuerySet.raw`` does, without its per-call machinery; see bench/intake.py).
     Out-of-scope records are reported exactly like unknown ones, before anything is decrypted.
+
+    Whether the service is already rated is not looked up here: the record is marked
+    ``rated_by_insert`` and the rating's INSERT decides, by the one-per-service unique key
+    (``services.evaluation_prepare``). A lookup of the rating table here would make the
+    statement's prepared plan depend on that table's size when it was planned (PostgreSQL
+    keeps a plan made while the table was nearly empty: a sequential scan per rating).
     """
     with hot_cursor() as cursor:
         cursor.execute(_record_for_rating_sql(), [project_no, service_no])
         row = cursor.fetchone()
-    if row is None or not scope.allows_path(row[-2], staff_id=row[_STAFF]):
+    if row is None or not scope.allows_path(row[-1], staff_id=row[_STAFF]):
         raise NotFound(f"办件 {project_no} 第 {service_no} 次服务不存在", code="record_not_found")
     values = list(row[: len(_RATING_COLUMNS)])
     for i, funcs, col in _rating_converters(connection.alias):
         for func in funcs:
             values[i] = func(values[i], col, connection)
     record = ServiceRecord.from_db(connection.alias, _RATING_COLUMNS, values)
-    record.unit_path, record.evaluation_pk = row[-2], row[-1]
+    record.unit_path, record.rated_by_insert = row[-1], True
     return record

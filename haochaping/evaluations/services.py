@@ -160,13 +160,18 @@ def evaluation_prepare(
     Doing this work first keeps the write transaction (on SQLite: the one writer lock of the
     database) down to the INSERTs themselves.
     """
-    if _is_rated(record):
-        existing = _same_client_rating(record, data.client_key)
-        if existing is not None:
-            return existing
-        raise _already_rated()
+    rated = _is_rated(record)
+    if rated:
+        return _resent_or_refused(record, data)
     indicator_set_id = indicator_set_active_id()
-    reasons = _validate(record, data, indicator_set_id)
+    try:
+        reasons = _validate(record, data, indicator_set_id)
+    except ValidationFailed:
+        # "Already rated" answers before any complaint about the content, as for a record
+        # whose rating was looked up first (a resend stays a resend, a second rating a 409).
+        if rated is None and Evaluation.objects.filter(record_id=record.pk).exists():
+            return _resent_or_refused(record, data)
+        raise
     dims = {name: data.dimensions.get(name) for name in DIMENSION_FIELDS}
     evaluation = Evaluation(
         record=record,
@@ -236,10 +241,21 @@ def _same_client_rating(record: ServiceRecord, client_key: str) -> Evaluation | 
     return existing
 
 
-def _is_rated(record: ServiceRecord) -> bool:
-    if hasattr(record, "evaluation_pk"):  # loaded by selectors.record_for_rating
-        return record.evaluation_pk is not None
+def _is_rated(record: ServiceRecord) -> bool | None:
+    """Whether ``record`` has its rating; None when the rating's INSERT is left to decide it
+    (``selectors.record_for_rating``: the unique key refuses a second rating, and
+    ``evaluation_store`` reports it as ``already_rated``)."""
+    if getattr(record, "rated_by_insert", False):
+        return None
     return Evaluation.objects.filter(record_id=record.pk).exists()
+
+
+def _resent_or_refused(record: ServiceRecord, data: RatingInput) -> Evaluation:
+    """The stored rating for a resend (same ``client_key``); any other rating is refused."""
+    existing = _same_client_rating(record, data.client_key)
+    if existing is None:
+        raise _already_rated()
+    return existing
 
 
 def _already_rated() -> Conflict:

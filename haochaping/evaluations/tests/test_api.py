@@ -82,6 +82,30 @@ def test_second_rating_for_the_same_service_is_409_in_chinese(pushed, api_all):
     assert Evaluation.objects.count() == 1 and RectificationCase.objects.count() == 0
 
 
+def test_a_second_rating_is_409_before_any_complaint_about_its_content(pushed, api_all):
+    assert api_all.post("/api/v1/evaluations", rating()).status_code == 201
+    r = api_all.post("/api/v1/evaluations", rating(level=1))  # a bad rating without reason: 422 if first
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_rated"
+
+
+@pytest.mark.django_db(transaction=True)  # the request's own transaction, not a savepoint
+def test_a_refused_second_rating_writes_nothing_but_spends_its_nonce(pushed, api_all):
+    """Whether a service is rated is decided by the rating's INSERT (the unique key): the
+    refused write is rolled back whole (audit chain included) and its nonce still recorded."""
+    from haochaping.audit.services import audit_verify
+
+    assert api_all.post("/api/v1/evaluations", rating()).status_code == 201
+    events = AuditEvent.objects.count()
+    second = api_all.post("/api/v1/evaluations", rating(level=4), nonce="nonce-second-1")
+    assert second.status_code == 409 and second.json()["error"]["code"] == "already_rated"
+    replay = api_all.post("/api/v1/evaluations", rating(level=4), nonce="nonce-second-1")
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "nonce_reused"
+    assert Evaluation.objects.count() == 1 and AuditEvent.objects.count() == events
+    assert audit_verify().ok
+    assert api_all.post("/api/v1/evaluations", rating(project_no="RSJ-1")).status_code == 201
+    assert audit_verify().ok
+
+
 def test_rating_an_unknown_service_is_404(pushed, api_all):
     r = api_all.post("/api/v1/evaluations", rating(project_no="NOPE"))
     assert r.status_code == 404
