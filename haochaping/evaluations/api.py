@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
@@ -150,45 +150,51 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         if resent is None:
             raise
         evaluation = resent
-    return Status(201 if evaluation.created else 200, evaluation_out(evaluation))
+    from haochaping.api import api  # the API this router is mounted on (imports this module)
+
+    # Rendered here by the API's own renderer: the dict needs no response-model validation
+    # (it is EvaluationOut's content, tested equal to the GET's validated response).
+    return api.create_response(request, evaluation_out(evaluation), status=201 if evaluation.created else 200)
 
 
 _LEVEL_LABELS = {int(k): str(v) for k, v in Level.choices}
 _CHANNEL_LABELS = {int(k): str(v) for k, v in Channel.choices}
 
 
-def evaluation_out(evaluation) -> EvaluationOut:
-    """The response of a rating just stored or resent, built directly from the instance.
+def evaluation_out(evaluation) -> dict:
+    """The response of a rating just stored or resent (``EvaluationOut``'s fields), built
+    directly from the instance.
 
     Same content as ``GET /evaluations/{id}`` (times in UTC, as loaded from the database; the
-    tests compare the two), without ninja's per-attribute resolution on the intake hot path.
+    tests compare the two), without ninja's per-attribute resolution and response validation
+    on the intake hot path.
     """
     record = evaluation.record
     case = getattr(evaluation, "case", None)
-    return EvaluationOut.model_construct(
-        id=evaluation.pk,
-        project_no=record.project_no,
-        service_no=record.service_no,
-        level=evaluation.level,
-        level_label=_LEVEL_LABELS.get(evaluation.level, ""),
-        dimensions={name: getattr(evaluation, name) for name in DIMENSION_FIELDS},
-        reasons=evaluation.reasons,
-        text=evaluation.text,
-        channel=evaluation.channel,
-        channel_label=_CHANNEL_LABELS.get(evaluation.channel, ""),
-        evaluator_name=evaluation.evaluator_name_masked,
-        evaluator_phone=evaluation.evaluator_phone_masked,
-        evaluated_at=evaluation.evaluated_at.astimezone(dt.UTC),
-        received_at=evaluation.received_at.astimezone(dt.UTC),
-        case=None
+    return {
+        "id": evaluation.pk,
+        "project_no": record.project_no,
+        "service_no": record.service_no,
+        "level": evaluation.level,
+        "level_label": _LEVEL_LABELS.get(evaluation.level, ""),
+        "dimensions": {name: getattr(evaluation, name) for name in DIMENSION_FIELDS},
+        "reasons": evaluation.reasons,
+        "text": evaluation.text,
+        "channel": evaluation.channel,
+        "channel_label": _CHANNEL_LABELS.get(evaluation.channel, ""),
+        "evaluator_name": evaluation.evaluator_name_masked,
+        "evaluator_phone": evaluation.evaluator_phone_masked,
+        "evaluated_at": evaluation.evaluated_at.astimezone(dt.UTC),
+        "received_at": evaluation.received_at.astimezone(dt.UTC),
+        "case": None
         if case is None
-        else CaseOut.model_construct(
-            number=case.number,
-            state=case.state,
-            state_label=case.get_state_display(),
-            due_at=case.due_at.astimezone(dt.UTC),
-        ),
-    )
+        else {
+            "number": case.number,
+            "state": case.state,
+            "state_label": case.get_state_display(),
+            "due_at": case.due_at.astimezone(dt.UTC),
+        },
+    }
 
 
 @router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")

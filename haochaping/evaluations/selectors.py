@@ -118,7 +118,7 @@ def _record_for_rating_sql() -> str:
     record, unit = ServiceRecord._meta.db_table, Unit._meta.db_table
     columns = ", ".join(f"r.{c}" for c in _RATING_COLUMNS)
     return (
-        f"SELECT {columns}, u.path FROM {record} r JOIN {unit} u ON u.id = r.unit_id "  # noqa: S608
+        f"SELECT {columns}, u.code, u.path FROM {record} r JOIN {unit} u ON u.id = r.unit_id "  # noqa: S608
         f"WHERE r.project_no = %s AND r.service_no = %s"
     )
 
@@ -138,7 +138,7 @@ def _rating_converters(alias: str) -> list[tuple[int, list, object]]:
 
 
 def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
-    """The service a rating is about, by business key, with ``unit_path``.
+    """The service a rating is about, by business key, with ``unit_code`` and ``unit_path``.
 
     This is the rating-intake hot path: one hand-written statement and a model built from its
     row (what ``QuerySet.raw`` does, without its per-call machinery; see bench/intake.py).
@@ -160,5 +160,5 @@ def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> Serv
         for func in funcs:
             values[i] = func(values[i], col, connection)
     record = ServiceRecord.from_db(connection.alias, _RATING_COLUMNS, values)
-    record.unit_path, record.rated_by_insert = row[-1], True
+    record.unit_code, record.unit_path, record.rated_by_insert = row[-2], row[-1], True
     return record

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.calendar import deadline
+from haochaping.core.db.insert import insert_row
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.core.timeutil import end_of_local_day, local_date
 from haochaping.evaluations.models import Evaluation
@@ -55,7 +56,7 @@ def _timeline(
     entry = CaseAction(case=case, action=action, from_state=from_state, to_state=to_state, actor=user,
                        actor_label=_display_label(actor, user), occurred_at=at or timezone.now(), text=text,
                        data=data or {})  # fmt: skip
-    entry.save()
+    insert_row(entry)  # append-only: a plain INSERT, without save()'s update-or-insert machinery
     return entry
 
 
@@ -77,22 +78,26 @@ def case_open_for_evaluation(*, actor: Actor, evaluation: Evaluation) -> Rectifi
     """
     due = case_deadline(evaluation.evaluated_at)
     opened_at = min(evaluation.evaluated_at, evaluation.received_at)
-    case = RectificationCase.objects.create(
+    record = evaluation.record
+    # The rating-intake lookup brings the unit's code along (selectors.record_for_rating).
+    unit_code = getattr(record, "unit_code", None) or record.unit.code
+    case = RectificationCase(
         number=f"CP{local_date(evaluation.evaluated_at):%Y%m%d}{evaluation.pk:08d}",
         evaluation=evaluation,
-        unit=evaluation.record.unit,
+        unit_id=record.unit_id,
         state=CaseState.PENDING_VERIFY,
         opened_at=opened_at,
         due_at=due,
         original_due_at=due,
     )
+    insert_row(case)
     _timeline(case, Event.OPENED, actor=Actor.job("系统"), to_state=case.state, at=case.opened_at,
               data={"due_at": due.isoformat(), "level": evaluation.level})  # fmt: skip
     audit_record(
         actor=actor,
         action="rectification:case:opened",
         target=case,
-        data={"number": case.number, "evaluation": evaluation.pk, "unit": case.unit.code,
+        data={"number": case.number, "evaluation": evaluation.pk, "unit": unit_code,
               "due_at": due.isoformat(), "level": evaluation.level},
     )  # fmt: skip
     return case
