@@ -240,3 +240,12 @@ def test_a_replay_of_a_stored_rating_is_refused_and_a_fresh_resend_answered(push
     resend = api_all.post("/api/v1/evaluations", body)  # freshly signed
     assert resend.status_code == (200 if client_key else 409)
     assert Evaluation.objects.count() == 1
+
+
+def test_the_intake_lookup_does_not_read_the_rating_table():
+    """Its plan is prepared once per connection on PostgreSQL (core/db/hot.py): a plan made
+    while the rating table was nearly empty would scan that table for every rating. Whether a
+    service is rated is left to the rating's INSERT (the tests above cover the answers)."""
+    from haochaping.evaluations.selectors import _record_for_rating_sql
+
+    assert Evaluation._meta.db_table not in _record_for_rating_sql()

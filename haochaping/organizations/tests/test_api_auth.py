@@ -120,7 +120,8 @@ def test_lists_are_paginated(api_all):
 def test_expired_nonces_are_forgotten_and_those_in_the_window_kept(cast, api_all):
     import datetime as dt
 
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from haochaping.organizations.api_auth import _forget_nonces
@@ -136,6 +137,11 @@ def test_expired_nonces_are_forgotten_and_those_in_the_window_kept(cast, api_all
         _forget_nonces(now - dt.timedelta(seconds=600))
     kept = set(ApiNonce.objects.values_list("nonce", flat=True))
     assert kept == {"nonce-0030", "nonce-0005"}
+    # Nothing expired: no DELETE is issued at all.
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        _forget_nonces(now - dt.timedelta(seconds=600))
+    assert not [q for q in queries.captured_queries if q["sql"].upper().startswith("DELETE")]
+    assert ApiNonce.objects.count() == 2
     # All expired: the walk finds no row in the window and deletes by time.
     with transaction.atomic():
         _forget_nonces(now + dt.timedelta(seconds=60))
