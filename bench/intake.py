@@ -3,7 +3,7 @@
 Run on demand (not in CI)::
 
     .venv/bin/python bench/intake.py                 # SQLite and PostgreSQL
-    .venv/bin/python bench/intake.py --db sqlite --duration 12 --rounds 3
+    .venv/bin/python bench/intake.py --db sqlite --duration 12 --rounds 3   # a quicker look
 
 For each database it:
 
@@ -522,8 +522,8 @@ def main() -> None:
         return inner_count(Path(sys.argv[2]), int(sys.argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--duration", type=int, default=12, help="seconds of load per endpoint (split into rounds)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/real rounds")
+    parser.add_argument("--duration", type=int, default=30, help="seconds of load per endpoint (split into rounds)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating bare/real rounds")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, help="granian worker processes (default: as `haochaping serve`)")
