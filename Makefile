@@ -63,6 +63,9 @@ test: lint migrations-check $(BROWSER_DEPS) test-sqlite ## Lint, migrations chec
 bench: install ## Intake benchmark (on demand, not in CI): real stack vs bare endpoint, SQLite and PostgreSQL
 	$(BIN)/python bench/intake.py
 
+bench-cpu: install ## CPU time per request in-process (app and PostgreSQL backend), real vs bare
+	$(BIN)/python bench/cpu.py
+
 format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -70,4 +73,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu format clean

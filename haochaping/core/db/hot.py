@@ -9,8 +9,9 @@ statement.
 
 On PostgreSQL it is a psycopg cursor with server-side parameters whose statements are
 prepared once per connection (Django's cursors bind on the client and prepare nothing, so
-the server parses and plans every statement again). Measured in-process, 2,000 ratings:
-PostgreSQL's CPU time per rating 710–920 µs → 415–425 µs, the app's 1,060–1,310 µs → 995 µs. Set
+the server parses and plans every statement again). Measured with ``bench/cpu.py`` (one
+rating after the other, in-process): PostgreSQL's CPU time per rating 775–820 µs → 375–380
+µs, the app's 1,106–1,221 µs → 952 µs. Set
 ``HAOCHAPING_PG_PREPARED_STATEMENTS=0`` behind a pooler that cannot carry prepared statements
 (PgBouncer in transaction mode before 1.21); the hot path then uses Django's cursor.
 

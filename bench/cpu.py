@@ -1,0 +1,148 @@
+"""CPU time per request, in-process: the app's and the local PostgreSQL backend's, real vs bare.
+
+Run on demand (not in CI)::
+
+    .venv/bin/python bench/cpu.py                      # SQLite and PostgreSQL
+    .venv/bin/python bench/cpu.py --db postgres --count 3000
+
+No HTTP server and no concurrency: Django's WSGI handler is called directly, one request after
+the other, with the same requests as ``bench/intake.py`` (``POST /bench/bare`` and a signed
+``POST /api/v1/evaluations``). For each it prints the app's CPU time per request (this
+process) and, on PostgreSQL, the CPU time of the connection's server process (read from
+``/proc/<backend pid>/stat``, so the server must run on this machine). This splits where the
+time of ``bench/intake.py``'s figures goes, without its noise; on PostgreSQL it also runs the
+real path with ``HAOCHAPING_PG_PREPARED_STATEMENTS=0`` (Django's cursor) for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.intake import PG_ADMIN, PY, django_env, rating_body, signed_line  # noqa: E402
+
+PG_DB = "haochaping_bench_cpu"
+
+
+def _backend_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return float("nan")  # the server is not on this machine
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def inner_measure(creds_file: Path, first: int, count: int, label: str) -> None:
+    """Inside Django: ``count`` bare requests, then ``count`` ratings from service ``first``."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from haochaping.wsgi import application
+
+    creds = json.loads(creds_file.read_text())
+
+    def call(line: str) -> str:
+        method, path, app, ts, nonce, sig, body = line.split("\t", 6)
+        raw = body.encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(raw),
+            "CONTENT_LENGTH": str(len(raw)),
+            "CONTENT_TYPE": "application/json",
+        }
+        if app:
+            environ.update(HTTP_X_APP_ID=app, HTTP_X_TIMESTAMP=ts, HTTP_X_NONCE=nonce, HTTP_X_SIGNATURE=sig)
+        status = []
+        body_iter = application(environ, lambda s, h: status.append(s))
+        b"".join(body_iter)
+        body_iter.close()
+        return status[0].split()[0]
+
+    def run(lines: list[str], name: str) -> None:
+        call(lines[0])  # connects, warms caches
+        pid = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
+        statuses: dict[str, int] = {}
+        app0, db0 = time.process_time(), _backend_seconds(pid)
+        for line in lines[1:]:
+            code = call(line)
+            statuses[code] = statuses.get(code, 0) + 1
+        n = len(lines) - 1
+        app_us = (time.process_time() - app0) / n * 1e6
+        db_us = (_backend_seconds(pid) - db0) / n * 1e6
+        db_text = f"   database {db_us:6.0f} µs   total {app_us + db_us:6.0f} µs" if pid else ""
+        print(f"{name:<34} app {app_us:6.0f} µs{db_text}   statuses {statuses}", flush=True)
+
+    bare = [
+        "\t".join(["POST", "/bench/bare", "", "", "", "", json.dumps(rating_body(i), ensure_ascii=False)])
+        for i in range(count + 1)
+    ]
+    real = [
+        signed_line(creds, "/api/v1/evaluations", json.dumps(rating_body(i), ensure_ascii=False).encode())
+        for i in range(first, first + count + 1)
+    ]
+    run(bare, "bare ninja insert")
+    run(real, f"real rating intake{label}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_measure":
+        return inner_measure(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--count", type=int, default=2000, help="requests per endpoint and run")
+    args = parser.parse_args()
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        tmp = Path(tempfile.mkdtemp(prefix=f"hcp-cpu-{db}-"))
+        try:
+            if db == "postgres":
+                import psycopg
+
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+                    conn.execute(f"CREATE DATABASE {PG_DB}")
+                url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+            else:
+                url = f"sqlite:///{tmp / 'cpu.sqlite3'}"
+            env = django_env(url, tmp)
+            runs = [("", {})]
+            if db == "postgres":
+                runs = [
+                    (", prepared", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "1"}),
+                    (", Django cursor", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "0"}),
+                ]
+            subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+            creds = tmp / "creds.json"
+            total = (args.count + 1) * len(runs)
+            script = str(ROOT / "bench" / "intake.py")
+            subprocess.run([PY, script, "_setup", str(total), str(creds)], env=env, cwd=ROOT, check=True)
+            print(f"\n=== {db}: {args.count} requests each, one after the other, in-process ===")
+            for i, (label, extra) in enumerate(runs):
+                first = i * (args.count + 1)
+                measure = [PY, __file__, "_measure", str(creds), str(first), str(args.count), label]
+                subprocess.run(measure, env={**env, **extra}, cwd=ROOT, check=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
