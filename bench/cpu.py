@@ -9,7 +9,9 @@ No HTTP server and no concurrency: Django's WSGI handler is called directly, one
 the other, with the same requests as ``bench/intake.py`` (``POST /bench/bare`` and a signed
 ``POST /api/v1/evaluations``). For each it prints the app's CPU time per request (this
 process) and, on PostgreSQL, the CPU time of the connection's server process (read from
-``/proc/<backend pid>/stat``, so the server must run on this machine). This splits where the
+``/proc/<backend pid>/stat``, so the server must run on this machine); on SQLite the WAL
+pages written per request (checkpointing is paused during the run) and the checkpoint's
+time per request afterwards. This splits where the
 time of ``bench/intake.py``'s figures goes, without its noise; on PostgreSQL it also runs the
 real path with ``HAOCHAPING_PG_PREPARED_STATEMENTS=0`` (Django's cursor) for comparison.
 """
@@ -78,11 +80,21 @@ def inner_measure(creds_file: Path, first: int, count: int, label: str) -> None:
         body_iter.close()
         return status[0].split()[0]
 
+    sqlite = connection.vendor == "sqlite"
+    wal = Path(f"{connection.settings_dict['NAME']}-wal")
+
+    def pragma(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
     def run(lines: list[str], name: str) -> None:
         call(lines[0])  # connects, warms caches
         pid = connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
+        if sqlite:  # no checkpoint during the run: the WAL's growth counts the pages written
+            pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+            pragma("PRAGMA wal_autocheckpoint=0")
         statuses: dict[str, int] = {}
-        app0, db0 = time.process_time(), _backend_seconds(pid)
+        app0, db0, wal0 = time.process_time(), _backend_seconds(pid), wal.stat().st_size if sqlite else 0
         for line in lines[1:]:
             code = call(line)
             statuses[code] = statuses.get(code, 0) + 1
@@ -90,6 +102,16 @@ def inner_measure(creds_file: Path, first: int, count: int, label: str) -> None:
         app_us = (time.process_time() - app0) / n * 1e6
         db_us = (_backend_seconds(pid) - db0) / n * 1e6
         db_text = f"   database {db_us:6.0f} µs   total {app_us + db_us:6.0f} µs" if pid else ""
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA page_size")
+                page_size = cursor.fetchone()[0]
+            frames = (wal.stat().st_size - wal0) / (page_size + 24) / n  # page + frame header
+            started = time.perf_counter()
+            pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+            checkpoint_us = (time.perf_counter() - started) / n * 1e6
+            pragma("PRAGMA wal_autocheckpoint=1000")
+            db_text = f"   WAL pages {frames:4.1f}   checkpoint {checkpoint_us:4.0f} µs"
         print(f"{name:<34} app {app_us:6.0f} µs{db_text}   statuses {statuses}", flush=True)
 
     bare = [
