@@ -139,17 +139,18 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         if isinstance(prepared, PreparedRating):
             with api_write(request, nonce_rides_along=True):
                 evaluation = evaluation_store(prepared)
-        else:
+        else:  # a resend, found while preparing: answered with the stored rating
             refuse_seen_nonce(request)  # a resend is answered; a replayed request is not
             evaluation = prepared
     except Conflict as exc:
-        if exc.code == "already_rated":
-            refuse_seen_nonce(request)
-        # Two sends of the same rating raced and this one lost: answer as for a resend.
-        resent = evaluation_resent(record, payload.client_key) if exc.code == "already_rated" else None
-        if resent is None:
+        if exc.code != "already_rated":
             raise
-        evaluation = resent
+        # Refused by the one-rating-per-service key (sent again, or lost a race): a replayed
+        # request is 401, a resend with the stored client_key gets the stored rating, else 409.
+        refuse_seen_nonce(request)
+        evaluation = evaluation_resent(record, payload.client_key)
+        if evaluation is None:
+            raise
     from haochaping.api import api  # the API this router is mounted on (imports this module)
 
     # Rendered here by the API's own renderer: the dict needs no response-model validation

@@ -36,7 +36,10 @@ class _HotCursor:
     def __init__(self, wrapper, raw) -> None:
         self._wrapper = wrapper
         self.raw = raw
-        self._cursor = raw.cursor()
+        self._cursor = self._open(raw)
+
+    def _open(self, raw):
+        return raw.cursor()
 
     def execute(self, sql: str, params=()) -> None:
         self._wrapper.validate_no_broken_transaction()
@@ -62,17 +65,15 @@ class _PreparedCursor(_HotCursor):
 
     __slots__ = ()
 
-    def __init__(self, wrapper, raw) -> None:
+    def _open(self, raw):
         import psycopg
 
-        self._wrapper = wrapper
-        self.raw = raw
         if raw.prepare_threshold is None:
             # Django turns preparation off (None) for the whole connection. Its own cursors
             # bind on the client and never prepare whatever the threshold; this cursor asks
             # for it per statement (prepare=True), and nothing else reaches the threshold.
             raw.prepare_threshold = 1 << 30
-        self._cursor = psycopg.Cursor(raw)
+        return psycopg.Cursor(raw)
 
     def execute(self, sql: str, params=()) -> None:
         self._wrapper.validate_no_broken_transaction()
