@@ -111,9 +111,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN so that two writers never deadlock on a read->write upgrade.
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
+        # journal_size_limit: a WAL that grew while a long read held its reset back (a large
+        # export) is cut back to 64 MiB at its next reset instead of keeping its size on disk.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=30000; PRAGMA cache_size=-20000;"
+            "PRAGMA busy_timeout=30000; PRAGMA cache_size=-20000; PRAGMA journal_size_limit=67108864;"
         ),
     }
     _db["CONN_MAX_AGE"] = None  # one connection per server thread, kept
