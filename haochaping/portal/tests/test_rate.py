@@ -11,7 +11,7 @@ from django.test import Client
 from haochaping.audit.models import AuditEvent
 from haochaping.core.crypto import sign_token
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import IDENTITY, link_path, push
+from haochaping.portal.tests.factories import IDENTITY, link_path, push, served_on
 from haochaping.rectification.models import RectificationCase
 from haochaping.service_records.services import RATING_LINK_PURPOSE
 from haochaping.testing import login
@@ -45,7 +45,9 @@ def test_a_valid_link_shows_the_service_and_the_staff_but_never_the_applicant(cl
     assert r.status_code == 200
     body = text_of(r)
     assert '<html lang="zh-CN"' in body
-    for shown in ("食品经营许可（新办）", "区市场监督管理局", "2026年11月2日", "申请受理", "王晓红", "工号 A001"):
+    day = served_on(record)
+    served = f"{day.year}年{day.month}月{day.day}日"
+    for shown in ("食品经营许可（新办）", "区市场监督管理局", served, "申请受理", "王晓红", "工号 A001"):
         assert shown in body
     for label in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"):
         assert f">{label}</label>" in body

@@ -19,7 +19,7 @@ from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.devices import device_create, device_new_pairing_code, device_pair, device_revoke
 from haochaping.organizations.models import Device, DeviceKind
 from haochaping.portal.tablet import PAIR_MAX_FAILURES
-from haochaping.portal.tests.factories import IDENTITY, push
+from haochaping.portal.tests.factories import IDENTITY, push, served_on
 from haochaping.testing import login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -173,7 +173,7 @@ def test_a_request_shows_the_service_the_clerk_and_the_reasons_but_never_the_app
     assert body["id"] == requested.pk and body["record_id"] == record.pk
     assert body["staff"] == {"name": "王晓红", "staff_no": "A001", "photo": None}
     assert body["service"] == {"item": "食品经营许可（新办）", "unit": "区市场监督管理局", "stage": "申请受理",
-                               "served_on": "2026-11-02"}  # fmt: skip
+                               "served_on": served_on(record).isoformat()}  # fmt: skip
     codes = {reason["code"] for reason in body["reasons"]}
     assert "XC-TD-B01" in codes and not any(code.startswith("XS-") for code in codes)  # offline set only
     bad = next(reason for reason in body["reasons"] if reason["code"] == "XC-TD-B01")
