@@ -1,11 +1,13 @@
 """The outreach console: an operator works the call lists, supervisors and departments handle
 demands, supervisors read the coverage figures and export them."""
 
+import datetime as dt
 from io import BytesIO
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from haochaping.audit.models import AuditEvent
@@ -304,8 +306,12 @@ def test_the_coverage_figures_and_their_excel_export(cast):
     evaluation_submit(actor=Actor.citizen(), record=invited, data=RatingInput(level=5, channel=7))
     assert task_for(case=open_case).status == TaskStatus.OPEN
 
+    # The period asked for covers every service above (they finished 2 and 20 days ago): the
+    # default period, this month, would miss them on the first days of a month.
+    today = timezone.localdate()
+    period = {"date_from": (today - dt.timedelta(days=30)).isoformat(), "date_to": today.isoformat()}
     supervisor = login(Client(), cast, "supervisor")
-    page = supervisor.get(reverse("console:outreach_reports"))
+    page = supervisor.get(reverse("console:outreach_reports"), period)
     reports = {r.key: r for r in page.context["reports"]}
     callbacks = reports["callbacks"]
     assert (callbacks.total.get("required"), callbacks.total.get("done"), callbacks.total.get("open")) == (2, 1, 1)
@@ -322,7 +328,7 @@ def test_the_coverage_figures_and_their_excel_export(cast):
     backlog = {row.code: row for row in reports["backlog"].rows}
     assert backlog["SCJG"].get("no_phone") == 1 and backlog["SCJG"].get("unrated") == 1
 
-    response = supervisor.get(reverse("console:outreach_report_export"))
+    response = supervisor.get(reverse("console:outreach_report_export"), period)
     assert response.status_code == 200
     book = load_workbook(BytesIO(response.content))
     assert book.sheetnames == ["回访覆盖率", "邀评转化情况", "未评价积压", "诉求分类统计"]
@@ -330,11 +336,11 @@ def test_the_coverage_figures_and_their_excel_export(cast):
     rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]}
     assert rows["合计"][1:5] == (2, 2, 0, 1)  # 应回访, 差评回访, 投诉回访, 已回访
     assert rows["合计"][8] == 0.5  # 回访率
-    one = supervisor.get(reverse("console:outreach_report_export") + "?report=backlog")
+    one = supervisor.get(reverse("console:outreach_report_export"), {**period, "report": "backlog"})
     assert load_workbook(BytesIO(one.content)).sheetnames == ["未评价积压"]
 
     admin_a = login(Client(), cast, "admin_a")
-    figures = {r.key: r for r in admin_a.get(reverse("console:outreach_reports")).context["reports"]}
+    figures = {r.key: r for r in admin_a.get(reverse("console:outreach_reports"), period).context["reports"]}
     assert figures["callbacks"].total.get("required") == 1  # only SCJG's
     assert CallTask.objects.count() == 3
 
