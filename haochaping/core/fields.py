@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 
-from haochaping.core.crypto import sm4_decrypt, sm4_encrypt
+from haochaping.core.crypto import canonical_json, sm4_decrypt, sm4_encrypt
 
 
 class SM4EncryptedField(models.TextField):
@@ -36,3 +38,30 @@ class SM4EncryptedField(models.TextField):
         if lookup_name not in ("isnull",):
             raise TypeError(f"encrypted field {self.name!r} cannot be filtered with {lookup_name!r}")
         return super().get_lookup(lookup_name)
+
+
+class SM4EncryptedJSONField(SM4EncryptedField):
+    """A JSON value (dict, list …) stored as SM4-GCM encrypted canonical JSON text.
+
+    For values that must not sit in the database in clear although they are not identity:
+    the one-time codes and signed rating links that SMS messages carry. Like its parent it
+    cannot be filtered on.
+    """
+
+    description = "SM4-encrypted JSON"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return json.loads(sm4_decrypt(value, context=self.context()))
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return sm4_encrypt(canonical_json(value).decode(), context=self.context())
+
+    def value_to_string(self, obj):
+        return canonical_json(self.value_from_object(obj)).decode()

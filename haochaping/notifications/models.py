@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from haochaping.core.fields import SM4EncryptedField
+from haochaping.core.fields import SM4EncryptedField, SM4EncryptedJSONField
 from haochaping.core.masking import mask_phone
 from haochaping.notifications.rendering import render_text
 
@@ -79,10 +79,12 @@ class Notification(models.Model):
     phone = SM4EncryptedField("手机号码", blank=True)
     phone_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
     title = models.CharField("标题", max_length=200, blank=True)
-    body = models.TextField("内容")
-    context = models.JSONField("变量", default=dict, blank=True)
+    # Encrypted like the phone: an SMS carries one-time codes and signed rating links, which a
+    # reader of the database must not be able to use (the rating link rates as the citizen).
+    body = SM4EncryptedField("内容")
+    context = SM4EncryptedJSONField("变量", default=dict, blank=True)
     # The template's placeholders with their values: the variables a provider template receives.
-    template_params = models.JSONField("模板变量", default=dict, blank=True)
+    template_params = SM4EncryptedJSONField("模板变量", default=dict, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
     )

@@ -85,6 +85,29 @@ def test_the_phone_is_encrypted_at_rest_indexed_blind_and_never_audited():
     assert PHONE not in str(event.data)
 
 
+def test_a_one_time_code_and_a_rating_link_are_encrypted_at_rest():
+    # A reader of the database must not be able to use a code or rate as the citizen.
+    link = "https://pj.example.gov.cn/r/Zm9vYmFyLXNpZ25lZC10b2tlbg"
+    with transaction.atomic():
+        code = notification_queue(template="sms_code", to_phone=PHONE, context={"code": "482913", "minutes": 5})
+        invite = notification_queue(
+            template="rating_invitation", to_phone=PHONE, context={"item": "食品经营许可（新办）", "url": link}
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT body, context, template_params FROM notifications_notification WHERE id IN (%s, %s)",
+            [code.pk, invite.pk],
+        )
+        columns = [value for row in cursor.fetchall() for value in row]
+    assert len(columns) == 6 and all(value.startswith("sm4g1$") for value in columns)
+    raw = " ".join(columns)
+    assert "482913" not in raw and "Zm9vYmFy" not in raw and "食品" not in raw
+    stored = Notification.objects.get(pk=invite.pk)  # the app reads them in clear
+    assert link in stored.body and stored.template_params == {"item": "食品经营许可（新办）", "url": link}
+    assert stored.context["url"] == link
+    assert "482913" in Notification.objects.get(pk=code.pk).body
+
+
 def test_a_phone_number_is_normalised_before_it_is_stored():
     with transaction.atomic():
         message = notification_queue(
