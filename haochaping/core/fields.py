@@ -51,17 +51,17 @@ class SM4EncryptedJSONField(SM4EncryptedField):
     description = "SM4-encrypted JSON"
 
     def from_db_value(self, value, expression, connection):
-        if value is None or value == "":
-            return value
-        return json.loads(sm4_decrypt(value, context=self.context()))
+        text = super().from_db_value(value, expression, connection)
+        return json.loads(text) if text else text
 
     def to_python(self, value):
-        return value
+        return value  # already the Python value; the parent's would make it a str
 
     def get_prep_value(self, value):
-        if value is None:
-            return None
-        return sm4_encrypt(canonical_json(value).decode(), context=self.context())
+        return None if value is None else super().get_prep_value(self.value_to_text(value))
+
+    def value_to_text(self, value) -> str:
+        return canonical_json(value).decode()
 
     def value_to_string(self, obj):
-        return canonical_json(self.value_from_object(obj)).decode()
+        return self.value_to_text(self.value_from_object(obj))

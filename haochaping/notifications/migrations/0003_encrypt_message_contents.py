@@ -9,48 +9,58 @@ import json
 from django.db import migrations
 
 import haochaping.core.fields
-from haochaping.core.crypto import PREFIX, canonical_json, sm4_decrypt, sm4_encrypt
+from haochaping.core.crypto import PREFIX
 
-TABLE = "notifications_notification"
 COLUMNS = ("body", "context", "template_params")
 JSON_COLUMNS = ("context", "template_params")
+CHUNK = 1000
 
 
-def _rows(connection):
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {', '.join(COLUMNS)} FROM {TABLE} ORDER BY id")  # noqa: S608
-        return cursor.fetchall()
+def _rewrite(apps, schema_editor, convert) -> None:
+    """Pass every stored row's three columns through ``convert(field, raw value)``, in chunks."""
+    Notification = apps.get_model("notifications", "Notification")
+    fields = [Notification._meta.get_field(name) for name in COLUMNS]
+    table = Notification._meta.db_table
+    select = f"SELECT id, {', '.join(COLUMNS)} FROM {table} WHERE id > %s ORDER BY id LIMIT {CHUNK}"  # noqa: S608
+    update = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in COLUMNS)} WHERE id = %s"  # noqa: S608
+    last = 0
+    with schema_editor.connection.cursor() as cursor:
+        while True:
+            cursor.execute(select, [last])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            cursor.executemany(update, [[*map(convert, fields, values), pk] for pk, *values in rows])
+            last = rows[-1][0]
 
 
-def _update(connection, pk, values) -> None:
-    assignments = ", ".join(f"{column} = %s" for column in COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET {assignments} WHERE id = %s", [*values, pk])  # noqa: S608
+def _encrypted(value) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX + "$")
+
+
+def encrypt(field, value):
+    """Plain text / JSON (text after the cast, or already parsed) → the field's ciphertext."""
+    if value is None or value == "" or _encrypted(value):
+        return value
+    if field.name in JSON_COLUMNS and isinstance(value, str):
+        value = json.loads(value)
+    return field.get_prep_value(value)
+
+
+def decrypt(field, value):
+    """The field's ciphertext → plain text / JSON text (cast back to jsonb on PostgreSQL)."""
+    if not _encrypted(value):
+        return value
+    plain = field.from_db_value(value, None, None)
+    return json.dumps(plain, ensure_ascii=False) if field.name in JSON_COLUMNS else plain
 
 
 def encrypt_rows(apps, schema_editor):
-    connection = schema_editor.connection
-    for pk, *values in _rows(connection):
-        new = []
-        for column, value in zip(COLUMNS, values, strict=True):
-            if value is None or value == "" or str(value).startswith(PREFIX + "$"):
-                new.append(value)
-                continue
-            if column in JSON_COLUMNS:
-                value = canonical_json(json.loads(value) if isinstance(value, str) else value).decode()
-            new.append(sm4_encrypt(value, context=f"{TABLE}.{column}"))
-        _update(connection, pk, new)
+    _rewrite(apps, schema_editor, encrypt)
 
 
 def decrypt_rows(apps, schema_editor):
-    connection = schema_editor.connection
-    for pk, *values in _rows(connection):
-        new = []
-        for column, value in zip(COLUMNS, values, strict=True):
-            if isinstance(value, str) and value.startswith(PREFIX + "$"):
-                value = sm4_decrypt(value, context=f"{TABLE}.{column}")
-            new.append(value)
-        _update(connection, pk, new)
+    _rewrite(apps, schema_editor, decrypt)
 
 
 class Migration(migrations.Migration):

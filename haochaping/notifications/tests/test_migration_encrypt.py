@@ -1,5 +1,7 @@
 """Migration 0003 encrypts the messages already in the outbox, and its reverse decrypts them."""
 
+import importlib
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -19,7 +21,9 @@ def _raw(pk: int) -> tuple:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_existing_messages_are_encrypted_and_the_reverse_decrypts_them():
+def test_existing_messages_are_encrypted_and_the_reverse_decrypts_them(monkeypatch):
+    migration = importlib.import_module("haochaping.notifications.migrations.0003_encrypt_message_contents")
+    monkeypatch.setattr(migration, "CHUNK", 1)  # the two rows below take two chunks
     call_command("migrate", "notifications", BEFORE[1], verbosity=0)
     try:
         old_apps = MigrationExecutor(connection).loader.project_state([BEFORE]).apps
