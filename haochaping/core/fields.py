@@ -1,4 +1,4 @@
-"""Model fields for encrypted identity data."""
+"""Model fields for encrypted identity data and its masked display form."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from django.db import models
 
 from haochaping.core.crypto import canonical_json, sm4_decrypt, sm4_encrypt
+from haochaping.core.masking import mask_id_number, mask_name, mask_phone
 
 
 class SM4EncryptedField(models.TextField):
@@ -65,3 +66,45 @@ class SM4EncryptedJSONField(SM4EncryptedField):
 
     def value_to_string(self, obj):
         return self.value_to_text(self.value_from_object(obj))
+
+
+class MaskedCopyField(models.CharField):
+    """The masked display form (张*丰, 138****5678) of an encrypted field, kept beside it.
+
+    Staff pages, lists and API responses only ever show identity masked; with the masked form
+    in its own column they show it without decrypting the identity at all (the rating-intake
+    response, for one: two SM4 decryptions per rating spared). The column holds exactly what
+    every page already shows, never more. It is filled from the source field's plaintext
+    whenever the row is written (``pre_save``: ``save()``, ``bulk_create`` and the hot-path
+    ``core.db.insert`` alike) and is not editable. A row updated with ``update_fields`` must
+    list this field next to its source.
+    """
+
+    description = "masked copy of an encrypted field"
+    MASKS = {"name": mask_name, "phone": mask_phone, "id_number": mask_id_number}
+
+    def __init__(self, *args, source: str, mask: str, **kwargs) -> None:
+        if mask not in self.MASKS:
+            raise ValueError(f"unknown mask {mask!r}; one of {sorted(self.MASKS)}")
+        self.source, self.mask = source, mask
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        return name, path, args, {**kwargs, "source": self.source, "mask": self.mask}
+
+    def masked(self, instance) -> str:
+        """The masked form of ``instance``'s source value (its middle cut to fit the column)."""
+        value = self.MASKS[self.mask](getattr(instance, self.source))
+        if self.max_length and len(value) > self.max_length:
+            value = value[: self.max_length - 1] + value[-1]
+        return value
+
+    def pre_save(self, model_instance, add):
+        value = self.masked(model_instance)
+        setattr(model_instance, self.attname, value)
+        return value

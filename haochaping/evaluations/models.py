@@ -109,13 +109,15 @@ class Evaluation(AppendOnlyModel):
     def is_bad(self) -> bool:
         return self.level <= Level.DISSATISFIED
 
+    # The evaluator is the applicant unless the rating names someone else: the applicant's
+    # masked form is then read from its column, without decrypting the record's identity.
     @property
     def evaluator_name_masked(self) -> str:
-        return mask_name(self.evaluator_name or self.record.applicant_name)
+        return mask_name(self.evaluator_name) if self.evaluator_name else self.record.applicant_name_masked
 
     @property
     def evaluator_phone_masked(self) -> str:
-        return mask_phone(self.evaluator_phone or self.record.applicant_phone)
+        return mask_phone(self.evaluator_phone) if self.evaluator_phone else self.record.applicant_phone_masked
 
 
 class RatingRequest(models.Model):

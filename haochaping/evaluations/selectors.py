@@ -105,10 +105,11 @@ def evaluation_summary(*, scope: Scope) -> dict[str, int]:
     )
 
 
-# Only what a rating needs; the other columns (identity numbers included) stay deferred.
+# Only what a rating needs; the other columns stay deferred, the encrypted identity among
+# them (the response shows the applicant masked, from the masked columns: nothing decrypted).
 # In the model's field order, as ``Model.from_db`` expects them.
 _RATING_NEEDS = {"id", "project_no", "service_no", "unit_id", "staff_id", "mode", "accepted_at",
-                 "applicant_name", "applicant_phone"}  # fmt: skip
+                 "applicant_name_masked", "applicant_phone_masked"}  # fmt: skip
 _RATING_COLUMNS = tuple(f.attname for f in ServiceRecord._meta.concrete_fields if f.attname in _RATING_NEEDS)
 _STAFF = _RATING_COLUMNS.index("staff_id")
 

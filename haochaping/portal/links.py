@@ -29,8 +29,15 @@ from haochaping.service_records.services import RATING_LINK_PURPOSE
 MAX_TOKEN_LENGTH = 512  # real tokens are ~100 characters; longer input is not worth hashing
 _MAX_PK = 2**63 - 1
 _MAX_EXPIRY = 253402300799  # 9999-12-31: anything later cannot be a datetime
-# The identity columns are never loaded by the portal: nothing can render what was not read.
-IDENTITY_FIELDS = ("applicant_name", "applicant_id_number", "applicant_phone")
+# The identity columns, masked copies included, are never loaded by the portal: nothing can
+# render what was not read.
+IDENTITY_FIELDS = (
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_name_masked",
+    "applicant_phone_masked",
+)
 
 
 class LinkState(StrEnum):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from haochaping.core.fields import SM4EncryptedField
-from haochaping.core.masking import mask_id_number, mask_name, mask_phone
+from haochaping.core.fields import MaskedCopyField, SM4EncryptedField
+from haochaping.core.masking import mask_id_number
 from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
 from haochaping.service_records.choices import ApplicantKind, HandlingMode, IdType, ItemType, Stage
 
@@ -35,7 +35,8 @@ class ServiceRecord(models.Model):
     """One service (服务) of a case file (办件): one rating opportunity (R1, R17).
 
     Identity fields are SM4-encrypted; ``phone_index`` / ``id_index`` are keyed SM3 blind
-    indexes for lookups. ``fingerprint`` is a keyed hash of the pushed content, so a resend is
+    indexes for lookups; ``applicant_name_masked`` / ``applicant_phone_masked`` hold the masked
+    display form. ``fingerprint`` is a keyed hash of the pushed content, so a resend is
     recognised as the same record and a different body under the same key as a conflict.
     """
 
@@ -56,6 +57,9 @@ class ServiceRecord(models.Model):
     applicant_id_type = models.CharField("证件类型", max_length=3, choices=IdType.choices)
     applicant_id_number = SM4EncryptedField("证件号码")
     applicant_phone = SM4EncryptedField("联系电话", blank=True)
+    # What pages and API responses show: read without decrypting the two fields above.
+    applicant_name_masked = MaskedCopyField("申请人（脱敏）", max_length=100, source="applicant_name", mask="name")
+    applicant_phone_masked = MaskedCopyField("联系电话（脱敏）", max_length=20, source="applicant_phone", mask="phone")
     id_index = models.CharField(max_length=64, db_index=True, editable=False)
     phone_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -83,14 +87,6 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_no}#{self.service_no}"
-
-    @property
-    def applicant_name_masked(self) -> str:
-        return mask_name(self.applicant_name)
-
-    @property
-    def applicant_phone_masked(self) -> str:
-        return mask_phone(self.applicant_phone)
 
     @property
     def applicant_id_masked(self) -> str:
