@@ -40,16 +40,19 @@ test-postgres: install ## The whole suite on PostgreSQL ($$TEST_DATABASE_URL)
 	DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
 # Browser tests drive Debian's chromium (never a `playwright install` download) and need CJK fonts
-# for readable screenshots. As root (CI, a fresh machine) `make test` installs them first.
-browser-deps: ## Install Debian chromium + fonts-noto-cjk for the browser tests (as root; only if missing)
-	@if [ -x /usr/bin/chromium ] && { ! command -v dpkg >/dev/null || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then \
-		echo "browser-deps: chromium and fonts-noto-cjk present"; \
+# for readable screenshots; the QR-poster tests render the PDF (pdftoppm) and read its codes back
+# (zbarimg). As root (CI, a fresh machine) `make test` installs them first.
+browser-deps: ## Install Debian chromium, fonts-noto-cjk, poppler-utils, zbar-tools for the browser tests (as root; only if missing)
+	@if [ -x /usr/bin/chromium ] && command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null \
+		&& { ! command -v dpkg >/dev/null || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then \
+		echo "browser-deps: chromium, fonts-noto-cjk, pdftoppm and zbarimg present"; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		DEBIAN_FRONTEND=noninteractive apt-get update && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium fonts-noto-cjk poppler-utils zbar-tools; \
 	else \
 		echo "浏览器测试需要 Debian 的 chromium 和 fonts-noto-cjk：请以 root 运行 make browser-deps" >&2; \
-		echo "（或 sudo apt-get install chromium fonts-noto-cjk）；不装也可用 pytest -m 'not browser' 跳过浏览器测试。" >&2; \
+		echo "（或 sudo apt-get install chromium fonts-noto-cjk poppler-utils zbar-tools）；不装也可用 pytest -m 'not browser' 跳过浏览器测试。" >&2; \
 		exit 1; \
 	fi
 
