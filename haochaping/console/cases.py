@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haochaping.audit.models import ActorType
 from haochaping.console.downloads import content_disposition
 from haochaping.console.forms import CaseQueueForm, StepForm, attachment_limits
-from haochaping.console.views import _page, console_page
+from haochaping.console.views import RECORD_IDENTITY, _page, console_page
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.choices import Channel, Dimension, Level
 from haochaping.evaluations.selectors import reason_texts
@@ -120,7 +120,7 @@ def case_list_view(request, scope: Scope):
         overdue_only=tab.overdue,
         escalated_only=tab.escalated,
         with_requests=tab.review,
-    )
+    ).defer(*(f"evaluation__{name}" for name in RECORD_IDENTITY))
     context = {
         "nav": "review" if tab.review else "cases",
         "form": form,

@@ -32,12 +32,15 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, scope_for_user, tablet_window_ids, unit_list
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts
+from haochaping.service_records.models import ENCRYPTED_IDENTITY
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50
 # Who may ask a window tablet to show the rating screen (请评价): the clerk who served, admins.
 RATING_REQUEST_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN, Role.WINDOW_CLERK)
 RECENT_BAD = 10
+# Lists show the applicant from the masked copies: the encrypted identity stays unread.
+RECORD_IDENTITY = tuple(f"record__{name}" for name in ENCRYPTED_IDENTITY)
 
 ERROR_TITLES = {403: "无权访问", 404: "未找到该记录"}
 
@@ -102,7 +105,8 @@ def home(request, scope: Scope):
     counts = case_queue_counts(scope=scope, now=now)
     # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
     cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
-    recent_bad = _with_reasons(list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD]))
+    recent_bad = evaluation_list(scope=scope, bad_only=True).defer(*RECORD_IDENTITY)[:RECENT_BAD]
+    recent_bad = _with_reasons(list(recent_bad))
     context = {
         "nav": "home",
         "now": now,
@@ -128,7 +132,7 @@ def record_list(request, scope: Scope):
         project_no=(filters.get("project_no") or "").strip() or None,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-    )
+    ).defer(*ENCRYPTED_IDENTITY)
     page = _page(request, records)
     context = {"nav": "records", "form": form, "page_obj": page}
     # The applicant is usually the evaluator: a clerk must not be able to join the two.
@@ -153,7 +157,7 @@ def evaluation_list_view(request, scope: Scope):
         channel=filters.get("channel"),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-    )
+    ).defer(*RECORD_IDENTITY)
     page = _page(request, evaluations)
     _with_reasons(page.object_list)
     context = {"nav": "evaluations", "form": form, "page_obj": page, "sees_evaluator": scope.sees_evaluator}

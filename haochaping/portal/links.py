@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from haochaping.core.crypto import constant_time_equal, unsign_token
 from haochaping.evaluations.models import Evaluation
-from haochaping.service_records.models import ServiceRecord
+from haochaping.service_records.models import ENCRYPTED_IDENTITY, ServiceRecord
 from haochaping.service_records.services import RATING_LINK_PURPOSE
 
 MAX_TOKEN_LENGTH = 512  # real tokens are ~100 characters; longer input is not worth hashing
@@ -31,13 +31,7 @@ _MAX_PK = 2**63 - 1
 _MAX_EXPIRY = 253402300799  # 9999-12-31: anything later cannot be a datetime
 # The identity columns, masked copies included, are never loaded by the portal: nothing can
 # render what was not read.
-IDENTITY_FIELDS = (
-    "applicant_name",
-    "applicant_id_number",
-    "applicant_phone",
-    "applicant_name_masked",
-    "applicant_phone_masked",
-)
+IDENTITY_FIELDS = (*ENCRYPTED_IDENTITY, "applicant_name_masked", "applicant_phone_masked")
 
 
 class LinkState(StrEnum):

@@ -31,6 +31,11 @@ class ServiceItem(models.Model):
         return self.name
 
 
+# The encrypted identity columns. Lists show the masked copies and leave these deferred, so a
+# list page decrypts no applicant at all.
+ENCRYPTED_IDENTITY = ("applicant_name", "applicant_id_number", "applicant_phone")
+
+
 class ServiceRecord(models.Model):
     """One service (服务) of a case file (办件): one rating opportunity (R1, R17).
 

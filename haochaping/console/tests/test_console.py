@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.console.tests.factories import PLAINTEXT, push, rate
+from haochaping.core import fields as core_fields
+from haochaping.service_records.models import ServiceRecord
 from haochaping.testing import PASSWORD, login, record_payload
 
 LISTS = ["console:home", "console:record_list", "console:evaluation_list", "console:case_list"]
@@ -101,6 +103,23 @@ def test_staff_see_identity_masked_and_never_in_plaintext(cast, api_all):
     for html in (records, evaluations, detail):
         for value in PLAINTEXT:
             assert value not in html
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_pages_decrypt_no_applicant(cast, many, monkeypatch, name):
+    """Lists show the masked copies; the encrypted identity columns are not even read."""
+    contexts: list[str] = []
+    decrypt = core_fields.sm4_decrypt
+
+    def counting(token, *, context=""):
+        contexts.append(context)
+        return decrypt(token, context=context)
+
+    monkeypatch.setattr(core_fields, "sm4_decrypt", counting)
+    html = html_of(login(Client(), cast, "supervisor").get(reverse(name)))
+    assert not [c for c in contexts if c.startswith(ServiceRecord._meta.db_table)]
+    if name in ("console:record_list", "console:evaluation_list"):
+        assert html.count("张**") >= 50 and html.count("138****5678") >= 50
 
 
 def test_a_window_clerk_has_no_evaluator_or_applicant_column(cast, world):
