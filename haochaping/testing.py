@@ -23,6 +23,7 @@ import pytest
 from django.test import Client
 
 from haochaping.audit.services import Actor
+from haochaping.core import fields
 from haochaping.evaluations.services import indicator_set_ensure_default
 from haochaping.organizations.api_auth import sign_request
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind, Window
@@ -34,7 +35,7 @@ from haochaping.organizations.services import (
     window_create,
 )
 from haochaping.service_records.choices import ItemType
-from haochaping.service_records.models import ServiceItem
+from haochaping.service_records.models import ServiceItem, ServiceRecord
 from haochaping.service_records.services import service_item_create
 
 PASSWORD = "pass-12345-word"  # noqa: S105  (test cast only)
@@ -185,6 +186,21 @@ def api_all(cast) -> SignedClient:
 @pytest.fixture
 def api_a(cast) -> SignedClient:
     return SignedClient(Client(), cast.system_a.app_id, cast.secret_a)
+
+
+@pytest.fixture
+def record_decryptions(monkeypatch) -> list[str]:
+    """The ``table.column`` of every service-record identity value decrypted from now on."""
+    seen: list[str] = []
+    decrypt = fields.sm4_decrypt
+
+    def counting(token, *, context=""):
+        if context.startswith(f"{ServiceRecord._meta.db_table}."):
+            seen.append(context)
+        return decrypt(token, context=context)
+
+    monkeypatch.setattr(fields, "sm4_decrypt", counting)
+    return seen
 
 
 def record_payload(cast: Cast, project_no: str = "SCJG2026110001", service_no: int = 1, **overrides) -> dict:

@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haochaping.audit.models import ActorType
 from haochaping.console.downloads import content_disposition
 from haochaping.console.forms import CaseQueueForm, StepForm, attachment_limits
-from haochaping.console.views import RECORD_IDENTITY, _page, console_page
+from haochaping.console.views import _page, console_page
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.choices import Channel, Dimension, Level
-from haochaping.evaluations.selectors import reason_texts
+from haochaping.evaluations.selectors import RECORD_IDENTITY, reason_texts
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES

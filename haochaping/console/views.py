@@ -22,6 +22,7 @@ from haochaping.console.forms import BAD, EvaluationFilterForm, LoginForm, Recor
 from haochaping.core.errors import ApplicationError
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import (
+    RECORD_IDENTITY,
     evaluation_get_for,
     evaluation_list,
     evaluation_summary,
@@ -32,15 +33,13 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, scope_for_user, tablet_window_ids, unit_list
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts
-from haochaping.service_records.models import ENCRYPTED_IDENTITY
+from haochaping.service_records.models import ENCRYPTED_IDENTITY  # lists read the masked copies
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50
 # Who may ask a window tablet to show the rating screen (请评价): the clerk who served, admins.
 RATING_REQUEST_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN, Role.WINDOW_CLERK)
 RECENT_BAD = 10
-# Lists show the applicant from the masked copies: the encrypted identity stays unread.
-RECORD_IDENTITY = tuple(f"record__{name}" for name in ENCRYPTED_IDENTITY)
 
 ERROR_TITLES = {403: "无权访问", 404: "未找到该记录"}
 

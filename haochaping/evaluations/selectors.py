@@ -16,7 +16,11 @@ from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import CaseState
-from haochaping.service_records.models import ServiceRecord
+from haochaping.service_records.models import ENCRYPTED_IDENTITY, ServiceRecord
+
+# A list shows the applicant from the record's masked copies: with these deferred, its
+# encrypted identity is not even read (``.defer(*RECORD_IDENTITY)`` on ``evaluation_list``).
+RECORD_IDENTITY = tuple(f"record__{name}" for name in ENCRYPTED_IDENTITY)
 
 
 def evaluation_list(

@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from haochaping.core import fields as core_fields
 from haochaping.core.crypto import blind_index
 from haochaping.service_records.models import ServiceRecord
 from haochaping.testing import record_payload
@@ -60,20 +59,18 @@ def test_a_name_longer_than_the_column_keeps_its_first_and_last_characters(cast)
     assert len(masked) == 100 and masked.startswith("石石*") and masked.endswith("*司")
 
 
-def test_the_rating_response_shows_the_applicant_masked_without_decrypting_the_record(cast, api_all, monkeypatch):
+def test_the_rating_response_and_the_list_show_the_applicant_masked_without_decrypting(
+    cast, api_all, record_decryptions
+):
     api_all.post("/api/v1/service-records", record_payload(cast))
-    contexts: list[str] = []
-    decrypt = core_fields.sm4_decrypt
-
-    def counting(token, *, context=""):
-        contexts.append(context)
-        return decrypt(token, context=context)
-
-    monkeypatch.setattr(core_fields, "sm4_decrypt", counting)
+    api_all.post("/api/v1/service-records", record_payload(cast, project_no="SCJG2026110002"))
+    api_all.post("/api/v1/evaluations", {"project_no": "SCJG2026110002", "level": 1, "text": "差", "channel": 4})
     r = api_all.post("/api/v1/evaluations", {"project_no": "SCJG2026110001", "level": 5, "channel": 4})
     assert r.status_code == 201
     assert (r.json()["evaluator_name"], r.json()["evaluator_phone"]) == ("张**", "138****5678")
-    assert not [c for c in contexts if c.startswith(ServiceRecord._meta.db_table)]
+    listing = api_all.get("/api/v1/evaluations").json()
+    assert [(e["evaluator_name"], e["evaluator_phone"]) for e in listing["items"]] == [("张**", "138****5678")] * 2
+    assert record_decryptions == []
 
 
 BEFORE = ("service_records", "0001_initial")
