@@ -16,6 +16,7 @@ import base64
 import hmac as std_hmac
 import json
 import os
+import re
 from functools import cache
 from typing import Any
 
@@ -117,8 +118,30 @@ def sm4_decrypt(token: str, *, context: str = "") -> str:
         raise DecryptionError("ciphertext failed authentication") from exc
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+_COUNTRY_CODES = ("+86", "0086", "86")
+
+
+def normalise_phone(value: str) -> str:
+    """The one spelling a phone number is indexed under: separators dropped, and a mainland
+    mobile number's country code too ("+86 138-1234-5678" → "13812345678"; a landline
+    "0375-1234567" → "03751234567")."""
+    digits = _PHONE_SEPARATORS.sub("", value)
+    for prefix in _COUNTRY_CODES:
+        rest = digits[len(prefix) :]
+        if digits.startswith(prefix) and len(rest) == 11 and rest.startswith("1"):
+            return rest
+    return digits
+
+
 def blind_index(kind: str, value: str) -> str:
-    """Keyed SM3 index of a normalised identity value, for equality lookups only."""
+    """Keyed SM3 index of a normalised identity value, for equality lookups only.
+
+    Whitespace is dropped and letters upper-cased (the ID number's final X); a phone number is
+    indexed as ``normalise_phone`` spells it, so every spelling of one number finds the others.
+    """
+    if kind == "phone":
+        value = normalise_phone(value)
     normalised = "".join(value.split()).upper()
     return hmac_sm3_hex(settings.INDEX_KEY.encode(), f"{kind}:{normalised}".encode())
 

@@ -38,7 +38,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
-from haochaping.core.crypto import blind_index, constant_time_equal, hmac_sm3_hex
+from haochaping.core.crypto import blind_index, constant_time_equal, hmac_sm3_hex, normalise_phone
 from haochaping.core.env import env_int
 from haochaping.core.errors import ApplicationError
 from haochaping.core.masking import mask_phone
@@ -106,30 +106,15 @@ class CodeMalformed(CodeRefused):
 
 def mobile_number(text: str) -> str | None:
     """The 11-digit mainland mobile number in ``text`` ("138 1234-5678", "+86 13812345678"), or None."""
-    digits = re.sub(r"[\s\-()（）]", "", text or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-            break
+    digits = normalise_phone(text or "")
     return digits if MOBILE_RE.match(digits) else None
 
 
 def phone_indexes(mobile: str) -> list[str]:
-    """The blind indexes under which a business system may have stored this mobile number.
-
-    Intake indexes the pushed text with only spaces removed, so "+86 138…" and "138-1234-5678"
-    index differently from "13812345678": look up the common spellings of the same number.
-    The first entry is the canonical one (the 11 digits).
-    """
-    spellings = [
-        mobile,
-        f"+86{mobile}",
-        f"86{mobile}",
-        f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}",
-        f"+86-{mobile}",
-        f"+86-{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}",
-    ]
-    return [blind_index("phone", value) for value in spellings]
+    """The blind indexes under which this mobile number is stored: one, since every phone index
+    is taken over the normalised number (``core.crypto.normalise_phone``), whatever spelling
+    a business system pushed. A list, so that a session keeps what it proved as it was."""
+    return [blind_index("phone", mobile)]
 
 
 # --- codes -----------------------------------------------------------------------------------------

@@ -48,6 +48,33 @@ def test_blind_index_is_keyed_and_normalised(settings):
     assert crypto.blind_index("phone", "13812345678") != before
 
 
+@pytest.mark.parametrize(
+    ("spelling", "same_as"),
+    [
+        ("+86 138-1234-5678", "13812345678"),
+        ("+8613812345678", "13812345678"),
+        ("008613812345678", "13812345678"),
+        ("8613812345678", "13812345678"),
+        ("(138)1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        ("0375-1234567", "03751234567"),
+        ("（0375）1234567", "03751234567"),
+    ],
+)
+def test_every_spelling_of_a_phone_number_has_one_index(spelling, same_as):
+    assert crypto.normalise_phone(spelling) == same_as
+    assert crypto.blind_index("phone", spelling) == crypto.blind_index("phone", same_as)
+
+
+def test_only_a_mobile_numbers_country_code_is_dropped():
+    assert crypto.normalise_phone("8637512345678") == "8637512345678"  # not a mobile after "86"
+    assert crypto.normalise_phone("86138123456") == "86138123456"  # too short to carry a code
+    assert crypto.blind_index("phone", "8613812345678") != crypto.blind_index("id", "13812345678")
+    # ID numbers keep their own rule: only whitespace and case.
+    assert crypto.blind_index("id", "4104-04") != crypto.blind_index("id", "410404")
+    assert crypto.blind_index("id", "410404x") == crypto.blind_index("id", "410404X")
+
+
 def test_signed_tokens_refuse_forgery_and_other_purposes():
     token = crypto.sign_token("portal.rate", {"r": 1})
     assert crypto.unsign_token("portal.rate", token) == {"r": 1}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.calendar import DayKind, deadline
 from haochaping.core.crypto import blind_index, constant_time_equal
+from haochaping.core.crypto import normalise_phone as core_normalise_phone
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.core.timeutil import local_date
 from haochaping.evaluations.models import Evaluation
@@ -55,8 +56,9 @@ INTAKE_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN})
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits only: "0375-123 4567" -> "03751234567"."""
-    return "".join(ch for ch in (phone or "") if ch.isdigit())
+    """Digits only, without a mobile's country code: "0375-123 4567" -> "03751234567",
+    "+86 138 1234 5678" -> "13812345678"."""
+    return "".join(ch for ch in core_normalise_phone(phone or "") if ch.isdigit())
 
 
 def demand_deadline(start: dt.datetime, days: int) -> dt.datetime:

@@ -58,6 +58,12 @@ def test_a_demand_is_numbered_categorised_and_given_a_time_limit_in_working_days
     assert "13700001111" not in str(event.data)
 
 
+@pytest.mark.parametrize("spelling", ["+86 137 0000 1111", "0086-137-0000-1111", "137-0000-1111"])
+def test_a_mobile_number_with_its_country_code_or_separators_is_stored_as_its_11_digits(cast, spelling):
+    demand = submit_demand(cast, "大厅排队叫号系统经常出故障", phone=spelling)
+    assert demand.contact_phone == "13700001111" and demand.phone_index == blind_index("phone", "13700001111")
+
+
 @pytest.mark.parametrize(
     ("received", "days", "due"),
     [

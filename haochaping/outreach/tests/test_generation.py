@@ -163,6 +163,22 @@ def test_a_number_that_asked_not_to_be_called_gets_its_tasks_closed_from_the_sta
     assert task.status == TaskStatus.DO_NOT_CALL and task.closed_reason
 
 
+def test_the_do_not_call_list_holds_whatever_spelling_the_number_was_pushed_in(cast):
+    first = finished_record(cast, "SCJG-INV-1", days_ago=2, applicant_phone="13812345678")
+    generate()
+    call_record(
+        caller=caller_for_user(cast.users["operator"]),
+        task_id=task_for(record=first).pk,
+        data=CallInput(outcome="do_not_call"),
+    )
+    # Another business system pushes the same citizen's number with the country code.
+    second = finished_record(cast, "SCJG-INV-2", days_ago=2, applicant_phone="+86-138-1234-5678")
+    assert second.phone_index == first.phone_index
+    result = call_lists_generate(actor=Actor.job("tests"))
+    assert result.do_not_call == 1 and result.total == 0
+    assert task_for(record=second).status == TaskStatus.DO_NOT_CALL
+
+
 def test_an_on_demand_run_covers_the_callers_scope_only_and_is_audited(cast):
     finished_record(cast, "SCJG-INV-1", days_ago=2)
     finished_record(cast, "RSJ-INV-1", days_ago=2, unit="b")
