@@ -62,8 +62,13 @@ def evaluation_list(
     return qs
 
 
-def evaluation_get_for(*, scope: Scope, pk: int, system_id: int | None = None) -> Evaluation:
-    evaluation = evaluation_list(scope=scope, system_id=system_id).filter(pk=pk).first()
+def evaluation_get_for(
+    *, scope: Scope, pk: int, system_id: int | None = None, with_identity: bool = False
+) -> Evaluation:
+    """One rating in scope. Its record's encrypted identity is loaded only ``with_identity``
+    (to contact the citizen); pages and responses show the masked copies."""
+    qs = evaluation_list(scope=scope, system_id=system_id)
+    evaluation = (qs if with_identity else qs.defer(*RECORD_IDENTITY)).filter(pk=pk).first()
     if evaluation is None:
         raise NotFound("评价不存在或无权查看", code="evaluation_not_found")
     return evaluation

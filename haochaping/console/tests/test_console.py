@@ -112,6 +112,12 @@ def test_list_pages_decrypt_no_applicant(cast, many, record_decryptions, name):
         assert html.count("张**") >= 50 and html.count("138****5678") >= 50
 
 
+def test_the_rating_page_decrypts_no_applicant(cast, world, record_decryptions):
+    client = login(Client(), cast, "supervisor")
+    html = html_of(client.get(reverse("console:evaluation_detail", args=[world.case_a.evaluation_id])))
+    assert "张**" in html and record_decryptions == []
+
+
 def test_a_window_clerk_has_no_evaluator_or_applicant_column(cast, world):
     client = login(Client(), cast, "clerk_a")
     evaluations = html_of(client.get(reverse("console:evaluation_list")))

@@ -340,7 +340,7 @@ def demand_from_evaluation(*, caller: Caller, evaluation_id: int, content: str =
     """
     if caller.role not in INTAKE_ROLES or caller.user is None:
         raise PermissionDenied("您的角色不能将评价转为诉求", code="intake_not_allowed")
-    evaluation = evaluation_get_for(scope=caller.scope, pk=evaluation_id)
+    evaluation = evaluation_get_for(scope=caller.scope, pk=evaluation_id, with_identity=True)
     existing = Demand.objects.filter(evaluation=evaluation).first()
     if existing is not None:
         raise Conflict(f"该评价已转为诉求 {existing.number}", code="already_promoted", extra={"id": existing.pk})

@@ -70,6 +70,8 @@ def test_the_rating_response_and_the_list_show_the_applicant_masked_without_decr
     assert (r.json()["evaluator_name"], r.json()["evaluator_phone"]) == ("张**", "138****5678")
     listing = api_all.get("/api/v1/evaluations").json()
     assert [(e["evaluator_name"], e["evaluator_phone"]) for e in listing["items"]] == [("张**", "138****5678")] * 2
+    one = api_all.get(f"/api/v1/evaluations/{r.json()['id']}").json()
+    assert (one["evaluator_name"], one["evaluator_phone"]) == ("张**", "138****5678")
     assert record_decryptions == []
 
 
