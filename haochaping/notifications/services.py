@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import blind_index
+from haochaping.core.crypto import normalise_phone as core_normalise_phone
 from haochaping.core.errors import NotFound, ValidationFailed
 from haochaping.jobs.models import UNFINISHED, Job
 from haochaping.jobs.registry import JobError
@@ -169,8 +170,10 @@ def template_get(code: str) -> MessageTemplate:
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits (and a leading +) only: "138 1234-5678" -> "13812345678"."""
-    phone = phone.strip()
+    """The number an SMS goes to: spelled as it is indexed (``core.crypto.normalise_phone``: a
+    mainland mobile as its 11 digits, "+86 138 1234-5678" -> "13812345678"), then digits and a
+    leading + only."""
+    phone = core_normalise_phone(phone.strip())
     return ("+" if phone.startswith("+") else "") + "".join(ch for ch in phone if ch.isdigit())
 
 

@@ -108,11 +108,10 @@ def test_a_one_time_code_and_a_rating_link_are_encrypted_at_rest():
     assert "482913" in Notification.objects.get(pk=code.pk).body
 
 
-def test_a_phone_number_is_normalised_before_it_is_stored():
+@pytest.mark.parametrize("spelling", [" 138 1234-5678 ", "+86 138-1234-5678", "008613812345678"])
+def test_a_phone_number_is_normalised_before_it_is_stored(spelling):
     with transaction.atomic():
-        message = notification_queue(
-            template="sms_code", to_phone=" 138 1234-5678 ", context={"code": "1", "minutes": 5}
-        )
+        message = notification_queue(template="sms_code", to_phone=spelling, context={"code": "1", "minutes": 5})
     assert message.phone == PHONE and message.phone_index == blind_index("phone", PHONE)
 
 
