@@ -27,7 +27,7 @@ from haochaping.console.forms import CaseQueueForm, StepForm, attachment_limits
 from haochaping.console.views import _page, console_page
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.choices import Channel, Dimension, Level
-from haochaping.evaluations.selectors import RECORD_IDENTITY, reason_texts
+from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
@@ -120,7 +120,7 @@ def case_list_view(request, scope: Scope):
         overdue_only=tab.overdue,
         escalated_only=tab.escalated,
         with_requests=tab.review,
-    ).defer(*(f"evaluation__{name}" for name in RECORD_IDENTITY))
+    )
     context = {
         "nav": "review" if tab.review else "cases",
         "form": form,

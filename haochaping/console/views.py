@@ -22,7 +22,6 @@ from haochaping.console.forms import BAD, EvaluationFilterForm, LoginForm, Recor
 from haochaping.core.errors import ApplicationError
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import (
-    RECORD_IDENTITY,
     evaluation_get_for,
     evaluation_list,
     evaluation_summary,
@@ -33,7 +32,6 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, scope_for_user, tablet_window_ids, unit_list
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts
-from haochaping.service_records.models import ENCRYPTED_IDENTITY  # lists read the masked copies
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50
@@ -104,8 +102,7 @@ def home(request, scope: Scope):
     counts = case_queue_counts(scope=scope, now=now)
     # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
     cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
-    recent_bad = evaluation_list(scope=scope, bad_only=True).defer(*RECORD_IDENTITY)[:RECENT_BAD]
-    recent_bad = _with_reasons(list(recent_bad))
+    recent_bad = _with_reasons(list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD]))
     context = {
         "nav": "home",
         "now": now,
@@ -131,7 +128,7 @@ def record_list(request, scope: Scope):
         project_no=(filters.get("project_no") or "").strip() or None,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-    ).defer(*ENCRYPTED_IDENTITY)
+    )
     page = _page(request, records)
     context = {"nav": "records", "form": form, "page_obj": page}
     # The applicant is usually the evaluator: a clerk must not be able to join the two.
@@ -156,7 +153,7 @@ def evaluation_list_view(request, scope: Scope):
         channel=filters.get("channel"),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-    ).defer(*RECORD_IDENTITY)
+    )
     page = _page(request, evaluations)
     _with_reasons(page.object_list)
     context = {"nav": "evaluations", "form": form, "page_obj": page, "sees_evaluator": scope.sees_evaluator}

@@ -10,7 +10,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.errors import Conflict
 from haochaping.core.pagination import Pagination
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
-from haochaping.evaluations.selectors import RECORD_IDENTITY, evaluation_get_for, evaluation_list, record_for_rating
+from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import (
     PreparedRating,
     RatingInput,
@@ -217,7 +217,7 @@ def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
         date_from=filters.date_from,
         date_to=filters.date_to,
         project_no=filters.project_no,
-    ).defer(*RECORD_IDENTITY)
+    )
 
 
 class RatingRequestIn(Schema):

@@ -16,11 +16,7 @@ from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import CaseState
-from haochaping.service_records.models import ENCRYPTED_IDENTITY, ServiceRecord
-
-# A list shows the applicant from the record's masked copies: with these deferred, its
-# encrypted identity is not even read (``.defer(*RECORD_IDENTITY)`` on ``evaluation_list``).
-RECORD_IDENTITY = tuple(f"record__{name}" for name in ENCRYPTED_IDENTITY)
+from haochaping.service_records.models import ServiceRecord, encrypted_identity
 
 
 def evaluation_list(
@@ -34,11 +30,17 @@ def evaluation_list(
     system_id: int | None = None,
     project_no: str | None = None,
     bad_only: bool = False,
+    with_identity: bool = False,
 ) -> QuerySet[Evaluation]:
+    """Ratings in scope. The record's encrypted identity is loaded only ``with_identity`` (to
+    contact the citizen); pages and responses show the masked copies, decrypting nothing."""
+    qs = Evaluation.objects.select_related(
+        "record", "record__unit", "record__item", "record__staff", "record__window", "case"
+    )
+    if not with_identity:
+        qs = qs.defer(*encrypted_identity("record__"))
     qs = scope.filter(
-        Evaluation.objects.select_related(
-            "record", "record__unit", "record__item", "record__staff", "record__window", "case"
-        ),
+        qs,
         unit_field="record__unit",
         staff_field="record__staff_id",
     )
@@ -65,10 +67,9 @@ def evaluation_list(
 def evaluation_get_for(
     *, scope: Scope, pk: int, system_id: int | None = None, with_identity: bool = False
 ) -> Evaluation:
-    """One rating in scope. Its record's encrypted identity is loaded only ``with_identity``
-    (to contact the citizen); pages and responses show the masked copies."""
-    qs = evaluation_list(scope=scope, system_id=system_id)
-    evaluation = (qs if with_identity else qs.defer(*RECORD_IDENTITY)).filter(pk=pk).first()
+    """One rating in scope (the record's encrypted identity loaded only ``with_identity``)."""
+    qs = evaluation_list(scope=scope, system_id=system_id, with_identity=with_identity)
+    evaluation = qs.filter(pk=pk).first()
     if evaluation is None:
         raise NotFound("评价不存在或无权查看", code="evaluation_not_found")
     return evaluation

@@ -21,6 +21,7 @@ from haochaping.rectification.models import (
     RectificationCase,
 )
 from haochaping.rectification.workflow import Action
+from haochaping.service_records.models import encrypted_identity
 
 
 def case_list(
@@ -114,7 +115,7 @@ def case_queue(
         scope,
         RectificationCase.objects.select_related(
             "unit", "escalated_to", "evaluation", "evaluation__record", "evaluation__record__item"
-        ),
+        ).defer(*encrypted_identity("evaluation__record__")),  # the queue shows no applicant
     )
     if states is not None:
         qs = qs.filter(state__in=list(states))

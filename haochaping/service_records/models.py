@@ -31,9 +31,14 @@ class ServiceItem(models.Model):
         return self.name
 
 
-# The encrypted identity columns. Lists show the masked copies and leave these deferred, so a
-# list page decrypts no applicant at all.
+# The encrypted identity columns. Pages and responses show the masked copies; the selectors
+# leave these deferred, so a list or a rating page decrypts no applicant at all.
 ENCRYPTED_IDENTITY = ("applicant_name", "applicant_id_number", "applicant_phone")
+
+
+def encrypted_identity(via: str = "") -> tuple[str, ...]:
+    """``ENCRYPTED_IDENTITY`` for ``defer()``, reached through ``via`` ("record__" from a rating)."""
+    return tuple(via + name for name in ENCRYPTED_IDENTITY)
 
 
 class ServiceRecord(models.Model):

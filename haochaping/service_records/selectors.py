@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from haochaping.core.errors import NotFound
 from haochaping.organizations.selectors import Scope
-from haochaping.service_records.models import ServiceItem, ServiceRecord
+from haochaping.service_records.models import ServiceItem, ServiceRecord, encrypted_identity
 
 
 def service_record_list(
@@ -20,8 +20,11 @@ def service_record_list(
     date_to: dt.date | None = None,
     system_id: int | None = None,
 ) -> QuerySet[ServiceRecord]:
+    # Pages show the applicant from the masked copies: the encrypted identity stays unread.
     qs = scope.filter(
-        ServiceRecord.objects.select_related("unit", "item", "window", "staff", "evaluation"),
+        ServiceRecord.objects.select_related("unit", "item", "window", "staff", "evaluation").defer(
+            *encrypted_identity()
+        ),
         staff_field="staff_id",
     )
     if unit_code:
