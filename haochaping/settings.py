@@ -15,6 +15,7 @@ import dj_database_url
 from haochaping.core.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("HAOCHAPING_VAR_DIR", str(BASE_DIR / "var")))
 
 DEMO_MODE = env_bool("HAOCHAPING_DEMO", False)
@@ -81,12 +82,26 @@ MIDDLEWARE = [
 ROOT_URLCONF = "haochaping.urls"
 WSGI_APPLICATION = "haochaping.wsgi.application"
 
+# Each domain app keeps its staff pages in its own ``console/`` package, laid out as Django lays
+# out an app (``templates/``, ``templatetags/``, ``static/``); these lines point Django there.
+# Names are namespaced by app (``rectification/cases.html``, ``{% load cases %}``,
+# ``outreach/console.css``), so two apps never shadow each other (a test checks the names).
+CONSOLE_PACKAGES = sorted(path for path in PACKAGE_DIR.glob("*/console") if (path / "__init__.py").exists())
+CONSOLE_TEMPLATE_DIRS = [path / "templates" for path in CONSOLE_PACKAGES if (path / "templates").is_dir()]
+CONSOLE_TEMPLATE_LIBRARIES = {
+    module.stem: f"haochaping.{package.parent.name}.console.templatetags.{module.stem}"
+    for package in CONSOLE_PACKAGES
+    for module in sorted((package / "templatetags").glob("*.py"))
+    if module.stem != "__init__"
+}
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": CONSOLE_TEMPLATE_DIRS,
         "APP_DIRS": True,
         "OPTIONS": {
+            "libraries": CONSOLE_TEMPLATE_LIBRARIES,
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -176,6 +191,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # var/ also holds the embedded database
+STATICFILES_DIRS = [path / "static" for path in CONSOLE_PACKAGES if (path / "static").is_dir()]  # console CSS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

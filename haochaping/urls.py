@@ -1,14 +1,28 @@
+"""Project wiring: the API, the staff console (the shell and every app's pages) and citizen pages.
+
+The console is one URL namespace, ``console``, assembled here from the shell's own pages and the
+``console/urls.py`` of each app that has staff pages; apps never import each other's pages.
+"""
+
 from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from haochaping.api import api, not_found
 
+CONSOLE_PAGES = [
+    "haochaping.console.urls",  # the shell: home, login, logout
+    "haochaping.service_records.console.urls",
+    "haochaping.evaluations.console.urls",
+]
+
+console_urls = [path("", include(module)) for module in CONSOLE_PAGES]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),
-    path("console/", include("haochaping.console.urls")),
+    path("console/", include((console_urls, "console"))),
     path("", include("haochaping.portal.urls")),
 ]
 if "bench.baseline" in settings.INSTALLED_APPS:

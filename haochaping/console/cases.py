@@ -22,13 +22,14 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.audit.models import ActorType
-from haochaping.console.downloads import content_disposition
 from haochaping.console.forms import CaseQueueForm, StepForm, attachment_limits
-from haochaping.console.views import _page, console_page
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Channel, Dimension, Level
 from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
 from haochaping.rectification.models import DEADLINE_STATES, OPEN_STATES, CaseAction, CaseState
@@ -126,7 +127,7 @@ def case_list_view(request, scope: Scope):
         "form": form,
         "tabs": [(t, t.count(counts)) for t in tabs],
         "tab": tab,
-        "page_obj": _page(request, cases),
+        "page_obj": page_of(request, cases),
         "now": now,
     }
     return render(request, "console/cases.html", context)

@@ -25,8 +25,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.audit.services import Actor
-from haochaping.console.views import RATING_REQUEST_ROLES, _page, console_page
 from haochaping.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.devices import (
     ONLINE_SECONDS,
@@ -37,6 +37,7 @@ from haochaping.organizations.devices import (
     device_revoke,
 )
 from haochaping.organizations.models import Device, DeviceKind, Role, Unit, Window
+from haochaping.organizations.pages import RATING_REQUEST_ROLES, console_page
 from haochaping.organizations.selectors import (
     Scope,
     device_get_for,
@@ -104,7 +105,7 @@ def device_list_view(request, scope: Scope):
     _can_view(scope)
     now = timezone.now()
     devices = device_list(scope=scope).order_by("-is_active", "unit__path", "name", "pk")
-    page = _page(request, devices)
+    page = page_of(request, devices)
     rows = [{"device": d, "place": _place_label(d), **device_status(d, now)} for d in page.object_list]
     active = list(device_list(scope=scope).filter(is_active=True))
     windows = list(window_list(scope=scope).values_list("pk", flat=True))

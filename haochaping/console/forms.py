@@ -1,28 +1,19 @@
-"""Console forms: the filter bars of the list pages, the case step forms and the login form.
-
-Filter forms never restrict access themselves: their unit choices come from the caller's scope
-(so nobody is offered another unit's name), and the selectors apply the scope again anyway.
-"""
+"""The console shell's login form (and, until they move to ``rectification/console``, the case forms)."""
 
 from __future__ import annotations
-
-import calendar
-import datetime as dt
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from haochaping.audit.auth_events import login_locked, login_refused_while_locked
-from haochaping.evaluations.choices import Channel, Level
+from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
 from haochaping.organizations.models import Unit
 from haochaping.rectification.attachments import ALLOWED as ALLOWED_ATTACHMENTS
 from haochaping.rectification.attachments import MAX_FILES as MAX_ATTACHMENTS
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import MAX_TEXT
 from haochaping.rectification.workflow import Action, Transition
-
-BAD = "bad"
 
 
 class LoginForm(AuthenticationForm):
@@ -48,80 +39,6 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"placeholder": "请输入用户名", "autocomplete": "username"})
         self.fields["password"].label = "密码"
         self.fields["password"].widget.attrs.update({"placeholder": "请输入密码", "autocomplete": "current-password"})
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def unit_choices(units: list[Unit]) -> list[tuple[str, str]]:
-    """Units as options, indented by depth below the shallowest one (the user's own unit)."""
-    top = min((u.depth for u in units), default=0)
-    return [("", "全部单位")] + [(u.code, "\u3000" * (u.depth - top) + u.name) for u in units]
-
-
-class GetFilterForm(forms.Form):
-    """A GET filter bar; invalid fields are reported and simply not applied."""
-
-    def values(self) -> dict:
-        """The valid filter values (validating first); empty strings become None."""
-        self.is_valid()
-        return {name: (value if value not in ("", None) else None) for name, value in self.cleaned_data.items()}
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(value for key, value in self.data.items() if key != "page")
-
-
-class FilterForm(GetFilterForm):
-    """Unit and date range, shared by the record and rating lists."""
-
-    unit = forms.ChoiceField(label="单位", required=False)
-    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
-    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
-
-    def __init__(self, data, *, units: list[Unit]):
-        super().__init__(data)
-        self.fields["unit"].choices = unit_choices(units)
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "截止日期不能早于起始日期")
-            cleaned.pop("date_to", None)
-        return cleaned
-
-
-class RecordFilterForm(FilterForm):
-    project_no = forms.CharField(label="办件编号", required=False, max_length=50)
-    field_order = ["unit", "project_no", "date_from", "date_to"]
-
-    def __init__(self, data, *, units: list[Unit]):
-        super().__init__(data, units=units)
-        self.fields["project_no"].widget.attrs["placeholder"] = "精确匹配"
-        self.fields["date_from"].label = "接收日期起"
-        self.fields["date_to"].label = "接收日期止"
-
-
-class EvaluationFilterForm(FilterForm):
-    level = forms.ChoiceField(
-        label="评价等级",
-        required=False,
-        choices=[("", "全部等级"), (BAD, "差评（不满意及以下）")] + [(str(v), label) for v, label in Level.choices],
-    )
-    channel = forms.TypedChoiceField(
-        label="评价渠道", required=False, coerce=int, empty_value=None, choices=[("", "全部渠道"), *Channel.choices]
-    )
-    field_order = ["unit", "level", "channel", "date_from", "date_to"]
-
-    def __init__(self, data, *, units: list[Unit]):
-        super().__init__(data, units=units)
-        self.fields["date_from"].label = "评价日期起"
-        self.fields["date_to"].label = "评价日期止"
 
 
 class CaseQueueForm(GetFilterForm):
@@ -217,32 +134,3 @@ class StepForm(forms.Form):
     def is_negative(self) -> bool:
         """A refusal or a return (shown as a red button)."""
         return self.transition.action in NEGATIVE_ACTIONS
-
-
-class SummaryForm(GetFilterForm):
-    """The summary's period: defaults to the current month."""
-
-    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
-    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
-
-    MAX_DAYS = 366 * 3
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to:
-            if date_from > date_to:
-                self.add_error("date_to", "截止日期不能早于起始日期")
-            elif (date_to - date_from).days > self.MAX_DAYS:
-                self.add_error("date_to", "统计期间不能超过三年")
-        return cleaned
-
-    def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
-        """The valid period asked for; a missing or invalid bound falls back to this month."""
-        values = self.values()
-        first = today.replace(day=1)
-        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        date_from, date_to = values.get("date_from") or first, values.get("date_to") or last
-        if date_from > date_to or (date_to - date_from).days > self.MAX_DAYS:
-            return first, last
-        return date_from, date_to

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from haochaping.console.views import _page, console_page
+from haochaping.core.pages.paging import page_of
 from haochaping.notifications.selectors import inbox_for
 from haochaping.notifications.services import notification_mark_read
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
 
 
@@ -38,7 +39,7 @@ def inbox(request, scope: Scope):
             return redirect("console:case_detail", pk=int(case_id))
         messages.success(request, f"已将 {marked} 条消息标为已读。" if marked else "没有需要标为已读的消息。")
         return redirect(f"{reverse('console:inbox')}{'?unread=1' if unread_only else ''}")
-    page = _page(request, inbox_for(request.user, unread_only=unread_only))
+    page = page_of(request, inbox_for(request.user, unread_only=unread_only))
     for notification in page.object_list:
         notification.linked_case_id = _case_id(notification)
     context = {"nav": "inbox", "page_obj": page, "unread_only": unread_only}

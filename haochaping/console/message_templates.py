@@ -5,11 +5,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from haochaping.audit.services import Actor
-from haochaping.console.views import console_page
 from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
 from haochaping.notifications.models import MessageTemplate
 from haochaping.notifications.services import template_update, template_variables
 from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
 
 
 class TemplateForm(forms.Form):

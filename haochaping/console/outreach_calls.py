@@ -21,11 +21,12 @@ from haochaping.console.outreach_forms import (
     add_service_errors,
     require_reader,
 )
-from haochaping.console.views import _page, console_page
 from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.masking import mask_name
+from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import TaskKind, TaskStatus
 from haochaping.outreach.scripts import GENERAL_RULES, script_for
@@ -69,7 +70,7 @@ def workbench(request, scope: Scope):
         "kind": kind or "",
         "tabs": tabs,
         "counts": counts,
-        "page_obj": _page(request, workbench_list(scope=scope, now=now, kind=kind)),
+        "page_obj": page_of(request, workbench_list(scope=scope, now=now, kind=kind)),
         "can_call": scope.role in CALL_ROLES,
         "kind_short": KIND_SHORT,
     }
@@ -115,7 +116,7 @@ def task_list_view(request, scope: Scope):
     context = {
         "nav": "outreach_tasks",
         "form": form,
-        "page_obj": _page(request, tasks),
+        "page_obj": page_of(request, tasks),
         "now": timezone.now(),
         "kind_short": KIND_SHORT,
     }

@@ -26,10 +26,11 @@ from haochaping.console.outreach_forms import (
     add_service_errors,
     require_reader,
 )
-from haochaping.console.views import _page, console_page
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
+from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.selectors import evaluation_get_for
 from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
 from haochaping.outreach.classify import suggest
@@ -111,7 +112,7 @@ def demand_list_view(request, scope: Scope):
         "form": form,
         "tabs": [(t, _tab_count(t, counts)) for t in TABS],
         "tab": tab,
-        "page_obj": _page(request, demands),
+        "page_obj": page_of(request, demands),
         "now": now,
         "can_intake": scope.role in INTAKE_ROLES,
     }
@@ -254,7 +255,7 @@ def _demand_action(request, demand, units):
 def suggestion_list(request, scope: Scope):
     require_reader(scope)
     since = timezone.now() - dt.timedelta(days=SUGGESTION_DAYS)
-    page = _page(request, ratings_with_suggestions(scope=scope, since=since))
+    page = page_of(request, ratings_with_suggestions(scope=scope, since=since))
     categories = active_categories()
     for evaluation in page.object_list:
         evaluation.suggestion = suggest(evaluation.text, categories)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from haochaping.console.forms import GetFilterForm, unit_choices
 from haochaping.core.errors import PermissionDenied, ValidationFailed
+from haochaping.core.pages.filters import GetFilterForm, unit_choices
 from haochaping.evaluations.choices import Level
 from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import Scope

@@ -12,20 +12,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from haochaping.console.downloads import content_disposition
-from haochaping.console.excel import write_table_sheet
-from haochaping.console.forms import SummaryForm
 from haochaping.console.outreach_forms import require_reader
-from haochaping.console.views import console_page
+from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.excel import write_table_sheet
+from haochaping.core.pages.filters import PeriodForm
 from haochaping.organizations.models import Unit
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
 from haochaping.outreach.reports import REPORTS, Report, outreach_reports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _period(request) -> tuple[SummaryForm, dt.date, dt.date, dt.datetime, dt.datetime]:
-    form = SummaryForm(request.GET)
+def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.datetime]:
+    form = PeriodForm(request.GET)
     date_from, date_to = form.period(timezone.localdate())
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)

@@ -23,11 +23,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from haochaping.audit.services import Actor
-from haochaping.console.downloads import content_disposition
-from haochaping.console.views import console_page
 from haochaping.core.errors import PermissionDenied
+from haochaping.core.pages.downloads import content_disposition
 from haochaping.organizations.devices import device_is_online
 from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.qrcodes import (
     Place,
     qr_code_ensure,

@@ -34,11 +34,11 @@ from django.views.decorators.http import require_http_methods
 from fpdf import FPDF
 
 from haochaping.audit.services import Actor
-from haochaping.console.downloads import content_disposition
 from haochaping.console.qr import require_qr_role
-from haochaping.console.views import console_page
 from haochaping.core.env import env_str
 from haochaping.core.errors import ServiceUnavailable
+from haochaping.core.pages.downloads import content_disposition
+from haochaping.organizations.pages import console_page
 from haochaping.organizations.qrcodes import Place, qr_code_ensure, qr_place_get_for, qr_place_list, qr_url
 from haochaping.organizations.selectors import Scope
 

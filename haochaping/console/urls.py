@@ -1,16 +1,13 @@
+"""The console shell's own pages; ``haochaping/urls.py`` mounts every app's pages beside them."""
+
 from django.urls import include, path
 
 from haochaping.console import cases, inbox, message_templates, summary, views
-
-app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("records/", views.record_list, name="record_list"),
-    path("evaluations/", views.evaluation_list_view, name="evaluation_list"),
-    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
     path("cases/", cases.case_list_view, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/attachments/<int:pk>/", cases.case_attachment, name="case_attachment"),

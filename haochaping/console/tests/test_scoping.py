@@ -67,7 +67,9 @@ def console_routes() -> list[tuple[str, list[str]]]:
             else:
                 yield p.name, list(params)
 
-    return list(walk(get_resolver("haochaping.console.urls").url_patterns, {}))
+    # The ``console`` namespace: the shell's pages and every app's, as haochaping/urls.py mounts them.
+    console = get_resolver().namespace_dict["console"][1]
+    return list(walk(console.url_patterns, {}))
 
 
 # Platform-wide settings pages: not unit data, supervisors only (everyone else gets 403).

@@ -1,4 +1,4 @@
-"""The console's Excel tables: one layout for every exported summary (openpyxl).
+"""The Excel tables of the staff pages: one layout for every exported summary (openpyxl).
 
 Title row, a subtitle with period, scope and export time, a header row, one row per unit
 (indented by depth), a bold totals row, then the definitions of the figures; rates as 0.0%.

@@ -1,0 +1,9 @@
+"""Service-record pages, mounted in the ``console`` namespace by ``haochaping/urls.py``."""
+
+from django.urls import path
+
+from haochaping.service_records.console import views
+
+urlpatterns = [
+    path("records/", views.record_list, name="record_list"),
+]
