@@ -4,6 +4,7 @@ import pytest
 
 from haochaping.testing import *  # noqa: F403  (fixtures)
 from haochaping.testing import allow_test_flush
+from haochaping.testing_world import world  # noqa: F401  (fixture: the shared scenario of units A and B)
 
 allow_test_flush()
 

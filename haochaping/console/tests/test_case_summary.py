@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from haochaping.console.tests.factories import PLAINTEXT, push, push_b, rate, step, upload
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import case_scan_deadlines
 from haochaping.rectification.workflow import Action
 from haochaping.testing import login
+from haochaping.testing_world import PLAINTEXT, push, push_b, rate, step, upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = ["bad", "pending", "rectifying", "rectified", "closed", "invalidated", "on_time", "overdue", "escalated"]

@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from haochaping.console.tests.factories import PDF, PLAINTEXT, PNG, push, push_b, rate, step, upload
 from haochaping.notifications.models import Notification
 from haochaping.rectification.models import CaseAttachment, CaseState, RectificationCase
 from haochaping.rectification.services import case_scan_deadlines
 from haochaping.rectification.workflow import Action
 from haochaping.testing import login
+from haochaping.testing_world import PDF, PLAINTEXT, PNG, push, push_b, rate, step, upload
 
 S = CaseState
 

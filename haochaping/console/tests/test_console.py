@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from haochaping.console.tests.factories import PLAINTEXT, push, rate
 from haochaping.testing import PASSWORD, login, record_payload
+from haochaping.testing_world import PLAINTEXT, push, rate
 
 LISTS = ["console:home", "console:record_list", "console:evaluation_list", "console:case_list"]
 

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.console.tests.factories import push, push_b, rate
 from haochaping.core.errors import AuthenticationFailed
 from haochaping.evaluations.models import RatingRequest
 from haochaping.evaluations.tablet import rating_request_next
 from haochaping.organizations.devices import device_authenticate, device_create, device_heartbeat, device_pair
 from haochaping.organizations.models import Device, DeviceKind
 from haochaping.testing import login
+from haochaping.testing_world import push, push_b, rate
 
 LIST = reverse("console:device_list")
 NEW = reverse("console:device_new")

@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from haochaping.console.tests.factories import push, rate, step
 from haochaping.notifications.models import Notification
 from haochaping.notifications.services import notification_queue
 from haochaping.rectification.workflow import Action
 from haochaping.testing import login
+from haochaping.testing_world import push, rate, step
 
 INBOX = reverse("console:inbox")
 

@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.console.tests.factories import push, push_b, rate
 from haochaping.organizations.devices import device_create, device_pair
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
 from haochaping.service_records.models import ServiceRecord
 from haochaping.testing import login
+from haochaping.testing_world import push, push_b, rate
 
 COVERAGE = reverse("console:qr_coverage")
 EXPORT = reverse("console:qr_coverage_export")

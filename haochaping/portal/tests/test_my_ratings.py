@@ -10,13 +10,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from haochaping.console.tests.factories import rate, step, upload
 from haochaping.evaluations.models import Evaluation
 from haochaping.portal.citizen_data import my_services
 from haochaping.portal.tests.factories import push
 from haochaping.portal.tests.test_citizen_verification import MASKED, OTHER_PHONE, PHONE, verify
 from haochaping.portal.verification import phone_indexes
 from haochaping.rectification.workflow import Action
+from haochaping.testing_world import rate, step, upload
 
 MY = "/my/"
 FEEDBACK = "已对窗口人员进行批评教育，并优化一次性告知清单，感谢您的监督。"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from haochaping.console.tests.factories import rate, step
 from haochaping.portal.tests.factories import push
 from haochaping.portal.tests.test_qr_browser import sms_code_from_outbox
 from haochaping.rectification.workflow import Action
 from haochaping.testing import build_cast
+from haochaping.testing_world import rate, step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,10 +1,12 @@
-"""Console test data, created through the real services (intake and rating), like production."""
+"""The shared test scenario ("world"): units A and B with services, ratings and cases, created
+through the real services (intake and rating), like production. Fixture: ``world``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -110,3 +112,8 @@ def attach_evidence(cast: Cast, who: str, case: RectificationCase) -> CaseAttach
     """Ask for the rating to be declared invalid, with a PDF: the case's first attachment."""
     step(cast, who, case, Action.REQUEST_INVALID, text="同一号码多次恶意差评", files=[upload()])
     return CaseAttachment.objects.filter(case=case).latest("id")
+
+
+@pytest.fixture
+def world(cast):
+    return build_world(cast)
