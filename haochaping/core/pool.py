@@ -1,9 +1,8 @@
 """The server pool of `haochaping serve` (and of bench/intake.py, which measures it).
 
-Measured with ``bench/intake.py`` on 2 cores: with SQLite every write queues on one lock, so
-threads only add GIL hand-offs to it: one thread per process, two processes per core, rated
-fastest (real intake 680 req/s at 4 x 1 against 556 at 2 x 2), and four processes keep the
-console responsive while a slow page renders. PostgreSQL requests wait on network round
+With SQLite every write queues on one lock, so threads only add GIL hand-offs to it: one
+thread per process, two processes per core, rated fastest with ``bench/intake.py`` (figures in
+``bench/README.md``), and four processes keep the console responsive while a slow page renders. PostgreSQL requests wait on network round
 trips, which threads overlap.
 """
 

@@ -1,12 +1,13 @@
 """Task registry: functions registered by name in each app's ``tasks.py``.
 
-    # haochaping/rectification/tasks.py
-    @task("rectification.escalate")
-    def escalate(*, case_id: int) -> None:
-        case_escalate(actor=Actor(ActorType.JOB, label="rectification.escalate"), case_id=case_id)
+    # haochaping/notifications/tasks.py
+    @task("notifications.deliver")
+    def deliver(*, notification_id: int) -> None:
+        notification_deliver(notification_id=notification_id)
 
-    @periodic("rectification.scan_deadlines", every=dt.timedelta(minutes=5))
-    def scan_deadlines() -> None: ...
+    @periodic("notifications.sweep", every=dt.timedelta(minutes=10))
+    def sweep() -> None:
+        notification_sweep()
 
 Tasks are thin: they take ids (the job's ``args`` are their keyword arguments), call a
 service and return. They run at least once, so they must be idempotent. ``load_tasks``

@@ -2,16 +2,15 @@
 
 Inside a transaction on SQLite (where this process already holds the database's writer lock,
 see ``core.db.sqlite``) the statements run on the sqlite3 cursor itself: Django's cursor
-wrapper costs about as much as SQLite's own work for such a statement (measured: 19 µs
-against 9 µs for the lane-head UPDATE; bench/intake.py runs seven per rating). Everywhere
+wrapper costs about as much as SQLite's own work for such a statement (``make bench-cpu``
+measures it; the figures are in the README's benchmark section). Everywhere
 else on SQLite it is Django's own cursor: in autocommit SQLite must take the writer lock per
 statement.
 
 On PostgreSQL it is a psycopg cursor with server-side parameters whose statements are
 prepared once per connection (Django's cursors bind on the client and prepare nothing, so
-the server parses and plans every statement again). Measured with ``bench/cpu.py`` (one
-rating after the other, in-process): PostgreSQL's CPU time per rating 775–820 µs → 375–380
-µs, the app's 1,106–1,221 µs → 952 µs. Set
+the server parses and plans every statement again), which was more than half of
+PostgreSQL's CPU time per rating (``bench/cpu.py``, one rating after the other, in-process). Set
 ``HAOCHAPING_PG_PREPARED_STATEMENTS=0`` behind a pooler that cannot carry prepared statements
 (PgBouncer in transaction mode before 1.21); the hot path then uses Django's cursor.
 

@@ -64,9 +64,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 ``create()`` sends) commits only when its last row has been read, so its rows
                 are read while the lock is held and served from here. Released earlier, the
                 lock let the next writer in while SQLite still held the database, and that
-                writer fell back to SQLite's sleep-and-poll busy handler (measured with
-                ``bench/intake.py --db sqlite``: the bare insert 1,557–1,592 → 1,797–1,856
-                req/s in alternating runs)."""
+                writer fell back to SQLite's sleep-and-poll busy handler (``bench/intake.py
+                --db sqlite`` measured the difference: ``bench/README.md``)."""
 
                 _rows: list | None = None  # the rows of the last write, last row first
 
