@@ -2,8 +2,8 @@
 
 With SQLite every write queues on one lock, so threads only add GIL hand-offs to it: one
 thread per process, two processes per core, rated fastest with ``bench/intake.py`` (figures in
-``bench/README.md``), and four processes keep the console responsive while a slow page renders. PostgreSQL requests wait on network round
-trips, which threads overlap.
+``bench/README.md``), and four processes keep the console responsive while a slow page
+renders. PostgreSQL requests wait on network round trips, which threads overlap.
 """
 
 from __future__ import annotations

@@ -11,15 +11,13 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.portal.links import IDENTITY_FIELDS
 from haochaping.portal.verification import phone_indexes
-from haochaping.rectification.citizen import PUBLIC_STATE, CitizenService
-from haochaping.rectification.models import CaseAction, CaseState, RectificationCase
-from haochaping.rectification.workflow import Action
+from haochaping.rectification.citizen import CitizenService, citizen_services
 from haochaping.service_records.models import ServiceRecord
 
 MY_RATINGS_MAX = 100  # the user centre lists the newest services; older ones by phone (12345)
@@ -59,33 +57,9 @@ def place_pending_get(*, indexes: Sequence[str], qr: PlaceQrCode, days: int, rec
 
 def my_services(*, indexes: Sequence[str], limit: int = MY_RATINGS_MAX) -> list[CitizenService]:
     """The phone's services (newest first) with ratings and, for bad ones, the case's public
-    progress and its feedback: ``rectification.citizen.citizen_services`` by blind index, so
-    that the number never has to leave the request that verified it. Appeals stay hidden
-    (``PUBLIC_STATE``). Four queries."""
-    feedback = CaseAction.objects.filter(action=Action.FEED_BACK).order_by("-occurred_at", "-id")
-    records = (
-        _records(indexes)
-        .select_related("evaluation", "evaluation__case")
-        .prefetch_related(Prefetch("evaluation__case__actions", queryset=feedback, to_attr="feedback"))
-        .order_by("-created_at", "-id")[:limit]
-    )
-    out = []
-    for record in records:
-        evaluation = getattr(record, "evaluation", None)
-        item = CitizenService(record=record, rated=evaluation is not None)
-        if evaluation is not None:
-            item.level_label = evaluation.get_level_display()
-            item.evaluated_at = evaluation.evaluated_at
-            case: RectificationCase | None = getattr(evaluation, "case", None)
-            if case is not None:
-                item.case_number = case.number
-                item.case_progress = PUBLIC_STATE[CaseState(case.state)]
-                item.due_at = case.due_at
-                if case.feedback:
-                    item.feedback = case.feedback[0].text
-                    item.fed_back_at = case.feedback[0].occurred_at
-        out.append(item)
-    return out
+    progress and its feedback (``rectification.citizen.citizen_services``), looked up by blind
+    index, so that the number never has to leave the request that verified it."""
+    return citizen_services(_records(indexes), limit=limit)
 
 
 def my_pending_get(*, indexes: Sequence[str], days: int, record_id: int) -> ServiceRecord | None:

@@ -1,7 +1,7 @@
 """What a citizen sees about their own services (the "my ratings" / 我的评价 data, 制度第九条).
 
-Looked up by the phone number used for the service, through its blind index; the caller (the
-portal, after an SMS code) has already proved the citizen owns that number. Nothing here
+The caller (the portal, after an SMS code) narrows the services to the phone number used for
+them, through its blind index, and has already proved the citizen owns that number. Nothing here
 names staff beyond what the rating page shows, and an invalidity appeal is never revealed
 (the citizen sees that the case was closed, not who appealed or why).
 """
@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
-from haochaping.core.crypto import blind_index
 from haochaping.rectification.models import CaseAction, CaseState, RectificationCase
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
@@ -45,19 +43,21 @@ class CitizenService:
     fed_back_at: dt.datetime | None = None
 
 
-def citizen_services(*, phone: str, days: int | None = None) -> list[CitizenService]:
-    """The citizen's services (newest first) with their ratings and, for bad ones, the case."""
+def citizen_services(records: QuerySet[ServiceRecord], *, limit: int | None = None) -> list[CitizenService]:
+    """The citizen's services among ``records`` (newest first, at most ``limit``) with their
+    ratings and, for bad ones, the case's public progress and its feedback. Three queries.
+
+    ``records`` is already narrowed to the citizen (by the phone's blind index) by the caller,
+    which proved the number; appeals stay hidden (``PUBLIC_STATE``).
+    """
     feedback = CaseAction.objects.filter(action=Action.FEED_BACK).order_by("-occurred_at", "-id")
     records = (
-        ServiceRecord.objects.filter(phone_index=blind_index("phone", phone))
-        .select_related("item", "unit", "staff", "evaluation", "evaluation__case")
+        records.select_related("item", "unit", "staff", "evaluation", "evaluation__case")
         .prefetch_related(Prefetch("evaluation__case__actions", queryset=feedback, to_attr="feedback"))
         .order_by("-created_at", "-id")
     )
-    if days is not None:
-        records = records.filter(created_at__gte=timezone.now() - dt.timedelta(days=days))
     out = []
-    for record in records:
+    for record in records[:limit] if limit is not None else records:
         evaluation = getattr(record, "evaluation", None)
         item = CitizenService(record=record, rated=evaluation is not None)
         if evaluation is not None:
