@@ -12,7 +12,7 @@ import datetime as dt
 import random
 import time
 from calendar import monthrange
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +115,8 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 # --- organisation ----------------------------------------------------------------------------
 def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessSystem, str]]]:
+    """The district's units, windows, staff, items, users and business systems; the layout that
+    the traffic generator draws services from. Deterministic: the same seed, the same district."""
     rng = random.Random(f"{SEED}:organisation")
     district = Unit.objects.filter(code=data.DISTRICT_CODE).first() or unit_create(
         actor=actor,
@@ -133,10 +135,38 @@ def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessS
         division_code=data.DISTRICT_CODE,
         credit_code=credit_code("12" + data.DISTRICT_CODE, data.HALL_ORG_BODY),
     )
-    staff_names = iter(data.STAFF_NAMES)
-    staff_seq = iter(range(1, 100))
-    depts: dict[str, Unit] = {}
+    people = _People(names=iter(data.STAFF_NAMES), numbers=iter(range(1, 100)))
     layout = Layout(dept_units={}, items={}, hall_desks={}, street_desks=[], community_desks=[], indicators=[])
+    depts = _create_departments(actor, district=district, hall=hall, people=people, layout=layout)
+    _create_streets(actor, district=district, first_no=len(depts) + 1, people=people, layout=layout, rng=rng)
+    _create_items(actor, depts, layout)
+    layout.indicators = _active_indicators()
+    layout.staff_trouble = _staff_trouble(layout, rng)
+    systems = {
+        "platform": business_system_register(actor=actor, name=data.SYSTEM_PLATFORM),
+        "market": business_system_register(actor=actor, name=data.SYSTEM_MARKET, unit=depts["SCJG"]),
+    }
+    _create_users(actor, district, depts, layout.hall_desks["SCJG"][0].staff_nos[0])
+    return layout, systems
+
+
+@dataclass
+class _People:
+    """Hands out the demo staff's names and numbers in order (SL + unit number + sequence)."""
+
+    names: Iterator[str]
+    numbers: Iterator[int]
+
+    def create(self, actor: Actor, *, unit_no: int, unit: Unit, window=None) -> Staff:
+        staff_no = f"SL{unit_no:02d}{next(self.numbers):02d}"
+        return staff_create(actor=actor, staff_no=staff_no, name=next(self.names), unit=unit, window=window)
+
+
+def _create_departments(
+    actor: Actor, *, district: Unit, hall: Unit, people: _People, layout: Layout
+) -> dict[str, Unit]:
+    """The departments, each with its windows in the hall and the staff on duty there."""
+    depts: dict[str, Unit] = {}
     window_no = 0
     for unit_no, dept in enumerate(data.DEPARTMENTS, start=1):
         unit = unit_create(
@@ -161,17 +191,17 @@ def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessS
                 department=unit,
             )
             staff = [
-                staff_create(
-                    actor=actor,
-                    staff_no=f"SL{unit_no:02d}{next(staff_seq):02d}",
-                    name=next(staff_names),
-                    unit=unit,
-                    window=window,
-                ).staff_no
-                for _ in range(staff_count)
+                people.create(actor, unit_no=unit_no, unit=unit, window=window).staff_no for _ in range(staff_count)
             ]
             layout.hall_desks[dept.key].append(Desk("hall", unit.code, window.code, tuple(staff), dept.key))
-    for street_no, (street_name, division, communities) in enumerate(data.STREETS, start=len(depts) + 1):
+    return depts
+
+
+def _create_streets(
+    actor: Actor, *, district: Unit, first_no: int, people: _People, layout: Layout, rng: random.Random
+) -> None:
+    """The street service centres (one window, two staff) and their community service points."""
+    for street_no, (street_name, division, communities) in enumerate(data.STREETS, start=first_no):
         street = unit_create(
             actor=actor,
             code=division[:9],
@@ -182,16 +212,7 @@ def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessS
             credit_code=credit_code("11" + data.DISTRICT_CODE, f"MB{rng.randrange(10**6):06d}"),
         )
         window = window_create(actor=actor, code=f"{street.code}-W01", name="综合受理窗口", unit=street)
-        staff = [
-            staff_create(
-                actor=actor,
-                staff_no=f"SL{street_no:02d}{next(staff_seq):02d}",
-                name=next(staff_names),
-                unit=street,
-                window=window,
-            )
-            for _ in range(2)
-        ]
+        staff = [people.create(actor, unit_no=street_no, unit=street, window=window) for _ in range(2)]
         layout.street_desks.append(Desk("street", street.code, window.code, tuple(s.staff_no for s in staff)))
         for community_name, community_division in communities:
             point = unit_create(
@@ -202,28 +223,27 @@ def _build_organisation(actor: Actor) -> tuple[Layout, dict[str, tuple[BusinessS
                 parent=street,
                 division_code=community_division,
             )
-            person = staff_create(
-                actor=actor, staff_no=f"SL{street_no:02d}{next(staff_seq):02d}", name=next(staff_names), unit=point
-            )
+            person = people.create(actor, unit_no=street_no, unit=point)
             layout.community_desks.append(Desk("community", point.code, None, (person.staff_no,)))
-    _create_items(actor, depts, layout)
-    # The reasons a rating may cite: those of the active set, as evaluation_submit checks them.
+
+
+def _active_indicators() -> list[tuple[str, tuple[int, ...], str, str]]:
+    """The reasons a rating may cite: those of the active set, as the rating intake checks them."""
     active_set = IndicatorSet.objects.filter(is_active=True).order_by("-loaded_at").first()
-    layout.indicators = [
+    return [
         (i.code, tuple(i.levels), i.mode, i.dimension)
         for i in Indicator.objects.filter(indicator_set=active_set).order_by("code")
     ]
+
+
+def _staff_trouble(layout: Layout, rng: random.Random) -> dict[str, float]:
+    """How much each staff member's services draw bad ratings; two draw the complaints."""
     all_staff = [no for desks in layout.hall_desks.values() for d in desks for no in d.staff_nos]
     all_staff += [no for d in layout.street_desks + layout.community_desks for no in d.staff_nos]
-    layout.staff_trouble = {no: rng.choice((0.6, 0.8, 1.0, 1.0, 1.0, 1.2)) for no in all_staff}
+    trouble = {no: rng.choice((0.6, 0.8, 1.0, 1.0, 1.0, 1.2)) for no in all_staff}
     for no in rng.sample(all_staff, 2):  # two staff members the complaints concentrate on
-        layout.staff_trouble[no] = 2.5
-    systems = {
-        "platform": business_system_register(actor=actor, name=data.SYSTEM_PLATFORM),
-        "market": business_system_register(actor=actor, name=data.SYSTEM_MARKET, unit=depts["SCJG"]),
-    }
-    _create_users(actor, district, depts, layout.hall_desks["SCJG"][0].staff_nos[0])
-    return layout, systems
+        trouble[no] = 2.5
+    return trouble
 
 
 def _create_items(actor: Actor, depts: dict[str, Unit], layout: Layout) -> None:
