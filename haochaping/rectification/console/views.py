@@ -22,7 +22,6 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.audit.models import ActorType
-from haochaping.console.forms import CaseQueueForm, StepForm, attachment_limits
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.core.pages.downloads import content_disposition
 from haochaping.core.pages.paging import page_of
@@ -32,6 +31,7 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
+from haochaping.rectification.console.forms import CaseQueueForm, StepForm, attachment_limits
 from haochaping.rectification.models import DEADLINE_STATES, OPEN_STATES, CaseAction, CaseState
 from haochaping.rectification.selectors import (
     case_attachment_get_for,
@@ -130,7 +130,7 @@ def case_list_view(request, scope: Scope):
         "page_obj": page_of(request, cases),
         "now": now,
     }
-    return render(request, "console/cases.html", context)
+    return render(request, "rectification/cases.html", context)
 
 
 # --- the case page -----------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def case_detail(request, scope: Scope, pk: int):
         "can_download": scope.sees_evaluator,
         "now": timezone.now(),
     }
-    return render(request, "console/case_detail.html", context, status=422 if bound is not None else 200)
+    return render(request, "rectification/case_detail.html", context, status=422 if bound is not None else 200)
 
 
 def _too_large(request) -> bool:
