@@ -57,11 +57,18 @@ def case_get_for(*, scope: Scope, pk: int) -> RectificationCase:
     return case
 
 
-def case_counts(*, scope: Scope, now: dt.datetime) -> dict[str, int]:
-    """Open and overdue-open case counts of a scope, in one query."""
-    qs = scope.filter(RectificationCase.objects.all(), staff_field="evaluation__record__staff_id")
-    is_open = Q(state__in=OPEN_STATES)
-    return qs.aggregate(open=Count("id", filter=is_open), overdue=Count("id", filter=is_open & Q(due_at__lt=now)))
+def requested_due(case: RectificationCase) -> dt.date | None:
+    """The date the case's latest extension request asked for; None without one (or unreadable).
+
+    Reads ``case.actions`` (oldest first): prefetched by ``case_get_for_detail``, else one query.
+    """
+    requests = [a for a in case.actions.all() if a.action == Action.REQUEST_EXTENSION]
+    if not requests:
+        return None
+    try:
+        return dt.date.fromisoformat(requests[-1].data["requested_due"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEvent]:

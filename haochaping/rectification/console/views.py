@@ -7,7 +7,6 @@ service checks role, state and input again and is the only judge of them.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from haochaping.rectification.selectors import (
     case_queue,
     case_queue_counts,
     case_timeline,
+    requested_due,
 )
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import TRANSITIONS, Action, Event, allowed_actions
@@ -195,24 +195,13 @@ def _steps(case) -> tuple[list[dict], list]:
     return rows, loose
 
 
-def _requested_due(case) -> dt.date | None:
-    """The date of the latest extension request, from the prefetched timeline."""
-    requests = [a for a in case.actions.all() if a.action == Action.REQUEST_EXTENSION]
-    if not requests or "requested_due" not in requests[-1].data:
-        return None
-    try:
-        return dt.date.fromisoformat(requests[-1].data["requested_due"])
-    except (TypeError, ValueError):
-        return None
-
-
 def _step_forms(case, scope: Scope, bound: StepForm | None) -> list[StepForm]:
     forms = []
     for transition in allowed_actions(case.state, scope.role):
         if bound is not None and bound.transition.action == transition.action:
             forms.append(bound)
         else:
-            requested = _requested_due(case) if transition.action == Action.APPROVE_EXTENSION else None
+            requested = requested_due(case) if transition.action == Action.APPROVE_EXTENSION else None
             forms.append(StepForm(transition, requested_due=requested))
     return forms
 
