@@ -48,15 +48,6 @@ DEFINITIONS: list[tuple[str, str]] = [
 ]
 
 
-def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.datetime]:
-    form = PeriodForm(request.GET)
-    date_from, date_to = form.period(timezone.localdate())
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return form, date_from, date_to, start, end
-
-
 def _scope_label(summary: CaseSummary, scope: Scope) -> str:
     return f"{summary.scope_name}（本人经办）" if scope.staff_id is not None else summary.scope_name
 
@@ -64,14 +55,15 @@ def _scope_label(summary: CaseSummary, scope: Scope) -> str:
 @console_page
 @require_GET
 def case_summary_view(request, scope: Scope):
-    form, date_from, date_to, start, end = _period(request)
+    form = PeriodForm(request.GET)
+    period = form.bounds(timezone.localdate())
     now = timezone.now()
-    summary = case_summary(scope=scope, start=start, end=end, now=now)
+    summary = case_summary(scope=scope, start=period.start, end=period.end, now=now)
     context = {
         "nav": "summary",
         "form": form,
-        "date_from": date_from,
-        "date_to": date_to,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
         "summary": summary,
         "scope_label": _scope_label(summary, scope),
         "columns": COLUMNS,
@@ -84,7 +76,7 @@ def case_summary_view(request, scope: Scope):
 @console_page
 @require_GET
 def case_summary_export(request, scope: Scope):
-    _, date_from, date_to, start, end = _period(request)
+    date_from, date_to, start, end = PeriodForm(request.GET).bounds(timezone.localdate())
     now = timezone.now()
     summary = case_summary(scope=scope, start=start, end=end, now=now)
     content = summary_workbook(summary, date_from=date_from, date_to=date_to, scope_label=_scope_label(summary, scope),
