@@ -10,8 +10,7 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound
-from haochaping.organizations.models import Unit
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.rectification.models import (
     DEADLINE_STATES,
     OPEN_STATES,
@@ -259,8 +258,8 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
 
     Two queries: the scope's units, and the cases grouped by their unit's path with
     conditional counts. Each unit's row rolls up its whole subtree (a street centre counts
-    its community points) by path prefix, in Python. The scope's own unit is the total; it
-    gets a "本级" row only for cases assigned to it directly.
+    its community points) in Python (``organizations.selectors.unit_tree``). The scope's own
+    unit is the total; it gets a "本级" row only for cases assigned to it directly.
     """
     S = CaseState
     cases = _scoped_cases(scope).filter(evaluation__isnull=False, opened_at__gte=start, opened_at__lt=end)
@@ -280,23 +279,8 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
         )
         .order_by()
     )
-    units = list(Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).order_by("path"))
-    root = next((u for u in units if u.path == scope.unit_path), None)
-    total = SummaryRow(code=root.code if root else "", name="合计")
-    own = SummaryRow(code=root.code if root else "", name=f"{root.name}（本级）" if root else "本级")
-    below = [u for u in units if u is not root] or ([root] if root else [])
-    top = min((u.depth for u in below), default=0)
-    by_path = {u.path: SummaryRow(code=u.code, name=u.name, depth=u.depth - top) for u in below}
+    tree = unit_tree(scope=scope, row=SummaryRow)
     for group in groups:
-        path = group["unit__path"]
-        total.add(group)
-        if root is not None and path == root.path and root not in below:
-            own.add(group)
-        # Every ancestor-or-self path of the case's unit that is a row gets the counts.
-        codes = path.strip("/").split("/")
-        for i in range(1, len(codes) + 1):
-            row = by_path.get("/" + "/".join(codes[:i]) + "/")
-            if row is not None:
-                row.add(group)
-    rows = ([own] if own.bad else []) + list(by_path.values())
-    return CaseSummary(rows=rows, total=total, scope_name=root.name if root else "")
+        tree.add(group["unit__path"], group)
+    rows = ([tree.own] if tree.own.bad else []) + list(tree.rows.values())
+    return CaseSummary(rows=rows, total=tree.total, scope_name=tree.name)
