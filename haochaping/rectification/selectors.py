@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from haochaping.audit.models import AuditEvent
-from haochaping.core.errors import NotFound
+from haochaping.core.errors import NotFound, PermissionDenied
 from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.rectification.models import (
     DEADLINE_STATES,
@@ -184,7 +184,10 @@ def case_get_for_detail(*, scope: Scope, pk: int) -> RectificationCase:
 
 
 def case_attachment_get_for(*, scope: Scope, pk: int) -> CaseAttachment:
-    """An attachment, only if its case is visible to the scope (same rule as ``case_get_for``)."""
+    """An attachment to download: only if its case is visible to the scope (same rule as
+    ``case_get_for``, else ``NotFound``) and only for roles that see the evaluator (else
+    ``PermissionDenied``): evidence (call recordings, chat screenshots) may identify the
+    evaluator (制度第六条)."""
     attachment = (
         scope.filter(
             CaseAttachment.objects.select_related("case"),
@@ -196,6 +199,8 @@ def case_attachment_get_for(*, scope: Scope, pk: int) -> CaseAttachment:
     )
     if attachment is None:
         raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    if not scope.sees_evaluator:
+        raise PermissionDenied("窗口工作人员不能下载工单附件（附件可能含评价人信息）", code="attachment_forbidden")
     return attachment
 
 
