@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -84,6 +86,60 @@ def scope_for_system(system: BusinessSystem) -> Scope:
 
 def unit_list(*, scope: Scope) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).select_related("parent")
+
+
+class RollupRow(Protocol):
+    """A report row that sums counts into itself (``add``)."""
+
+    def add(self, counts: Mapping[str, Any]) -> None: ...
+
+
+R = TypeVar("R", bound=RollupRow)
+
+
+@dataclass
+class UnitTree(Generic[R]):
+    """The rows of a per-unit report over a scope's unit tree, each summing its whole subtree.
+
+    ``rows`` (by unit path, in tree order): one per active unit below the scope's own unit, or
+    that unit alone when it has none; ``total``: everything added; ``own``: what belongs to
+    the scope's own unit directly (its "本级" row, kept apart only when it has sub-units).
+    """
+
+    root: Unit | None
+    rows: dict[str, R]
+    total: R
+    own: R
+
+    @property
+    def name(self) -> str:
+        """The scope's own unit's name ("" if it is gone)."""
+        return self.root.name if self.root else ""
+
+    def add(self, path: str, counts: Mapping[str, Any]) -> None:
+        """Counts of one unit (by its path): to the total, to its own row and every ancestor's."""
+        self.total.add(counts)
+        if self.root is not None and path == self.root.path and path not in self.rows:
+            self.own.add(counts)
+        codes = path.strip("/").split("/")
+        for i in range(1, len(codes) + 1):
+            row = self.rows.get("/" + "/".join(codes[:i]) + "/")
+            if row is not None:
+                row.add(counts)
+
+
+def unit_tree(*, scope: Scope, row: Callable[..., R]) -> UnitTree[R]:
+    """Empty report rows over the scope's active units (one query); ``row(code=, name=, depth=)``
+    makes a row, ``depth`` counted from the shallowest unit shown. Fill them with ``add``."""
+    units = list(Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).order_by("path"))
+    root = next((u for u in units if u.path == scope.unit_path), None)
+    code = root.code if root else ""
+    total = row(code=code, name="合计", depth=0)
+    own = row(code=code, name=f"{root.name}（本级）" if root else "本级", depth=0)
+    below = [u for u in units if u is not root] or ([root] if root else [])
+    top = min((u.depth for u in below), default=0)
+    rows = {u.path: row(code=u.code, name=u.name, depth=u.depth - top) for u in below}
+    return UnitTree(root=root, rows=rows, total=total, own=own)
 
 
 def unit_get_by_code(*, code: str) -> Unit:

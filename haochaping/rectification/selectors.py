@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from haochaping.audit.models import AuditEvent
-from haochaping.core.errors import NotFound
-from haochaping.organizations.models import Unit
-from haochaping.organizations.selectors import Scope
+from haochaping.core.errors import NotFound, PermissionDenied
+from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.rectification.models import (
     DEADLINE_STATES,
     OPEN_STATES,
@@ -57,11 +56,18 @@ def case_get_for(*, scope: Scope, pk: int) -> RectificationCase:
     return case
 
 
-def case_counts(*, scope: Scope, now: dt.datetime) -> dict[str, int]:
-    """Open and overdue-open case counts of a scope, in one query."""
-    qs = scope.filter(RectificationCase.objects.all(), staff_field="evaluation__record__staff_id")
-    is_open = Q(state__in=OPEN_STATES)
-    return qs.aggregate(open=Count("id", filter=is_open), overdue=Count("id", filter=is_open & Q(due_at__lt=now)))
+def requested_due(case: RectificationCase) -> dt.date | None:
+    """The date the case's latest extension request asked for; None without one (or unreadable).
+
+    Reads ``case.actions`` (oldest first): prefetched by ``case_get_for_detail``, else one query.
+    """
+    requests = [a for a in case.actions.all() if a.action == Action.REQUEST_EXTENSION]
+    if not requests:
+        return None
+    try:
+        return dt.date.fromisoformat(requests[-1].data["requested_due"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEvent]:
@@ -178,7 +184,10 @@ def case_get_for_detail(*, scope: Scope, pk: int) -> RectificationCase:
 
 
 def case_attachment_get_for(*, scope: Scope, pk: int) -> CaseAttachment:
-    """An attachment, only if its case is visible to the scope (same rule as ``case_get_for``)."""
+    """An attachment to download: only if its case is visible to the scope (same rule as
+    ``case_get_for``, else ``NotFound``) and only for roles that see the evaluator (else
+    ``PermissionDenied``): evidence (call recordings, chat screenshots) may identify the
+    evaluator (制度第六条)."""
     attachment = (
         scope.filter(
             CaseAttachment.objects.select_related("case"),
@@ -190,6 +199,8 @@ def case_attachment_get_for(*, scope: Scope, pk: int) -> CaseAttachment:
     )
     if attachment is None:
         raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    if not scope.sees_evaluator:
+        raise PermissionDenied("窗口工作人员不能下载工单附件（附件可能含评价人信息）", code="attachment_forbidden")
     return attachment
 
 
@@ -252,8 +263,8 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
 
     Two queries: the scope's units, and the cases grouped by their unit's path with
     conditional counts. Each unit's row rolls up its whole subtree (a street centre counts
-    its community points) by path prefix, in Python. The scope's own unit is the total; it
-    gets a "本级" row only for cases assigned to it directly.
+    its community points) in Python (``organizations.selectors.unit_tree``). The scope's own
+    unit is the total; it gets a "本级" row only for cases assigned to it directly.
     """
     S = CaseState
     cases = _scoped_cases(scope).filter(evaluation__isnull=False, opened_at__gte=start, opened_at__lt=end)
@@ -273,23 +284,8 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
         )
         .order_by()
     )
-    units = list(Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).order_by("path"))
-    root = next((u for u in units if u.path == scope.unit_path), None)
-    total = SummaryRow(code=root.code if root else "", name="合计")
-    own = SummaryRow(code=root.code if root else "", name=f"{root.name}（本级）" if root else "本级")
-    below = [u for u in units if u is not root] or ([root] if root else [])
-    top = min((u.depth for u in below), default=0)
-    by_path = {u.path: SummaryRow(code=u.code, name=u.name, depth=u.depth - top) for u in below}
+    tree = unit_tree(scope=scope, row=SummaryRow)
     for group in groups:
-        path = group["unit__path"]
-        total.add(group)
-        if root is not None and path == root.path and root not in below:
-            own.add(group)
-        # Every ancestor-or-self path of the case's unit that is a row gets the counts.
-        codes = path.strip("/").split("/")
-        for i in range(1, len(codes) + 1):
-            row = by_path.get("/" + "/".join(codes[:i]) + "/")
-            if row is not None:
-                row.add(group)
-    rows = ([own] if own.bad else []) + list(by_path.values())
-    return CaseSummary(rows=rows, total=total, scope_name=root.name if root else "")
+        tree.add(group["unit__path"], group)
+    rows = ([tree.own] if tree.own.bad else []) + list(tree.rows.values())
+    return CaseSummary(rows=rows, total=tree.total, scope_name=tree.name)

@@ -29,7 +29,7 @@ from haochaping.organizations.selectors import Caller
 from haochaping.rectification import notify
 from haochaping.rectification.attachments import attachment_store, attachments_validate
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
-from haochaping.rectification.selectors import case_get_for
+from haochaping.rectification.selectors import case_get_for, requested_due
 from haochaping.rectification.workflow import TRANSITIONS, Action, Event, Transition
 
 MAX_TEXT = 2000
@@ -133,7 +133,7 @@ def _check(caller: Caller, case: RectificationCase, t: Transition, data: StepInp
     if t.needs_date:
         new_due = data.new_due
         if t.action == Action.APPROVE_EXTENSION and new_due is None:
-            new_due = _requested_due(case)
+            new_due = requested_due(case)
         current = local_date(case.due_at)
         if new_due is None:
             errors["new_due"] = ["请填写新的整改期限"]
@@ -148,11 +148,6 @@ def _check(caller: Caller, case: RectificationCase, t: Transition, data: StepInp
         raise ValidationFailed("提交的内容不完整或有误", fields=errors)
     fields["text"] = text
     return fields
-
-
-def _requested_due(case: RectificationCase) -> dt.date | None:
-    request = case.actions.filter(action=Action.REQUEST_EXTENSION).order_by("-occurred_at", "-id").first()
-    return dt.date.fromisoformat(request.data["requested_due"]) if request else None
 
 
 def case_transition(

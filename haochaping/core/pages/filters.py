@@ -9,9 +9,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django import forms
+from django.utils import timezone
 
 
 class DateInput(forms.DateInput):
@@ -61,6 +62,16 @@ def check_date_range(form: forms.Form, cleaned: dict, *, max_years: int | None =
 _YEARS = {1: "一", 2: "两", 3: "三"}
 
 
+class Period(NamedTuple):
+    """A statistics period: its first and last day, and the aware datetimes ``[start, end)`` that
+    cover those days in the current time zone (``end`` is midnight after ``date_to``)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    start: dt.datetime
+    end: dt.datetime
+
+
 class PeriodForm(GetFilterForm):
     """A statistics period (summaries, reports): defaults to the current month."""
 
@@ -84,6 +95,14 @@ class PeriodForm(GetFilterForm):
         if date_from > date_to or (date_to - date_from).days > self.MAX_DAYS:
             return first, last
         return date_from, date_to
+
+    def bounds(self, today: dt.date) -> Period:
+        """``period(today)`` with the aware datetimes a query filters on (``start <= t < end``)."""
+        date_from, date_to = self.period(today)
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return Period(date_from, date_to, start, end)
 
 
 class ListFilterForm(GetFilterForm):

@@ -5,20 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from io import BytesIO
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.downloads import xlsx_response
 from haochaping.core.pages.excel import write_table_sheet
 from haochaping.core.pages.filters import PeriodForm
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.selectors import CaseSummary, case_summary
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # (header, SummaryRow attribute, is a rate) — the page and the workbook show the same columns.
 COLUMNS: list[tuple[str, str, bool]] = [
@@ -51,15 +48,6 @@ DEFINITIONS: list[tuple[str, str]] = [
 ]
 
 
-def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.datetime]:
-    form = PeriodForm(request.GET)
-    date_from, date_to = form.period(timezone.localdate())
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return form, date_from, date_to, start, end
-
-
 def _scope_label(summary: CaseSummary, scope: Scope) -> str:
     return f"{summary.scope_name}（本人经办）" if scope.staff_id is not None else summary.scope_name
 
@@ -67,38 +55,34 @@ def _scope_label(summary: CaseSummary, scope: Scope) -> str:
 @console_page
 @require_GET
 def case_summary_view(request, scope: Scope):
-    form, date_from, date_to, start, end = _period(request)
+    form = PeriodForm(request.GET)
+    period = form.bounds(timezone.localdate())
     now = timezone.now()
-    summary = case_summary(scope=scope, start=start, end=end, now=now)
+    summary = case_summary(scope=scope, start=period.start, end=period.end, now=now)
     context = {
         "nav": "summary",
         "form": form,
-        "date_from": date_from,
-        "date_to": date_to,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
         "summary": summary,
         "scope_label": _scope_label(summary, scope),
         "columns": COLUMNS,
         "definitions": DEFINITIONS,
         "now": now,
     }
-    return render(request, "console/case_summary.html", context)
+    return render(request, "rectification/case_summary.html", context)
 
 
 @console_page
 @require_GET
 def case_summary_export(request, scope: Scope):
-    _, date_from, date_to, start, end = _period(request)
+    date_from, date_to, start, end = PeriodForm(request.GET).bounds(timezone.localdate())
     now = timezone.now()
     summary = case_summary(scope=scope, start=start, end=end, now=now)
     content = summary_workbook(summary, date_from=date_from, date_to=date_to, scope_label=_scope_label(summary, scope),
                                now=now)  # fmt: skip
-    response = HttpResponse(content, content_type=XLSX)
     period = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
-    response["Content-Disposition"] = content_disposition(
-        f"差评整改情况汇总_{period}.xlsx", fallback=f"case-summary-{period}.xlsx"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return xlsx_response(content, filename=f"差评整改情况汇总_{period}.xlsx", fallback=f"case-summary-{period}.xlsx")
 
 
 def summary_workbook(

@@ -1,0 +1,144 @@
+"""The case page in words: its steps (the case's own timeline), the audit trail behind them and
+why a user has nothing to do."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from haochaping.audit.models import ActorType
+from haochaping.evaluations.choices import Channel, Level
+from haochaping.organizations.models import Role
+from haochaping.organizations.selectors import Scope
+from haochaping.rectification.models import CaseAction, CaseState
+from haochaping.rectification.workflow import TRANSITIONS, Action, Event
+
+
+def _label(choices, value) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    return timezone.localtime(moment).strftime(fmt) if moment else str(value)
+
+
+STEP_TITLES = {**{a.value: a.label for a in Action}, **{e.value: e.label for e in Event}}
+DUE_LABELS = {Action.APPROVE_EXTENSION: "新整改期限", Action.CALLBACK_UNSATISFIED: "重新整改期限"}
+
+
+def _step_details(entry: CaseAction, case) -> list[tuple[str, str]]:
+    """The data a step recorded, in words: requested/approved dates, on time, escalated to."""
+    data = entry.data or {}
+    details = []
+    if "level" in data:
+        details.append(("差评等级", _label(Level, data["level"])))
+    if "requested_due" in data:
+        details.append(("申请延期至", str(data["requested_due"])))
+    if "previous_due" in data:
+        details.append(("原整改期限", _when(data["previous_due"], "%Y-%m-%d")))
+    if "due_at" in data:
+        details.append((DUE_LABELS.get(entry.action, "整改期限"), _when(data["due_at"], "%Y-%m-%d")))
+    if "on_time" in data:
+        details.append(("是否按期", "按期整改" if data["on_time"] else "逾期整改"))
+    if "to" in data:
+        to = case.escalated_to.name if case.escalated_to_id and case.escalated_to.code == data["to"] else data["to"]
+        details.append(("督办单位", to))
+    return details
+
+
+def step_rows(case) -> tuple[list[dict], list]:
+    """The case's own timeline (``CaseAction`` rows), oldest first, each with its attachments."""
+    by_action = defaultdict(list)
+    for attachment in case.attachments.all():
+        by_action[attachment.action_id].append(attachment)
+    rows = []
+    for entry in case.actions.all():
+        rows.append({
+            "occurred_at": entry.occurred_at,
+            "action": entry.action,
+            "title": STEP_TITLES.get(entry.action, entry.action),
+            "actor": entry.actor_label or "系统",
+            "from_state": _label(CaseState, entry.from_state) if entry.from_state else "",
+            "to_state": _label(CaseState, entry.to_state) if entry.to_state else "",
+            "text": entry.text,
+            "details": _step_details(entry, case),
+            "attachments": by_action.get(entry.pk, []),
+            "automatic": entry.actor_id is None and entry.action in Event.values,
+        })  # fmt: skip
+    loose = by_action.get(None, [])
+    return rows, loose
+
+
+def no_action_note(case, scope: Scope) -> str:
+    """Why this user has nothing to do here, in words."""
+    if case.state == CaseState.CLOSED:
+        return "工单已办结。"
+    if case.state == CaseState.INVALIDATED:
+        return "该差评已认定为无效评价，工单已关闭（评价保留备查，不计入考核）。"
+    if scope.role in (Role.WINDOW_CLERK, Role.AUDITOR):
+        return "您的角色可以查看工单，办理由单位管理员和区政务服务中心负责。"
+    waiting_for = {t.roles for t in TRANSITIONS.values() if t.source == case.state}
+    if any(Role.SUPERVISOR in roles and Role.DEPT_ADMIN not in roles for roles in waiting_for):
+        return "等待区政务服务中心审核。"
+    if case.state == CaseState.FED_BACK:
+        return "已反馈评价人，等待回访。"
+    return "当前状态下您无可执行的操作。"
+
+
+# --- audit trail presentation (the tamper-evident record behind the timeline) -------------------
+
+ACTION_LABELS = {
+    "service_records:record:created": "接收办件",
+    "evaluations:evaluation:created": "提交评价",
+    "rectification:case:opened": "生成差评工单",
+    **{f"rectification:case:{a.value}": a.label for a in Action},
+    "rectification:case:warned": "到期预警",
+    "rectification:case:overdue": "标记逾期",
+    "rectification:case:escalated": "逾期督办",
+}
+# Side effects the platform performs itself, whoever's request set them off.
+AUTOMATIC_ACTIONS = {"rectification:case:opened"}
+
+# Which keys of an event's data are shown, in this order, with their label and formatter.
+DATA_FIELDS: list[tuple[str, str, object]] = [
+    ("project_no", "办件编号", str),
+    ("service_no", "服务次数", str),
+    ("number", "工单编号", str),
+    ("level", "总体评价", lambda v: _label(Level, v)),
+    ("channel", "评价渠道", lambda v: _label(Channel, v)),
+    ("from", "原状态", lambda v: _label(CaseState, v)),
+    ("to", "新状态", lambda v: _label(CaseState, v)),
+    ("requested_due", "申请延期至", str),
+    ("due_at", "整改期限", _when),
+    ("new_due_at", "新整改期限", _when),
+    ("reason", "原因", str),
+    ("comment", "说明", str),
+]
+
+
+ESCALATION_FIELDS = [("to", "督办单位", str), ("due_at", "整改期限", _when)]
+
+
+def audit_row(event) -> dict:
+    fields = ESCALATION_FIELDS if event.action == "rectification:case:escalated" else DATA_FIELDS
+    details = [(label, fmt(event.data[key])) for key, label, fmt in fields if event.data.get(key) not in (None, "")]
+    if event.data.get("attachments"):
+        details.append(("附件", f"{len(event.data['attachments'])} 个（SM3 摘要已存证）"))
+    actor = _label(ActorType, event.actor_type)
+    if event.action in AUTOMATIC_ACTIONS:
+        actor = "系统自动"  # recorded under the actor whose request triggered it
+    elif event.actor_label and event.actor_type != ActorType.CITIZEN:
+        actor = f"{actor} · {event.actor_label}"
+    return {
+        "occurred_at": event.occurred_at,
+        "action": ACTION_LABELS.get(event.action, event.action),
+        "actor": actor,
+        "details": details,
+        "kind": event.action.split(":")[0],
+    }

@@ -1,0 +1,186 @@
+"""Case pages: the work queue (tabs per role), the case page with its step forms, attachments.
+
+The case page only ever calls ``rectification.services.case_transition`` for a case that the
+caller's scope already found (``case_get_for_detail`` raises ``NotFound`` → 404 otherwise); the
+service checks role, state and input again and is the only judge of them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from haochaping.core.errors import Conflict, NotFound, ValidationFailed
+from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.paging import page_of
+from haochaping.evaluations.choices import Dimension
+from haochaping.evaluations.selectors import reason_texts
+from haochaping.organizations.pages import console_page
+from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
+from haochaping.rectification.attachments import MAX_FILES
+from haochaping.rectification.console.forms import CaseQueueForm, StepForm, attachment_limits
+from haochaping.rectification.console.tabs import pick_tab, tabs_for
+from haochaping.rectification.console.timeline import audit_row, no_action_note, step_rows
+from haochaping.rectification.selectors import (
+    case_attachment_get_for,
+    case_get_for_detail,
+    case_queue,
+    case_queue_counts,
+    case_timeline,
+    requested_due,
+)
+from haochaping.rectification.services import StepInput, case_transition
+from haochaping.rectification.workflow import TRANSITIONS, Action, allowed_actions
+
+# --- the work queue ------------------------------------------------------------------------------
+
+
+@console_page
+@require_GET
+def case_list_view(request, scope: Scope):
+    now = timezone.now()
+    tabs = tabs_for(scope.role)
+    units = list(unit_list(scope=scope))
+    unit_code = CaseQueueForm(request.GET, units=units, states=[]).values().get("unit")
+    counts = case_queue_counts(scope=scope, now=now, unit_code=unit_code)
+    tab = pick_tab(tabs, request.GET.get("tab"), counts)
+    form = CaseQueueForm(request.GET, units=units, states=tab.state_values)
+    filters = form.values()
+    cases = case_queue(
+        scope=scope,
+        now=now,
+        states=[filters["state"]] if filters.get("state") else tab.states,
+        unit_code=unit_code,
+        overdue_only=tab.overdue,
+        escalated_only=tab.escalated,
+        with_requests=tab.review,
+    )
+    context = {
+        "nav": "review" if tab.review else "cases",
+        "form": form,
+        "tabs": [(t, t.count(counts)) for t in tabs],
+        "tab": tab,
+        "page_obj": page_of(request, cases),
+        "now": now,
+    }
+    return render(request, "rectification/cases.html", context)
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+def _step_forms(case, scope: Scope, bound: StepForm | None) -> list[StepForm]:
+    forms = []
+    for transition in allowed_actions(case.state, scope.role):
+        if bound is not None and bound.transition.action == transition.action:
+            forms.append(bound)
+        else:
+            requested = requested_due(case) if transition.action == Action.APPROVE_EXTENSION else None
+            forms.append(StepForm(transition, requested_due=requested))
+    return forms
+
+
+@console_page
+@require_http_methods(["GET", "POST"])
+def case_detail(request, scope: Scope, pk: int):
+    case = case_get_for_detail(scope=scope, pk=pk)  # NotFound (404) before anything else
+    bound = None
+    if request.method == "POST":
+        outcome = _perform(request, case)
+        if not isinstance(outcome, StepForm):
+            return outcome
+        bound = outcome
+    evaluation = case.evaluation
+    steps, loose_attachments = step_rows(case)
+    context = {
+        "nav": "cases",
+        "case": case,
+        "evaluation": evaluation,
+        "record": evaluation.record if evaluation else None,
+        "reasons": reason_texts(evaluation) if evaluation else [],
+        "dimensions": [(d.label, getattr(evaluation, d.value)) for d in Dimension] if evaluation else [],
+        "steps": steps,
+        "loose_attachments": loose_attachments,
+        "audit_trail": [audit_row(event) for event in case_timeline(scope=scope, case=case)],
+        "step_forms": _step_forms(case, scope, bound),
+        "no_action_note": no_action_note(case, scope),
+        "attachment_limits": attachment_limits(),
+        "rectification_days": settings.RECTIFICATION_DAYS,
+        "sees_evaluator": scope.sees_evaluator,
+        "can_download": scope.sees_evaluator,
+        "now": timezone.now(),
+    }
+    return render(request, "rectification/case_detail.html", context, status=422 if bound is not None else 200)
+
+
+def _too_large(request) -> bool:
+    """A body larger than the most files allowed could ever need: refused before it is read."""
+    limit = settings.CASE_ATTACHMENT_MAX_BYTES * MAX_FILES + 1024 * 1024
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return False
+
+
+def _perform(request, case):
+    """Run one posted step: a redirect on success or a refused race, the form on input errors."""
+    if _too_large(request):
+        messages.error(request, f"上传内容过大，未能提交：{attachment_limits()}。")
+        return redirect("console:case_detail", pk=case.pk)
+    try:
+        transition = TRANSITIONS[Action(request.POST.get("action", ""))]
+    except ValueError as exc:
+        raise ValidationFailed("未知的处理操作，请刷新页面后重试", code="unknown_action") from exc
+    form = StepForm(transition, request.POST, request.FILES)
+    here = reverse("console:case_detail", args=[case.pk])
+    if not form.is_valid():
+        return form
+    data = StepInput(
+        text=form.cleaned_data.get("text") or "",
+        new_due=form.cleaned_data.get("new_due"),
+        files=form.cleaned_data.get("files") or [],
+    )
+    try:
+        moved = case_transition(
+            caller=caller_for_user(request.user), case_id=case.pk, action=transition.action, data=data
+        )
+    except ValidationFailed as exc:
+        for field, errors in exc.fields.items():
+            form.add_error(field if field in form.fields else None, errors)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        return form
+    except Conflict as exc:
+        messages.error(request, f"工单状态已变化，“{transition.action.label}”未执行：{exc.message}")
+        return redirect(here)
+    # PermissionDenied (a role outside the table) propagates: the 403 page, nothing changed.
+    messages.success(request, f"已{transition.action.label}，工单状态为“{moved.get_state_display()}”。")
+    return redirect(here)
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+@console_page
+@require_GET
+def case_attachment(request, scope: Scope, pk: int):
+    """Stream an attachment after the case's scope check; never a public media URL."""
+    attachment = case_attachment_get_for(scope=scope, pk=pk)  # NotFound, then PermissionDenied
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound("附件文件已丢失，请联系系统管理员", code="attachment_file_missing") from exc
+    response = FileResponse(handle, content_type=attachment.content_type)
+    extension = os.path.splitext(attachment.name)[1]
+    response["Content-Disposition"] = content_disposition(
+        attachment.name, fallback=f"{attachment.case.number}-{attachment.pk}{extension}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
