@@ -13,7 +13,5 @@ urlpatterns = [
     path("cases/attachments/<int:pk>/", cases.case_attachment, name="case_attachment"),
     path("cases/summary/", summary.case_summary_view, name="case_summary"),
     path("cases/summary/export/", summary.case_summary_export, name="case_summary_export"),
-    path("", include("haochaping.console.devices_urls")),  # rating devices, tablet triggers
-    path("", include("haochaping.console.qr_urls")),  # QR codes, posters, coverage
     path("", include("haochaping.console.outreach_urls")),  # callbacks, invitations, demands
 ]
