@@ -12,6 +12,8 @@ from haochaping.api import api, not_found
 
 CONSOLE_PAGES = [
     "haochaping.console.urls",  # the shell: home, login, logout
+    "haochaping.organizations.console.urls",
+    "haochaping.notifications.console.urls",
     "haochaping.service_records.console.urls",
     "haochaping.evaluations.console.urls",
     "haochaping.rectification.console.urls",

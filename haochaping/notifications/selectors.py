@@ -1,10 +1,13 @@
-"""Reads: a user's own in-app inbox."""
+"""Reads: a user's own in-app inbox; the message templates."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from haochaping.notifications.models import Channel, Notification, NotificationStatus
+from haochaping.core.errors import NotFound
+from haochaping.notifications.defaults import DEFAULT_TEMPLATES
+from haochaping.notifications.models import Channel, MessageTemplate, Notification, NotificationStatus
+from haochaping.notifications.rendering import placeholders
 
 
 def inbox_for(user, unread_only: bool = False) -> QuerySet[Notification]:
@@ -19,3 +22,28 @@ def inbox_for(user, unread_only: bool = False) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return inbox_for(user, unread_only=True).count()
+
+
+def template_variables(code: str) -> list[str]:
+    """The variables a template may use: those its sending code fills, i.e. those of the shipped
+    default (this app's templates) or, for templates other apps ship, of the stored text."""
+    for default_code, _channel, title, body in DEFAULT_TEMPLATES:
+        if default_code == code:
+            return placeholders(title + body)
+    stored = MessageTemplate.objects.filter(code=code).values_list("title", "body").first()
+    return placeholders(stored[0] + stored[1]) if stored else []
+
+
+def message_template_list() -> list[MessageTemplate]:
+    """Every message template, by channel and code, each with the ``variables`` it may use."""
+    templates = list(MessageTemplate.objects.order_by("channel", "code"))
+    for template in templates:
+        template.variables = template_variables(template.code)
+    return templates
+
+
+def message_template_get(*, code: str) -> MessageTemplate:
+    template = MessageTemplate.objects.filter(code=code).first()
+    if template is None:
+        raise NotFound("消息模板不存在")
+    return template

@@ -36,7 +36,7 @@ from haochaping.jobs.services import job_enqueue
 from haochaping.notifications.defaults import DEFAULT_TEMPLATES
 from haochaping.notifications.models import Channel, MessageTemplate, Notification, NotificationStatus
 from haochaping.notifications.rendering import placeholders, plain_context
-from haochaping.notifications.selectors import inbox_for, unread_count  # noqa: F401  (part of this API)
+from haochaping.notifications.selectors import inbox_for, template_variables, unread_count  # noqa: F401  (part of this API)
 from haochaping.notifications.transports import QueryableTransport, SmsTransport, TransportError, get_transport
 
 logger = logging.getLogger("haochaping.notifications")
@@ -435,16 +435,6 @@ def notification_mark_read(*, user, ids: Iterable[int]) -> int:
 # --- templates -------------------------------------------------------------------------------
 
 TEMPLATE_MAX_CHARS = {"sms": 300, "inapp": 500}
-
-
-def template_variables(code: str) -> list[str]:
-    """The variables a template may use: those its sending code fills, i.e. those of the shipped
-    default (this app's templates) or, for templates other apps ship, of the stored text."""
-    for default_code, _channel, title, body in DEFAULT_TEMPLATES:
-        if default_code == code:
-            return placeholders(title + body)
-    stored = MessageTemplate.objects.filter(code=code).values_list("title", "body").first()
-    return placeholders(stored[0] + stored[1]) if stored else []
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import hmac_sm3_hex
 from haochaping.core.errors import AuthenticationFailed, ValidationFailed
 from haochaping.organizations.models import Device, DeviceKind, Unit, Window
+from haochaping.organizations.selectors import Scope, device_list, tablet_window_ids, window_list
 
 PAIRING_MINUTES = 30
 ONLINE_SECONDS = 90  # a device that sent no heartbeat for this long shows as offline
@@ -112,3 +113,16 @@ def device_is_online(device: Device) -> bool:
 def device_revoke(*, actor: Actor, device: Device) -> None:
     Device.objects.filter(pk=device.pk).update(is_active=False, credential_hash="", pairing_code_hash="")
     audit_record(actor=actor, action="organizations:device:revoked", target=device, data={})
+
+
+def device_summary(*, scope: Scope) -> dict:
+    """The figures above the device list: active devices, how many are online, and how many of
+    the scope's windows have a paired tablet."""
+    active = list(device_list(scope=scope).filter(is_active=True))
+    windows = set(window_list(scope=scope).values_list("pk", flat=True))
+    return {
+        "active": len(active),
+        "online": sum(1 for d in active if d.credential_hash and device_is_online(d)),
+        "windows": len(windows),
+        "equipped": len(tablet_window_ids(window_ids=windows)),
+    }

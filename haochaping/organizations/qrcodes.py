@@ -6,7 +6,9 @@ characters, 96 bits): printed on posters, so it stays the same until an administ
 regenerates it, and a guessed or altered slug finds nothing. Creating and regenerating are
 audited; reading is not (the slug is public once printed).
 
-References to places in forms and URLs are ``w<id>`` (window) and ``u<id>`` (unit).
+References to places in forms and URLs are ``w<id>`` (window) and ``u<id>`` (unit). Codes, posters
+and the coverage list are for supervisors and department/street/community admins
+(``require_qr_role``), each within their scope.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
-from haochaping.core.errors import NotFound, ValidationFailed
-from haochaping.organizations.models import QR_PLACE_KINDS, Device, PlaceQrCode, Unit, Window
+from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
+from haochaping.organizations.models import QR_PLACE_KINDS, Device, PlaceQrCode, Role, Unit, Window
 from haochaping.organizations.selectors import Scope
 
 SLUG_BYTES = 12  # 96 random bits -> 16 base64url characters
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]{16}$")
 REF_RE = re.compile(r"^([wu])([1-9][0-9]{0,17})$")
+QR_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN)
+
+
+def require_qr_role(scope: Scope) -> None:
+    """Codes, posters and rating coverage: supervisors and department/street/community admins."""
+    if scope.role not in QR_ROLES:
+        raise PermissionDenied("二维码与评价覆盖情况仅限督查和部门/街道/社区管理员使用")
 
 
 @dataclass

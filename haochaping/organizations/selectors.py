@@ -15,7 +15,6 @@ from haochaping.organizations.models import (
     DeviceKind,
     Membership,
     Role,
-    Staff,
     Unit,
     UnitKind,
     Window,
@@ -156,8 +155,20 @@ def window_list(*, scope: Scope) -> QuerySet[Window]:
     ).select_related("unit", "department")
 
 
-def staff_list(*, scope: Scope) -> QuerySet[Staff]:
-    return Staff.objects.filter(unit__path__startswith=scope.unit_path, is_active=True).select_related("unit", "window")
+def users_with_role(unit: Unit, role: str) -> list:
+    """The active console users holding ``role`` at ``unit`` itself (not below it): whom to tell
+    about something owned by that unit."""
+    memberships = Membership.objects.filter(unit=unit, role=role, user__is_active=True).select_related("user")
+    return [m.user for m in memberships]
+
+
+def supervisors_over(unit: Unit) -> list:
+    """The active supervisors at ``unit`` or any unit above it (their scope covers it)."""
+    codes = unit.path.strip("/").split("/")
+    memberships = Membership.objects.filter(
+        role=Role.SUPERVISOR, unit__code__in=codes, user__is_active=True
+    ).select_related("user")
+    return [m.user for m in memberships]
 
 
 @dataclass(frozen=True)

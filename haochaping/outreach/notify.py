@@ -21,7 +21,8 @@ from haochaping.core.crypto import sign_token
 from haochaping.notifications import defaults as notification_defaults
 from haochaping.notifications.models import MessageTemplate
 from haochaping.notifications.services import notification_queue
-from haochaping.organizations.models import Membership, Role, Unit
+from haochaping.organizations.models import Role, Unit
+from haochaping.organizations.selectors import supervisors_over, users_with_role
 
 SIGN = notification_defaults.SIGN
 DEMAND_LINK_PURPOSE = "portal.demand"
@@ -65,22 +66,6 @@ def demand_link(demand_id: int, *, now: float | None = None) -> str:
     return settings.PUBLIC_BASE_URL + reverse("portal:demand_status", args=[token])
 
 
-def _users(unit: Unit, role: str) -> list:
-    return [
-        m.user for m in Membership.objects.filter(unit=unit, role=role, user__is_active=True).select_related("user")
-    ]
-
-
-def _supervisors_over(unit: Unit) -> list:
-    codes = unit.path.strip("/").split("/")
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            role=Role.SUPERVISOR, unit__code__in=codes, user__is_active=True
-        ).select_related("user")
-    ]
-
-
 def _context(demand) -> dict:
     return {
         "number": demand.number,
@@ -91,7 +76,7 @@ def _context(demand) -> dict:
 
 
 def received(*, demand) -> None:
-    for user in _supervisors_over(demand.unit):
+    for user in supervisors_over(demand.unit):
         _queue(
             template="demand_received",
             to_user=user,
@@ -101,7 +86,7 @@ def received(*, demand) -> None:
 
 
 def assigned(*, demand, step_id: int) -> None:
-    for user in _users(demand.unit, Role.DEPT_ADMIN):
+    for user in users_with_role(demand.unit, Role.DEPT_ADMIN):
         _queue(
             template="demand_assigned",
             to_user=user,
@@ -111,7 +96,7 @@ def assigned(*, demand, step_id: int) -> None:
 
 
 def returned(*, demand, from_unit: Unit, text: str, step_id: int) -> None:
-    for user in _supervisors_over(demand.unit):
+    for user in supervisors_over(demand.unit):
         _queue(
             template="demand_returned",
             to_user=user,
@@ -132,7 +117,7 @@ def replied(*, demand, step_id: int, actor) -> None:
 
 
 def deadline_warning(*, demand) -> None:
-    users = _users(demand.unit, Role.DEPT_ADMIN) or _supervisors_over(demand.unit)
+    users = users_with_role(demand.unit, Role.DEPT_ADMIN) or supervisors_over(demand.unit)
     for user in users:
         _queue(
             template="demand_deadline_warning",
@@ -143,7 +128,7 @@ def deadline_warning(*, demand) -> None:
 
 
 def escalated(*, demand, to: Unit) -> None:
-    for user in _users(to, Role.SUPERVISOR) + _users(demand.unit, Role.DEPT_ADMIN):
+    for user in users_with_role(to, Role.SUPERVISOR) + users_with_role(demand.unit, Role.DEPT_ADMIN):
         _queue(
             template="demand_escalated",
             to_user=user,

@@ -7,26 +7,10 @@ never who appealed or why; staff are told in the console inbox.
 from __future__ import annotations
 
 from haochaping.notifications.services import notification_queue
-from haochaping.organizations.models import Membership, Role, Unit
+from haochaping.organizations.models import Role, Unit
+from haochaping.organizations.selectors import supervisors_over, users_with_role
 from haochaping.rectification.models import CaseAction, RectificationCase
 from haochaping.rectification.workflow import Action, Transition
-
-
-def _users(unit: Unit, role: str) -> list:
-    """Console users of ``role`` at ``unit`` itself (their scope covers it)."""
-    return [
-        m.user for m in Membership.objects.filter(unit=unit, role=role, user__is_active=True).select_related("user")
-    ]
-
-
-def _supervisors_over(unit: Unit) -> list:
-    codes = unit.path.strip("/").split("/")
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            role=Role.SUPERVISOR, unit__code__in=codes, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 def _context(case: RectificationCase) -> dict:
@@ -50,12 +34,12 @@ def after_transition(*, case: RectificationCase, transition: Transition, entry: 
                 notification_queue(template="case_feedback", to_phone=phone, context={**context, "text": entry.text},
                                    dedupe_key=f"case:{case.pk}:feedback:{entry.pk}")  # fmt: skip
         case Action.REQUEST_INVALID | Action.REQUEST_EXTENSION:
-            for user in _supervisors_over(case.unit):
+            for user in supervisors_over(case.unit):
                 notification_queue(template="case_review_requested", to_user=user,
                                    context={**context, "action": transition.action.label},
                                    dedupe_key=f"case:{case.pk}:review:{entry.pk}:{user.pk}")  # fmt: skip
         case Action.REJECT_INVALID | Action.REJECT_EXTENSION | Action.APPROVE_EXTENSION | Action.CALLBACK_UNSATISFIED:
-            for user in _users(case.unit, Role.DEPT_ADMIN):
+            for user in users_with_role(case.unit, Role.DEPT_ADMIN):
                 notification_queue(template="case_returned", to_user=user,
                                    context={**context, "action": transition.action.label},
                                    dedupe_key=f"case:{case.pk}:returned:{entry.pk}:{user.pk}")  # fmt: skip
@@ -64,12 +48,12 @@ def after_transition(*, case: RectificationCase, transition: Transition, entry: 
 
 
 def deadline_warning(*, case: RectificationCase) -> None:
-    for user in _users(case.unit, Role.DEPT_ADMIN):
+    for user in users_with_role(case.unit, Role.DEPT_ADMIN):
         notification_queue(template="case_deadline_warning", to_user=user, context=_context(case),
                            dedupe_key=f"case:{case.pk}:warned:{case.due_at.isoformat()}:{user.pk}")  # fmt: skip
 
 
 def escalated(*, case: RectificationCase, to: Unit) -> None:
-    for user in _users(to, Role.SUPERVISOR) + _users(case.unit, Role.DEPT_ADMIN):
+    for user in users_with_role(to, Role.SUPERVISOR) + users_with_role(case.unit, Role.DEPT_ADMIN):
         notification_queue(template="case_escalated", to_user=user, context={**_context(case), "to": to.name},
                            dedupe_key=f"case:{case.pk}:escalated:{user.pk}")  # fmt: skip

@@ -1,13 +1,13 @@
-"""Console: supervisors edit the Chinese message templates (SMS and in-app)."""
+"""Supervisors edit the Chinese message templates (SMS and in-app): the list and one template."""
 
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from haochaping.audit.services import Actor
-from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
-from haochaping.notifications.models import MessageTemplate
-from haochaping.notifications.services import template_update, template_variables
+from haochaping.core.errors import PermissionDenied, ValidationFailed
+from haochaping.notifications.selectors import message_template_get, message_template_list, template_variables
+from haochaping.notifications.services import template_update
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 
@@ -26,18 +26,14 @@ def _require_supervisor(scope) -> None:
 @console_page
 def template_list(request, scope):
     _require_supervisor(scope)
-    templates = list(MessageTemplate.objects.order_by("channel", "code"))
-    for template in templates:
-        template.variables = template_variables(template.code)
-    return render(request, "console/message_templates.html", {"templates": templates, "nav": "templates"})
+    templates = message_template_list()
+    return render(request, "notifications/message_templates.html", {"templates": templates, "nav": "templates"})
 
 
 @console_page
 def template_edit(request, scope, code: str):
     _require_supervisor(scope)
-    template = MessageTemplate.objects.filter(code=code).first()
-    if template is None:
-        raise NotFound("消息模板不存在")
+    template = message_template_get(code=code)
     form = TemplateForm(request.POST or None, initial={"title": template.title, "body": template.body,
                                                       "is_active": template.is_active})  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -51,4 +47,4 @@ def template_edit(request, scope, code: str):
             messages.success(request, f"已保存模板“{template.title or code}”，此后发送的消息使用新内容")
             return redirect("console:message_templates")
     context = {"template": template, "form": form, "variables": template_variables(code), "nav": "templates"}
-    return render(request, "console/message_template_edit.html", context)
+    return render(request, "notifications/message_template_edit.html", context)

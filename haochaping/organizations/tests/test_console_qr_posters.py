@@ -20,9 +20,9 @@ from pypdf import PdfReader
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.console.qr_posters import poster_font, poster_pdf_for
 from haochaping.core.errors import ServiceUnavailable
 from haochaping.organizations.models import PlaceQrCode
+from haochaping.organizations.posters import poster_font, poster_pdf_for
 from haochaping.organizations.qrcodes import qr_place_list
 from haochaping.organizations.selectors import Scope
 from haochaping.testing import login

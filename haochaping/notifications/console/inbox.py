@@ -43,4 +43,4 @@ def inbox(request, scope: Scope):
     for notification in page.object_list:
         notification.linked_case_id = _case_id(notification)
     context = {"nav": "inbox", "page_obj": page, "unread_only": unread_only}
-    return render(request, "console/inbox.html", context)
+    return render(request, "notifications/inbox.html", context)

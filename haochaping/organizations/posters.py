@@ -27,20 +27,12 @@ from dataclasses import dataclass
 
 import segno
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 from fpdf import FPDF
 
 from haochaping.audit.services import Actor
-from haochaping.console.qr import require_qr_role
 from haochaping.core.env import env_str
 from haochaping.core.errors import ServiceUnavailable
-from haochaping.core.pages.downloads import content_disposition
-from haochaping.organizations.pages import console_page
-from haochaping.organizations.qrcodes import Place, qr_code_ensure, qr_place_get_for, qr_place_list, qr_url
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.qrcodes import Place, qr_code_ensure, qr_url
 
 TITLE = "扫码评价 · 政务服务好差评"
 STEPS = [
@@ -258,45 +250,6 @@ def poster_pdf(places: Sequence[Place], *, layout: str) -> bytes:
     else:
         _small(pdf, items)
     return bytes(pdf.output())
-
-
-# --- the console page ------------------------------------------------------------------------------
-
-
-def _page(request, scope: Scope, *, selected: set[str], layout: str, error: str = "", status: int = 200):
-    places = qr_place_list(scope=scope)
-    context = {
-        "nav": "qr",
-        "places": places,
-        "selected": selected,
-        "layout": layout,
-        "layouts": LAYOUTS,
-        "error": error,
-    }
-    return render(request, "console/qr_posters.html", context, status=status)
-
-
-@console_page
-@require_http_methods(["GET", "HEAD", "POST"])
-def qr_posters(request, scope: Scope):
-    """GET: choose places and a layout. POST: the PDF (places without a code get one, audited)."""
-    require_qr_role(scope)
-    if request.method != "POST":
-        return _page(request, scope, selected=set(request.GET.getlist("place")), layout="6")
-    layout = request.POST.get("layout") if request.POST.get("layout") in LAYOUTS else "6"
-    refs = list(dict.fromkeys(request.POST.getlist("place")))
-    if not refs:
-        return _page(request, scope, selected=set(), layout=layout, error="请至少选择一个窗口或场所", status=422)
-    if len(refs) > MAX_PLACES:
-        error = f"一次最多打印 {MAX_PLACES} 个，请分批打印"
-        return _page(request, scope, selected=set(refs), layout=layout, error=error, status=422)
-    places = [qr_place_get_for(scope=scope, ref=ref) for ref in refs]  # NotFound (404) outside the scope
-    content = poster_pdf_for(places, layout=layout, actor=Actor.for_user(request.user))
-    response = HttpResponse(content, content_type="application/pdf")
-    stamp = f"{timezone.localtime():%Y%m%d}"
-    name = "评价二维码海报" if layout == "1" else "评价二维码"
-    response["Content-Disposition"] = content_disposition(f"{name}_{stamp}.pdf", fallback=f"qr-posters-{stamp}.pdf")
-    return response
 
 
 def poster_pdf_for(places: Sequence[Place], *, layout: str, actor: Actor) -> bytes:

@@ -5,11 +5,16 @@ from django.urls import reverse
 
 from haochaping.audit.models import AuditEvent
 from haochaping.notifications.models import MessageTemplate, Notification
-from haochaping.rectification.tests.test_workflow import bad_case, step
 from haochaping.rectification.workflow import Action
 from haochaping.testing import login
+from haochaping.testing_world import push, rate, step
 
 EDIT = reverse("console:message_template_edit", kwargs={"code": "case_feedback"})
+
+
+def bad_case(cast):
+    """A bad rating's rectification case (pending verification)."""
+    return rate(push(cast, "SCJG-CASE-1"), 1, text="窗口工作人员态度生硬").case
 
 
 def test_the_list_shows_every_template_with_its_variables(cast):

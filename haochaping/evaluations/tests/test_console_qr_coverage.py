@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
+from haochaping.core.pages.downloads import XLSX
 from haochaping.organizations.devices import device_create, device_pair
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
@@ -178,11 +179,28 @@ def test_the_list_takes_a_fixed_number_of_queries(cast, services, django_assert_
 QR_ROUTES = [COVERAGE, EXPORT, reverse("console:qr_posters")]
 
 
+def text_of(response) -> str:
+    """What a user receives, as searchable text: a page's HTML, a workbook's cells."""
+    body = response.getvalue()
+    if response.get("Content-Type") == XLSX:
+        book = load_workbook(BytesIO(body))
+        return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
+                         if cell.value is not None)  # fmt: skip
+    return body.decode("utf-8", errors="replace")
+
+
+def own_and_foreign(world, own: str):
+    """The project and case numbers of unit A's and unit B's world (the same as test_scoping.py)."""
+    project_nos = {
+        "a": ["SCJG2026110001", "SCJG2026110002", "SCJG2026110003", world.case_a.number],
+        "b": ["RSJ2026110001", "RSJ2026110002", world.case_b.number],
+    }
+    return project_nos[own], project_nos["b" if own == "a" else "a"]
+
+
 def test_the_qr_routes_pass_the_scoping_walk(cast, world):
     """The same promises as test_scoping.py, for these routes alone (that walk covers them too)."""
     from django.contrib.auth import get_user_model
-
-    from haochaping.console.tests.test_scoping import own_and_foreign, text_of
 
     for url in QR_ROUTES:
         r = Client().get(url)

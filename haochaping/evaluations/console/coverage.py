@@ -1,5 +1,6 @@
-"""Console pages for static QR codes and rating coverage (R4): the coverage list with its Excel
-export, generating/regenerating a place's code, and printing posters (``qr_posters.py``).
+"""The QR code and rating coverage page (R4): the coverage list (``evaluations.coverage``) with its
+Excel export, and generating/regenerating a place's code. The posters are an organisation page
+(``organizations/console/posters.py``).
 
 Supervisors and department/street/community admins only, each within their scope (a window
 belongs to the scope of the place it stands in and of the department staffing it). Window
@@ -9,12 +10,10 @@ clerks, callback operators and auditors get a 403 page.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,27 +22,19 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from haochaping.audit.services import Actor
-from haochaping.core.errors import PermissionDenied
-from haochaping.core.pages.downloads import content_disposition
-from haochaping.organizations.devices import device_is_online
-from haochaping.organizations.models import Role
-from haochaping.organizations.pages import console_page
-from haochaping.organizations.qrcodes import (
-    Place,
-    qr_code_ensure,
-    qr_code_regenerate,
-    qr_place_get_for,
-    qr_place_list,
-    qr_url,
+from haochaping.core.pages.downloads import xlsx_response
+from haochaping.evaluations.coverage import (
+    COVERAGE_DAYS,
+    KINDS,
+    MISSING,
+    CoverageRow,
+    coverage_filtered,
+    coverage_rows,
+    coverage_totals,
 )
+from haochaping.organizations.pages import console_page
+from haochaping.organizations.qrcodes import qr_code_ensure, qr_code_regenerate, qr_place_get_for, require_qr_role
 from haochaping.organizations.selectors import Scope
-from haochaping.service_records.selectors import record_counts_by_place
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COVERAGE_DAYS = 30
-QR_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN)
-MISSING = {"qr": "缺二维码", "device": "缺评价器（窗口）"}
-KINDS = {"window": "窗口", "place": "大厅/便民服务中心/便民服务点"}
 
 DEFINITIONS: list[tuple[str, str]] = [
     ("统计口径", f"近 {COVERAGE_DAYS} 天接收的办件服务（按接收时间）；只统计本账号数据范围内的办件。"),
@@ -52,74 +43,6 @@ DEFINITIONS: list[tuple[str, str]] = [
     ("评价率", "已评价服务数 ÷ 办件服务数。"),
     ("二维码", "每个窗口、大厅、便民服务中心/点一个固定二维码；重新生成后旧二维码立即失效。"),
 ]
-
-
-def require_qr_role(scope: Scope) -> None:
-    if scope.role not in QR_ROLES:
-        raise PermissionDenied("二维码与评价覆盖情况仅限督查和部门/街道/社区管理员使用")
-
-
-@dataclass
-class CoverageRow:
-    place: Place
-    services: int = 0
-    rated: int = 0
-    online: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        return self.rated / self.services if self.services else None
-
-    @property
-    def paired(self) -> int:
-        return len(self.place.paired_devices)
-
-    @property
-    def url(self) -> str:
-        return qr_url(self.place.qr) if self.place.qr is not None else ""
-
-
-def coverage_rows(scope: Scope, *, now: dt.datetime) -> list[CoverageRow]:
-    places = qr_place_list(scope=scope)
-    by_window, by_unit = record_counts_by_place(
-        scope=scope,
-        since=now - dt.timedelta(days=COVERAGE_DAYS),
-        window_ids=[p.window.pk for p in places if p.is_window],
-        unit_ids=[p.unit.pk for p in places if not p.is_window],
-    )
-    rows = []
-    for place in places:
-        services, rated = (by_window if place.is_window else by_unit).get(
-            place.window.pk if place.is_window else place.unit.pk, (0, 0)
-        )
-        online = sum(1 for d in place.paired_devices if device_is_online(d))
-        rows.append(CoverageRow(place, services, rated, online))
-    return rows
-
-
-def _filtered(rows: list[CoverageRow], *, missing: str, kind: str) -> list[CoverageRow]:
-    if kind == "window":
-        rows = [r for r in rows if r.place.is_window]
-    elif kind == "place":
-        rows = [r for r in rows if not r.place.is_window]
-    if missing == "qr":
-        rows = [r for r in rows if r.place.qr is None]
-    elif missing == "device":  # every window needs a rating device (R4); places need a QR code
-        rows = [r for r in rows if r.place.is_window and not r.paired]
-    return rows
-
-
-def _totals(rows: list[CoverageRow]) -> dict:
-    windows = [r for r in rows if r.place.is_window]
-    places = [r for r in rows if not r.place.is_window]
-    return {
-        "windows": len(windows),
-        "windows_qr": sum(1 for r in windows if r.place.qr),
-        "windows_device": sum(1 for r in windows if r.paired),
-        "places": len(places),
-        "places_qr": sum(1 for r in places if r.place.qr),
-        "places_device": sum(1 for r in places if r.paired),
-    }
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -146,10 +69,10 @@ def qr_coverage(request, scope: Scope):
     now = timezone.now()
     missing, kind = _query(request.GET)
     rows = coverage_rows(scope, now=now)
-    totals = _totals(rows)
+    totals = coverage_totals(rows)
     context = {
         "nav": "qr",
-        "rows": _filtered(rows, missing=missing, kind=kind),
+        "rows": coverage_filtered(rows, missing=missing, kind=kind),
         "totals": totals,
         "window_qr_rate": _ratio(totals["windows_qr"], totals["windows"]),
         "window_device_rate": _ratio(totals["windows_device"], totals["windows"]),
@@ -163,7 +86,7 @@ def qr_coverage(request, scope: Scope):
         "query": _encoded(missing, kind),
         "now": now,
     }
-    return render(request, "console/qr_coverage.html", context)
+    return render(request, "evaluations/qr_coverage.html", context)
 
 
 def _qr_action(request, scope: Scope):
@@ -189,13 +112,10 @@ def qr_coverage_export(request, scope: Scope):
     require_qr_role(scope)
     now = timezone.now()
     missing, kind = _query(request.GET)
-    rows = _filtered(coverage_rows(scope, now=now), missing=missing, kind=kind)
-    response = HttpResponse(coverage_workbook(rows, now=now), content_type=XLSX)
+    rows = coverage_filtered(coverage_rows(scope, now=now), missing=missing, kind=kind)
     stamp = f"{timezone.localtime(now):%Y%m%d}"
-    response["Content-Disposition"] = content_disposition(
-        f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx"
-    )
-    return response
+    content = coverage_workbook(rows, now=now)
+    return xlsx_response(content, filename=f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx")
 
 
 HEADERS = [

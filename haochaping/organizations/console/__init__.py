@@ -1,0 +1,1 @@
+"""Staff pages of organisations: rating devices (评价设备) and QR code posters."""

@@ -1,0 +1,51 @@
+"""Forms of the organisation pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from haochaping.organizations.models import DeviceKind, Unit, Window
+
+
+class DeviceForm(forms.Form):
+    """A tablet for a window or a kiosk for a place; both lists come from the caller's scope."""
+
+    kind = forms.ChoiceField(label="设备类型", choices=DeviceKind.choices, initial=DeviceKind.TABLET,
+                             widget=forms.RadioSelect)  # fmt: skip
+    window = forms.ChoiceField(label="窗口", required=False, help_text="窗口评价器放在哪个窗口")
+    place = forms.ChoiceField(label="所在场所", required=False, help_text="自助评价终端放在哪个大厅或便民服务中心/点")
+    name = forms.CharField(label="设备名称", required=False, max_length=100,
+                           help_text="可留空：按窗口或场所名称自动命名，如“市场监管综合窗口评价器”")  # fmt: skip
+
+    def __init__(self, data=None, *, windows: list[Window], places: list[Unit]):
+        super().__init__(data)
+        self.windows = {str(w.pk): w for w in windows}
+        self.places = {str(u.pk): u for u in places}
+        self.fields["window"].choices = [("", "请选择窗口")] + [
+            (str(w.pk), f"{w.name}（{w.code}，{w.unit.name}）") for w in windows
+        ]
+        self.fields["place"].choices = [("", "请选择场所")] + [(str(u.pk), u.name) for u in places]
+        if not places:  # nowhere in scope to put a kiosk
+            self.fields["kind"].choices = [(DeviceKind.TABLET.value, DeviceKind.TABLET.label)]
+            del self.fields["place"]
+        self.fields["name"].widget.attrs["placeholder"] = "留空自动命名"
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind is None:  # not offered (a kiosk where no place is in scope): the field says so
+            return data
+        if kind == DeviceKind.TABLET:
+            window = self.windows.get(data.get("window") or "")
+            if window is None:
+                self.add_error("window", "请选择窗口评价器所在的窗口")
+            data["window_obj"], data["place_obj"] = window, None
+            default_name = f"{window.name}评价器" if window else ""
+        else:
+            place = self.places.get(data.get("place") or "")
+            if place is None:
+                self.add_error("place", "请选择自助评价终端所在的场所")
+            data["window_obj"], data["place_obj"] = None, place
+            default_name = f"{place.name}自助评价终端" if place else ""
+        data["name"] = (data.get("name") or "").strip() or default_name
+        return data

@@ -1,0 +1,13 @@
+"""Organisation pages (rating devices, QR posters), mounted in the ``console`` namespace by
+``haochaping/urls.py``."""
+
+from django.urls import path
+
+from haochaping.organizations.console import devices, posters
+
+urlpatterns = [
+    path("devices/", devices.device_list_view, name="device_list"),
+    path("devices/new/", devices.device_new, name="device_new"),
+    path("devices/<int:pk>/", devices.device_detail, name="device_detail"),
+    path("qr/posters/", posters.qr_posters, name="qr_posters"),
+]
