@@ -214,6 +214,8 @@ class AuditDraft:
         event's INSERT and the head update as another: two round trips instead of four on the
         rating-intake path. Elsewhere (SQLite: in-process calls) they are four statements.
         """
+        if (instance is None) != (params is None):
+            raise TypeError("append_after takes an instance with its insert params, or neither")
         event = self.event
         # The UPDATE ... RETURNING takes the lane's head-row lock (PostgreSQL) and hands back
         # the next seq and the previous hash atomically; SQLite already holds its writer lock.
@@ -227,7 +229,7 @@ class AuditDraft:
                 self.params[_late_columns(connection.alias)[4]] = lane
                 self._prefix()
             row = None
-            if instance is not None and pg:
+            if instance is not None and params is not None and pg:
                 pk = instance._meta.pk.column
                 ctes, cte_params = with_piggybacked([f"t AS ({insert_sql(type(instance))})", f"h AS ({bump})"],
                                                     [*params, lane])  # fmt: skip
@@ -238,7 +240,7 @@ class AuditDraft:
                 target_pk, seq, prev_hash = cursor.fetchone()
                 inserted(instance, target_pk)
                 row = None if seq is None else (seq, prev_hash)
-            elif instance is not None:
+            elif instance is not None and params is not None:
                 insert_prepared(instance, params, cursor=cursor)
             if instance is not None:
                 target_id = instance.pk

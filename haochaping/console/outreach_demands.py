@@ -52,6 +52,7 @@ from haochaping.outreach.services.categories import (
 from haochaping.outreach.services.demands import (
     DemandInput,
     DemandStepInput,
+    SubmittedDemand,
     active_categories,
     category_ensure_default,
     demand_from_evaluation,
@@ -129,21 +130,22 @@ def demand_new(request, scope: Scope):
     if request.method == "POST" and form.is_valid():
         data = DemandInput(**form.cleaned_data)
         try:
-            demand = demand_take_call(caller=caller_for_user(request.user), data=data)
+            submitted = demand_take_call(caller=caller_for_user(request.user), data=data)
         except ValidationFailed as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _received_message(demand))
-            return redirect("console:outreach_demand_detail", pk=demand.pk)
+            messages.success(request, _received_message(submitted))
+            return redirect("console:outreach_demand_detail", pk=submitted.demand.pk)
     context = {"nav": "outreach_demands", "form": form}
     return render(request, "console/outreach/demand_new.html", context, status=422 if form.errors else 200)
 
 
-def _received_message(demand) -> str:
+def _received_message(submitted: SubmittedDemand) -> str:
+    demand = submitted.demand
     category = demand.category.full_name if demand.category_id else "未分类"
     auto = "（系统自动建议）" if demand.category_id and demand.category_id == demand.suggested_category_id else ""
     return (
-        f"已受理，受理编号 {demand.number}，查询码 {demand.query_code}（请告知群众）。"
+        f"已受理，受理编号 {demand.number}，查询码 {submitted.query_code}（请告知群众）。"
         f"分类：{category}{auto}；答复期限 {timezone.localtime(demand.due_at):%Y-%m-%d}。"
     )
 

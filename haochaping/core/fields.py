@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.db import models
 
@@ -50,6 +51,11 @@ class SM4EncryptedJSONField(SM4EncryptedField):
     """
 
     description = "SM4-encrypted JSON"
+
+    # For mypy (django-stubs): the attribute holds a JSON value, as a ``models.JSONField`` does,
+    # not the ``str`` of the parent TextField. Annotations only: nothing is set at runtime.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value, expression, connection):
         text = super().from_db_value(value, expression, connection)

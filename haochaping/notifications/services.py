@@ -193,9 +193,10 @@ def notification_deliver(*, notification_id: int) -> None:
         return
     action, notification = step
     if action == "query":
-        notification = _settle_by_query(notification, cast(QueryableTransport, transport))
-        if notification is None:
+        settled = _settle_by_query(notification, cast(QueryableTransport, transport))
+        if settled is None:
             return
+        notification = settled
     try:
         provider_id = transport.send(
             phone=notification.phone,

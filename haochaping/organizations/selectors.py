@@ -78,9 +78,10 @@ def scope_for_user(user) -> Scope:
 
 
 def scope_for_system(system: BusinessSystem) -> Scope:
-    if system.unit_id is None:
+    unit = system.unit  # no query when the system has no unit
+    if unit is None:
         return Scope(unit_path="/")
-    return Scope(unit_path=system.unit.path)
+    return Scope(unit_path=unit.path)
 
 
 def unit_list(*, scope: Scope) -> QuerySet[Unit]:

@@ -67,7 +67,7 @@ class DemandOut(Schema):
 
     @staticmethod
     def resolve_query_code(obj) -> str | None:
-        return getattr(obj, "query_code", None)
+        return None  # never stored in clear: only ``submit`` fills it in, from demand_submit's answer
 
     @staticmethod
     def resolve_overdue(obj) -> bool:
@@ -92,7 +92,7 @@ def submit(request: HttpRequest, payload: DemandIn):
     )
     unit = system.unit if system.unit_id else intake_unit_default()
     with api_write(request):
-        demand = demand_submit(
+        submitted = demand_submit(
             actor=Actor.for_system(system),
             data=data,
             source=DemandSource.API,
@@ -100,7 +100,8 @@ def submit(request: HttpRequest, payload: DemandIn):
             scope=scope,
             system=system,
         )
-    return (201 if demand.created else 200), demand
+    out = DemandOut.from_orm(submitted.demand).model_copy(update={"query_code": submitted.query_code})
+    return (201 if submitted.created else 200), out
 
 
 @router.get("/demands/{demand_id}", response=DemandOut, summary="查询本系统提交的一条诉求（状态、期限、答复）")

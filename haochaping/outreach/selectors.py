@@ -215,7 +215,7 @@ def citizen_demand(demand: Demand) -> CitizenDemand:
         id=demand.pk,
         number=demand.number,
         received_at=demand.received_at,
-        category=demand.category.name if demand.category_id else "",
+        category=demand.category.name if demand.category else "",
         content=demand.content,
         state=demand.state,
         progress=PUBLIC_DEMAND_STATE[DemandState(demand.state)],

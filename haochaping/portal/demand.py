@@ -93,7 +93,7 @@ def demand_form(request: HttpRequest) -> HttpResponse:
         project_no=values.get("project_no") or "",
     )
     try:
-        demand = demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL)
+        submitted = demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL)
     except ValidationFailed as exc:
         for field, problems in exc.fields.items():
             for problem in problems:
@@ -103,7 +103,7 @@ def demand_form(request: HttpRequest) -> HttpResponse:
     response = redirect(reverse("portal:demand_done"))
     response.set_signed_cookie(
         DONE_COOKIE,
-        signing.dumps({"d": demand.pk, "c": demand.query_code}),
+        signing.dumps({"d": submitted.demand.pk, "c": submitted.query_code}),
         salt=DONE_SALT,
         max_age=3600,
         path="/demand/",

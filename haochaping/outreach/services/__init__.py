@@ -14,6 +14,7 @@ from haochaping.outreach.services.calls import (
 from haochaping.outreach.services.demands import (
     DemandInput,
     DemandStepInput,
+    SubmittedDemand,
     demand_close_by_citizen,
     demand_deadline,
     demand_find_for_citizen,
@@ -30,6 +31,7 @@ __all__ = [
     "DemandInput",
     "DemandStepInput",
     "GenerationResult",
+    "SubmittedDemand",
     "call_lists_generate",
     "call_lists_generate_now",
     "call_record",

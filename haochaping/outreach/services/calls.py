@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -55,9 +56,18 @@ MAX_NOTES = 2000
 MAX_RETRY_DAYS = 30
 
 
-def _require_call_role(caller: Caller, what: str) -> None:
+def _require_call_role(caller: Caller, what: str) -> User:
+    """The operator making the call: a console user in a calling role (``Caller.user`` is untyped)."""
     if caller.role not in CALL_ROLES or caller.user is None:
         raise PermissionDenied(f"只有回访员和督查人员可以{what}", code="call_not_allowed")
+    if not isinstance(caller.user, User):
+        raise TypeError(f"a call operator is a console user, not {type(caller.user).__name__}")
+    return caller.user
+
+
+def _no_subject(task: CallTask, field: str) -> ValueError:
+    """A task of this kind always points at its subject (on_delete=PROTECT): one without is a bug."""
+    return ValueError(f"call task {task.pk} ({task.kind}, {task.subject_key}) has no {field}")
 
 
 def _phone_index(phone: str) -> str:
@@ -306,9 +316,8 @@ def _claim_free(user, now: dt.datetime) -> Q:
 def call_task_claim_next(*, caller: Caller, kind: str | None = None, now: dt.datetime | None = None) -> CallTask | None:
     """下一个: take the next due open task (mine first, then assigned to me, then unassigned),
     held for ``OUTREACH_CLAIM_MINUTES`` so that no other operator calls the same citizen."""
-    _require_call_role(caller, "拨打回访电话")
+    user = _require_call_role(caller, "拨打回访电话")
     now = now or timezone.now()
-    user = caller.user
     candidates = (
         caller.scope.filter(CallTask.objects.filter(status=TaskStatus.OPEN, due_at__lte=now), unit_field="unit")
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
@@ -425,6 +434,8 @@ def _settle_subject(caller: Caller, task: CallTask, data: CallInput, now: dt.dat
     notes = (data.notes or "").strip()
     if task.kind == TaskKind.CALLBACK_BAD_RATING:
         case = task.case
+        if case is None:
+            raise _no_subject(task, "case")
         if case.state != CaseState.FED_BACK or case.reopen_count != task.round:
             raise Conflict(
                 "工单已不在“已反馈待回访”状态（可能已由他人回访），本次回访未记录", code="case_not_awaiting_callback"
@@ -438,6 +449,8 @@ def _settle_subject(caller: Caller, task: CallTask, data: CallInput, now: dt.dat
         return None
     if task.kind == TaskKind.CALLBACK_COMPLAINT:
         demand = task.demand
+        if demand is None:
+            raise _no_subject(task, "demand")
         if demand.state != DemandState.REPLIED:
             raise Conflict("诉求已不在“已答复”状态，本次回访未记录", code="demand_not_replied")
         demand_transition(
@@ -475,13 +488,15 @@ def call_record(*, caller: Caller, task_id: int, data: CallInput, now: dt.dateti
     attempt time until ``max_attempts``, then closes it as unreachable. A wrong number closes
     it at once; 要求勿扰 closes it and lists the number so that no list calls it again.
     """
-    _require_call_role(caller, "记录回访结果")
+    operator = _require_call_role(caller, "记录回访结果")
     now = now or timezone.now()
     task = task_get_for(scope=caller.scope, pk=task_id)
     if not task.is_open:
         raise Conflict(f"任务已{task.get_status_display()}，不能再记录通话", code="task_closed")
-    if task.claimed_by_id not in (None, caller.user.pk) and task.claimed_until and task.claimed_until > now:
-        raise Conflict(f"该任务正由 {task.claimed_by.get_username()} 拨打，请处理下一个", code="task_claimed")
+    held = task.claimed_by_id not in (None, operator.pk) and task.claimed_until and task.claimed_until > now
+    holder = task.claimed_by if held else None  # loaded only when another operator holds the task
+    if holder is not None:
+        raise Conflict(f"该任务正由 {holder.get_username()} 拨打，请处理下一个", code="task_claimed")
     errors = _validate_call(task, data, now)
     if errors:
         raise ValidationFailed("通话记录不完整或有误", fields=errors)
@@ -518,8 +533,8 @@ def call_record(*, caller: Caller, task_id: int, data: CallInput, now: dt.dateti
     record = CallRecord(
         task=task,
         attempt=attempt,
-        operator=caller.user,
-        operator_label=caller.user.get_username(),
+        operator=operator,
+        operator_label=operator.get_username(),
         outcome=data.outcome,
         satisfaction=data.satisfaction if task.is_callback else "",
         notes=(data.notes or "").strip(),
@@ -551,7 +566,7 @@ def call_record(*, caller: Caller, task_id: int, data: CallInput, now: dt.dateti
 def call_send_rating_sms(*, caller: Caller, task_id: int, now: dt.datetime | None = None) -> CallRecord:
     """Invite by SMS instead of rating by phone: the signed rating link (channel 7) is queued
     to the applicant's phone, and the task is done (conversion shows whether they rated)."""
-    _require_call_role(caller, "发送评价短信")
+    operator = _require_call_role(caller, "发送评价短信")
     now = now or timezone.now()
     task = task_get_for(scope=caller.scope, pk=task_id)
     if task.kind != TaskKind.INVITATION_UNRATED:
@@ -559,6 +574,8 @@ def call_send_rating_sms(*, caller: Caller, task_id: int, now: dt.datetime | Non
     if not task.is_open:
         raise Conflict(f"任务已{task.get_status_display()}", code="task_closed")
     record = task.record
+    if record is None:
+        raise _no_subject(task, "record")
     if hasattr(record, "evaluation"):
         raise Conflict("该服务已有评价，无需再邀请", code="already_rated")
     actor = Actor.for_caller(caller)
@@ -581,8 +598,8 @@ def call_send_rating_sms(*, caller: Caller, task_id: int, now: dt.datetime | Non
     call = CallRecord(
         task=task,
         attempt=task.attempts,
-        operator=caller.user,
-        operator_label=caller.user.get_username(),
+        operator=operator,
+        operator_label=operator.get_username(),
         outcome=Outcome.SMS_SENT,
         notes="已发送评价短信" if notification is not None else "评价短信模板已停用，未发送",
         occurred_at=now,

@@ -81,7 +81,7 @@ def _validated(data: CategoryInput, *, current: DemandCategory | None) -> dict:
         if parent is None:
             errors["parent"] = ["上级分类不存在"]
         elif current is not None:
-            cursor = parent
+            cursor: DemandCategory | None = parent
             while cursor is not None:  # never below itself: no cycles in the tree
                 if cursor.pk == current.pk:
                     errors["parent"] = ["上级分类不能是本分类或其下级"]

@@ -205,6 +205,21 @@ def _related_record(project_no: str, scope: Scope | None) -> ServiceRecord | Non
     return record
 
 
+@dataclass(frozen=True)
+class SubmittedDemand:
+    """What ``demand_submit`` hands back: the demand and what only this intake call knows.
+
+    ``created`` is False when a business system's resend (same ``external_id``) returned the
+    stored demand; then ``query_code`` is None (only its hash is kept, the code was issued
+    once) and so is ``suggestion``. ``suggestion`` is the automatic category guess, if any.
+    """
+
+    demand: Demand
+    created: bool
+    query_code: str | None = None
+    suggestion: classify.Suggestion | None = None
+
+
 def demand_submit(
     *,
     actor: Actor,
@@ -216,9 +231,9 @@ def demand_submit(
     evaluation: Evaluation | None = None,
     user=None,
     now: dt.datetime | None = None,
-) -> Demand:
+) -> SubmittedDemand:
     """Receive one demand: validate, suggest a category (jieba keywords), set the time limit in
-    working days, number it, and return it with ``query_code`` (shown once to the citizen).
+    working days, number it, and return it with its ``query_code`` (shown once to the citizen).
 
     ``scope`` limits which service record a given 办件编号 may link to (a business system's or a
     staff member's scope; the public form passes None and never learns whether it matched).
@@ -230,8 +245,7 @@ def demand_submit(
     if system is not None and data.external_id:
         existing = Demand.objects.filter(system=system, external_id=data.external_id).first()
         if existing is not None:
-            existing.created = False
-            return existing
+            return SubmittedDemand(existing, created=False)
     content, name, phone, chosen = _validate(data)
     categories = active_categories()
     suggestion = classify.suggest(content, categories)
@@ -300,25 +314,21 @@ def demand_submit(
         if system is not None and data.external_id:
             existing = Demand.objects.filter(system=system, external_id=data.external_id).first()
             if existing is not None:
-                existing.created = False
-                return existing
+                return SubmittedDemand(existing, created=False)
         raise
-    demand.created = True
-    demand.query_code = code
-    demand.suggestion = suggestion
-    return demand
+    return SubmittedDemand(demand, created=True, query_code=code, suggestion=suggestion)
 
 
 def _caller_unit(caller: Caller) -> Unit:
     membership = getattr(caller.user, "membership", None) if caller.user is not None else None
     if membership is not None:
         return membership.unit
-    if caller.system is not None and caller.system.unit_id is not None:
+    if caller.system is not None and caller.system.unit is not None:
         return caller.system.unit
     return intake_unit_default()
 
 
-def demand_take_call(*, caller: Caller, data: DemandInput) -> Demand:
+def demand_take_call(*, caller: Caller, data: DemandInput) -> SubmittedDemand:
     """A demand taken by phone (电话受理): received at the staff member's own unit."""
     if caller.role not in INTAKE_ROLES or caller.user is None:
         raise PermissionDenied("您的角色不能登记诉求", code="intake_not_allowed")
@@ -362,7 +372,7 @@ def demand_from_evaluation(*, caller: Caller, evaluation_id: int, content: str =
         scope=caller.scope,
         evaluation=evaluation,
         user=caller.user,
-    )
+    ).demand
 
 
 # --- transitions ---------------------------------------------------------------------------
@@ -431,6 +441,8 @@ def demand_transition(
     match step.action:
         case DemandStep.ASSIGNED:
             unit, category, days = data.unit, checked["category"], checked["days"]
+            if unit is None:  # pragma: no cover  (_check has refused it: 请选择承办单位)
+                raise ValidationFailed("请选择承办单位", fields={"unit": ["请选择承办单位"]})
             changes.update(unit=unit, assigned_at=now, category=category, days=days)
             payload.update(unit=unit.code, category=category.code if category else "", days=days)
             if days != demand.days:

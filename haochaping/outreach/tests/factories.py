@@ -14,6 +14,7 @@ from haochaping.outreach.models import CallTask, Demand
 from haochaping.outreach.services import (
     DemandInput,
     DemandStepInput,
+    SubmittedDemand,
     call_lists_generate,
     demand_submit,
     demand_transition,
@@ -65,7 +66,7 @@ def fed_back_case(cast: Cast, project_no: str = "SCJG-CB-1", *, unit: str = "a")
     return step(cast, admin, case, Action.FEED_BACK, "已整改：一次性告知材料清单已在窗口公示")
 
 
-def submit_demand(
+def submitted_demand(
     cast: Cast,
     content: str = "窗口工作人员态度很差，说话不耐烦",
     *,
@@ -74,9 +75,14 @@ def submit_demand(
     category: str = "",
     source: str = DemandSource.PORTAL,
     **kwargs,
-) -> Demand:
+) -> SubmittedDemand:
+    """The whole answer of ``demand_submit`` (demand, query code, suggestion)."""
     data = DemandInput(content=content, contact_name=name, contact_phone=phone, category_code=category)
     return demand_submit(actor=Actor.citizen(), data=data, source=source, **kwargs)
+
+
+def submit_demand(cast: Cast, content: str = "窗口工作人员态度很差，说话不耐烦", **kwargs) -> Demand:
+    return submitted_demand(cast, content, **kwargs).demand
 
 
 def assigned_demand(

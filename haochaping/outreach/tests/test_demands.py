@@ -25,7 +25,7 @@ from haochaping.outreach.services import (
     demand_transition,
 )
 from haochaping.outreach.services.categories import CategoryInput, category_create, category_update, parse_keywords
-from haochaping.outreach.tests.factories import assigned_demand, finished_record, submit_demand
+from haochaping.outreach.tests.factories import assigned_demand, finished_record, submit_demand, submitted_demand
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -45,9 +45,11 @@ def move(cast, who, demand, action, **data):
 
 def test_a_demand_is_numbered_categorised_and_given_a_time_limit_in_working_days(cast, time_machine):
     time_machine.move_to(at(2026, 11, 16, 10, 0), tick=False)  # a Monday
-    demand = submit_demand(cast, "窗口工作人员态度很差，问两句就不耐烦")
+    submitted = submitted_demand(cast, "窗口工作人员态度很差，问两句就不耐烦")
+    demand = submitted.demand
+    assert submitted.created and submitted.suggestion is not None
     assert demand.number == f"SQ20261116{demand.pk:06d}"
-    assert len(demand.query_code) == 6 and demand.query_code.isdigit()
+    assert submitted.query_code is not None and len(submitted.query_code) == 6 and submitted.query_code.isdigit()
     assert demand.category.code == "attitude" and demand.suggested_category.code == "attitude"
     assert demand.days == 5
     assert demand.due_at == at(2026, 11, 23, 23, 59, 59)  # Mon + 5 working days = next Mon
@@ -109,14 +111,14 @@ def test_a_related_project_number_links_the_service_when_the_intake_may_see_it(c
     data = DemandInput(
         content="营业执照办了一个月还没有办结", contact_name="孙", contact_phone="13700001111", project_no="SCJG-REL-1"
     )
-    linked = demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL)
+    linked = demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL).demand
     assert linked.record == record
     outsider = demand_submit(
         actor=Actor.for_system(cast.system_a), data=data, source=DemandSource.API, scope=scope_for_system(cast.system_a)
-    )
+    ).demand
     assert outsider.record == record  # SCJG's own system: in scope
     data.project_no = "NO-SUCH-PROJECT"
-    assert demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL).record is None
+    assert demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL).demand.record is None
 
 
 # --- the transition table ---------------------------------------------------------------------
@@ -199,10 +201,11 @@ def test_a_staff_closure_without_the_citizens_view_needs_an_explanation(cast):
 
 def test_the_citizen_finds_the_demand_with_number_and_code_and_closes_it(cast):
     demand = assigned_demand(cast)
-    fresh = submit_demand(cast, "请问办事流程是怎样的")
-    assert demand_find_for_citizen(number=fresh.number.lower(), code=fresh.query_code).pk == fresh.pk
+    submitted = submitted_demand(cast, "请问办事流程是怎样的")
+    fresh, code = submitted.demand, submitted.query_code
+    assert demand_find_for_citizen(number=fresh.number.lower(), code=code).pk == fresh.pk
     assert demand_find_for_citizen(number=fresh.number, code="99999x") is None
-    assert demand_find_for_citizen(number="SQ000", code=fresh.query_code) is None
+    assert demand_find_for_citizen(number="SQ000", code=code) is None
     move(cast, "admin_a", demand, DemandStep.REPLIED, text="已整改")
     with pytest.raises(ValidationFailed):
         demand_close_by_citizen(demand_id=demand.pk, satisfaction="unknown")
