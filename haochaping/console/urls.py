@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from haochaping.console import views
 
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
