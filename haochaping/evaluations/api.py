@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from haochaping.audit.services import Actor
 from haochaping.core.errors import Conflict
 from haochaping.core.pagination import Pagination
+from haochaping.core.timeutil import aware
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import (
@@ -21,7 +22,6 @@ from haochaping.evaluations.services import (
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.api_auth import api_write, refuse_seen_nonce
 from haochaping.organizations.selectors import scope_for_system
-from haochaping.service_records.api import aware
 
 router = Router(tags=["评价"])
 
