@@ -24,14 +24,13 @@ from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import (
     evaluation_get_for,
     evaluation_list,
-    evaluation_summary,
     reason_texts,
     reason_texts_bulk,
 )
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope, scope_for_user, tablet_window_ids, unit_list
 from haochaping.rectification.models import OPEN_STATES
-from haochaping.rectification.selectors import case_queue_counts
+from haochaping.rectification.selectors import case_queue_counts, evaluation_summary
 from haochaping.service_records.selectors import service_record_list
 
 PAGE_SIZE = 50

@@ -7,15 +7,13 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db import connection, connections
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
-from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
-from haochaping.rectification.models import CaseState
 from haochaping.service_records.models import ServiceRecord, encrypted_identity
 
 
@@ -97,22 +95,6 @@ def reason_texts_bulk(evaluations: Iterable[Evaluation]) -> dict[int, list[str]]
         )
         by_key = {(set_id, code): text for set_id, code, text in rows}
     return {e.pk: [by_key.get((e.indicator_set_id, code), code) for code in e.reasons] for e in evaluations}
-
-
-def evaluation_summary(*, scope: Scope) -> dict[str, int]:
-    """Rating counts of a scope in one query.
-
-    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
-    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
-    """
-    # Validity lives on the rating's case until appeals get their own table.
-    valid = ~Q(case__state=CaseState.INVALIDATED)
-    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
-        total=Count("id"),
-        valid=Count("id", filter=valid),
-        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
-        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
-    )
 
 
 # Only what a rating needs; the other columns stay deferred, the encrypted identity among

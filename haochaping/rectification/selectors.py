@@ -10,6 +10,8 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound
+from haochaping.evaluations.choices import BAD_LEVELS, Level
+from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import (
@@ -293,3 +295,20 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
                 row.add(group)
     rows = ([own] if own.bad else []) + list(by_path.values())
     return CaseSummary(rows=rows, total=total, scope_name=root.name if root else "")
+
+
+def evaluation_summary(*, scope: Scope) -> dict[str, int]:
+    """Rating counts of a scope in one query (here, not in ``evaluations``: a rating's validity is
+    its case's state).
+
+    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
+    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
+    """
+    # Validity lives on the rating's case until appeals get their own table.
+    valid = ~Q(case__state=CaseState.INVALIDATED)
+    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
+        total=Count("id"),
+        valid=Count("id", filter=valid),
+        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
+        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
+    )
