@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, connections
@@ -130,14 +131,29 @@ def _rating_converters(alias: str) -> list[tuple[int, list, object]]:
     return out
 
 
-def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
-    """The service a rating is about, by business key, with ``unit_code`` and ``unit_path``.
+@dataclass(frozen=True, slots=True)
+class RatingTarget:
+    """The service a rating is about, with what the rating intake already knows of it.
+
+    ``unit_code`` / ``unit_path``: the record's unit, when the lookup brought them along (else
+    read from ``record.unit``). ``rated_by_insert``: no rating lookup was made; the rating's
+    INSERT decides "already rated" by the one-per-service unique key.
+    """
+
+    record: ServiceRecord
+    unit_code: str | None = None
+    unit_path: str | None = None
+    rated_by_insert: bool = False
+
+
+def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> RatingTarget:
+    """The service a rating is about, by business key, with its unit's code and path.
 
     This is the rating-intake hot path: one hand-written statement and a model built from its
     row (what ``QuerySet.raw`` does, without its per-call machinery; see bench/intake.py).
     Out-of-scope records are reported exactly like unknown ones, before anything is decrypted.
 
-    Whether the service is already rated is not looked up here: the record is marked
+    Whether the service is already rated is not looked up here: the target says
     ``rated_by_insert`` and the rating's INSERT decides, by the one-per-service unique key
     (``services.evaluation_prepare``). A lookup of the rating table here would make the
     statement's prepared plan depend on that table's size when it was planned (PostgreSQL
@@ -153,5 +169,4 @@ def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> Serv
         for func in funcs:
             values[i] = func(values[i], col, connection)
     record = ServiceRecord.from_db(connection.alias, _RATING_COLUMNS, values)
-    record.unit_code, record.unit_path, record.rated_by_insert = row[-2], row[-1], True
-    return record
+    return RatingTarget(record, unit_code=row[-2], unit_path=row[-1], rated_by_insert=True)
