@@ -25,9 +25,10 @@ demo: install ## Install, migrate, seed the demo district, serve on http://127.0
 	HAOCHAPING_DEMO=1 $(BIN)/haochaping seed-demo
 	HAOCHAPING_DEMO=1 HAOCHAPING_SECURE_COOKIES=0 $(BIN)/haochaping serve --host 127.0.0.1 --port 8000 --with-worker
 
-lint: install ## ruff lint + format check, mypy
+lint: install ## ruff lint + format check, import contracts (lint-imports), mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 migrations-check: install ## Fail if models changed without a migration

@@ -11,19 +11,13 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.renderers import JSONRenderer
 
 from haochaping.core.api_errors import pydantic_fields
+from haochaping.core.api_render import RENDERER
 from haochaping.core.errors import ApplicationError
 from haochaping.organizations.api_auth import authenticate_request
 
 logger = logging.getLogger("haochaping.api")
-
-
-class ChineseJSONRenderer(JSONRenderer):
-    """Chinese messages as UTF-8 text, not \\u escapes: readable in curl and logs."""
-
-    json_dumps_params = {"ensure_ascii": False}
 
 
 def signature_auth(request):
@@ -42,7 +36,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",
-    renderer=ChineseJSONRenderer(),
+    renderer=RENDERER,  # shared with handlers that render their own response (core.api_render)
 )
 
 
@@ -97,7 +91,7 @@ def _unexpected(request, exc):
     return api.create_response(request, err.as_dict(), status=500)
 
 
-from haochaping.evaluations.api import router as evaluations_router  # noqa: E402
+from haochaping.intake.api import router as evaluations_router  # noqa: E402
 from haochaping.organizations.api import router as organizations_router  # noqa: E402
 from haochaping.outreach.api import router as demands_router  # noqa: E402
 from haochaping.rectification.api import router as cases_router  # noqa: E402

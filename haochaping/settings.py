@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "haochaping.service_records",
     "haochaping.evaluations",
     "haochaping.rectification",
+    "haochaping.intake",  # rating intake: above rectification (opens cases), below outreach
     "haochaping.outreach",  # callbacks (回访), rating invitations (邀评), demands (诉求); after rectification
     "haochaping.notifications",
     "haochaping.portal",

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.rectification.models import CaseAttachment, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
@@ -54,7 +55,7 @@ def rate(record: ServiceRecord, level: int, *, reasons=(), text: str = "", days_
         evaluated_at=timezone.now() - dt.timedelta(days=days_ago),
         dimensions={"attitude": level, "efficiency": level},
     )
-    return evaluation_submit(actor=Actor.citizen(), record=record, data=data)
+    return submit_rating(actor=Actor.citizen(), record=record, data=data)
 
 
 @dataclass

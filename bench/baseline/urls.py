@@ -4,7 +4,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 
 from bench.baseline.models import BareRating
-from haochaping.evaluations.api import EvaluationIn
+from haochaping.intake.api import EvaluationIn
 
 bare = NinjaAPI(urls_namespace="bench", docs_url=None, openapi_url=None)
 

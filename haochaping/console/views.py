@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from haochaping.console.forms import LoginForm
-from haochaping.evaluations.selectors import evaluation_list, evaluation_summary, reason_texts_bulk
+from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import OPEN_STATES
-from haochaping.rectification.selectors import case_queue_counts
+from haochaping.rectification.selectors import case_queue_counts, evaluation_summary
 from haochaping.service_records.selectors import service_record_list
 
 RECENT_BAD = 10

@@ -7,6 +7,13 @@ import datetime as dt
 from django.utils import timezone
 
 
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive times from business systems are Beijing time."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_fixed_timezone(480))
+    return value
+
+
 def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 

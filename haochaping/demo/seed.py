@@ -2,7 +2,7 @@
 
 ``seed_demo()`` builds the organisation (units, windows, staff, items, business systems, console
 users), then pushes a year of services as the two business systems would
-(``service_record_push``) and submits the citizens' ratings (``evaluation_submit``), which opens
+(``service_record_push``) and submits the citizens' ratings (``intake.services.rating_receive``), which opens
 a 待核实 rectification case for every bad one. A second run changes nothing.
 """
 
@@ -28,7 +28,8 @@ from haochaping.demo.fake import credit_code
 from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
-from haochaping.evaluations.services import evaluation_submit
+from haochaping.evaluations.selectors import RatingTarget
+from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind
 from haochaping.organizations.qrcodes import qr_code_ensure, qr_place_list, qr_url
 from haochaping.organizations.selectors import Scope, scope_for_system
@@ -300,12 +301,12 @@ def _push(plans: list[Plan], systems: dict[str, tuple[BusinessSystem, str]], out
                 if plan.rating is None:
                     continue
                 online = plan.rating.channel in (1, 2)  # rated on the platform's own pages
-                evaluation = evaluation_submit(
-                    actor=actors[plan.system] if online else by_phone if plan.rating.channel == 6 else citizen,
-                    record=record,
+                actor = actors[plan.system] if online else by_phone if plan.rating.channel == 6 else citizen
+                evaluation = rating_receive(
+                    target=RatingTarget(record),
                     data=plan.rating,
-                    system=system if online else None,
-                )
+                    context=RatingContext(actor=actor, system=system if online else None),
+                ).evaluation
                 result.ratings += 1
                 if evaluation.level in BAD_LEVELS:
                     bad.append(evaluation)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, connections
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
-from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
-from haochaping.rectification.models import CaseState
 from haochaping.service_records.models import ServiceRecord, encrypted_identity
 
 
@@ -99,22 +98,6 @@ def reason_texts_bulk(evaluations: Iterable[Evaluation]) -> dict[int, list[str]]
     return {e.pk: [by_key.get((e.indicator_set_id, code), code) for code in e.reasons] for e in evaluations}
 
 
-def evaluation_summary(*, scope: Scope) -> dict[str, int]:
-    """Rating counts of a scope in one query.
-
-    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
-    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
-    """
-    # Validity lives on the rating's case until appeals get their own table.
-    valid = ~Q(case__state=CaseState.INVALIDATED)
-    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
-        total=Count("id"),
-        valid=Count("id", filter=valid),
-        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
-        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
-    )
-
-
 # Only what a rating needs; the other columns stay deferred, the encrypted identity among
 # them (the response shows the applicant masked, from the masked columns: nothing decrypted).
 # In the model's field order, as ``Model.from_db`` expects them.
@@ -148,14 +131,29 @@ def _rating_converters(alias: str) -> list[tuple[int, list, object]]:
     return out
 
 
-def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> ServiceRecord:
-    """The service a rating is about, by business key, with ``unit_code`` and ``unit_path``.
+@dataclass(frozen=True, slots=True)
+class RatingTarget:
+    """The service a rating is about, with what the rating intake already knows of it.
+
+    ``unit_code`` / ``unit_path``: the record's unit, when the lookup brought them along (else
+    read from ``record.unit``). ``rated_by_insert``: no rating lookup was made; the rating's
+    INSERT decides "already rated" by the one-per-service unique key.
+    """
+
+    record: ServiceRecord
+    unit_code: str | None = None
+    unit_path: str | None = None
+    rated_by_insert: bool = False
+
+
+def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> RatingTarget:
+    """The service a rating is about, by business key, with its unit's code and path.
 
     This is the rating-intake hot path: one hand-written statement and a model built from its
     row (what ``QuerySet.raw`` does, without its per-call machinery; see bench/intake.py).
     Out-of-scope records are reported exactly like unknown ones, before anything is decrypted.
 
-    Whether the service is already rated is not looked up here: the record is marked
+    Whether the service is already rated is not looked up here: the target says
     ``rated_by_insert`` and the rating's INSERT decides, by the one-per-service unique key
     (``services.evaluation_prepare``). A lookup of the rating table here would make the
     statement's prepared plan depend on that table's size when it was planned (PostgreSQL
@@ -171,5 +169,4 @@ def record_for_rating(*, scope: Scope, project_no: str, service_no: int) -> Serv
         for func in funcs:
             values[i] = func(values[i], col, connection)
     record = ServiceRecord.from_db(connection.alias, _RATING_COLUMNS, values)
-    record.unit_code, record.unit_path, record.rated_by_insert = row[-2], row[-1], True
-    return record
+    return RatingTarget(record, unit_code=row[-2], unit_path=row[-1], rated_by_insert=True)

@@ -1,4 +1,9 @@
-"""Writes for ratings: one rating per service, validated against the active indicator set."""
+"""Writes for ratings: one rating per service, validated against the active indicator set.
+
+The rating-only pieces: validation and row preparation, and the rating's row with its audit
+event. Every channel takes a rating in through ``intake.services.rating_receive``, which owns
+the transaction, resends and the bad rating's case.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,8 @@ from haochaping.core.db.insert import insert_params
 from haochaping.core.errors import Conflict, ServiceUnavailable, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.models import Evaluation, Indicator, IndicatorSet
+from haochaping.evaluations.selectors import RatingTarget
 from haochaping.organizations.models import BusinessSystem
-from haochaping.rectification.services import case_open_for_evaluation
 from haochaping.service_records.models import ServiceRecord
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -125,22 +130,6 @@ def _validate(record: ServiceRecord, data: RatingInput, indicator_set_id: int) -
     return reasons
 
 
-def evaluation_submit(
-    *, actor: Actor, record: ServiceRecord, data: RatingInput, system: BusinessSystem | None = None
-) -> Evaluation:
-    """Store the one rating of a service; open a rectification case for level ≤ 2, atomically.
-
-    A second rating for the same service is refused (409), also when two arrive at once. A
-    resend carrying the same ``client_key`` as the stored rating (a tablet's offline queue, an
-    API client retrying after a lost response) returns the stored rating with
-    ``created = False`` instead.
-    """
-    prepared = evaluation_prepare(actor=actor, record=record, data=data, system=system)
-    if isinstance(prepared, Evaluation):
-        return prepared
-    return evaluation_store(prepared)
-
-
 @dataclass
 class PreparedRating:
     """A validated rating with its INSERT parameters and audit event computed (no lock held)."""
@@ -152,15 +141,17 @@ class PreparedRating:
 
 
 def evaluation_prepare(
-    *, actor: Actor, record: ServiceRecord, data: RatingInput, system: BusinessSystem | None = None
+    *, actor: Actor, target: RatingTarget, data: RatingInput, system: BusinessSystem | None = None
 ) -> PreparedRating | Evaluation:
-    """Checks, validation and row preparation of ``evaluation_submit``, before any write.
+    """Checks, validation and row preparation of a rating, before any write.
 
-    Returns the stored rating for a resend, else a ``PreparedRating`` for ``evaluation_store``.
+    Returns the stored rating for a resend (same ``client_key``), else a ``PreparedRating`` for
+    ``evaluation_store``; a second rating of the service is refused (409 ``already_rated``).
     Doing this work first keeps the write transaction (on SQLite: the one writer lock of the
-    database) down to the INSERTs themselves.
+    database) down to the INSERTs themselves. Called by ``intake.services.rating_receive``.
     """
-    rated = _is_rated(record)
+    record = target.record
+    rated = None if target.rated_by_insert else Evaluation.objects.filter(record_id=record.pk).exists()
     if rated:
         return _resent_or_refused(record, data)
     indicator_set_id = indicator_set_active_id()
@@ -203,7 +194,12 @@ def evaluation_prepare(
 
 
 def evaluation_store(prepared: PreparedRating) -> Evaluation:
-    """The writes of ``evaluation_submit``: rating, audit event, case for a bad rating."""
+    """The writes of a prepared rating: its row and its audit event, in the caller's
+    transaction (``intake.services.rating_receive`` opens the case of a bad rating after it).
+
+    A second rating of the same service, committed first by a concurrent request, is refused
+    here by the one-per-service unique key: 409 ``already_rated``.
+    """
     evaluation = prepared.evaluation
     # No savepoint: a failed insert fails the whole (caller's) transaction, which is right.
     with transaction.atomic(savepoint=False):
@@ -216,43 +212,20 @@ def evaluation_store(prepared: PreparedRating) -> Evaluation:
             if violated_table(exc) != Evaluation._meta.db_table:
                 raise
             raise _already_rated() from exc
-        evaluation.created = True
-        if evaluation.level in BAD_LEVELS:
-            case_open_for_evaluation(actor=prepared.actor, evaluation=evaluation)  # caches evaluation.case
-        else:
-            # Known to have no case: spare callers a query for the reverse one-to-one.
-            evaluation._state.fields_cache["case"] = None
     return evaluation
 
 
 def evaluation_resent(record: ServiceRecord, client_key: str) -> Evaluation | None:
-    """The stored rating of ``record`` if it was made with this ``client_key`` (a resend)."""
-    return _same_client_rating(record, client_key)
-
-
-def _same_client_rating(record: ServiceRecord, client_key: str) -> Evaluation | None:
+    """The stored rating of ``record`` if it was made with this ``client_key`` (a resend), its
+    case (the reverse one-to-one, None for a good rating) loaded along."""
     if not client_key:
         return None
-    existing = Evaluation.objects.select_related("case").filter(record_id=record.pk, client_key=client_key).first()
-    if existing is not None:
-        existing.created = False
-        if not hasattr(existing, "case"):
-            existing._state.fields_cache["case"] = None
-    return existing
-
-
-def _is_rated(record: ServiceRecord) -> bool | None:
-    """Whether ``record`` has its rating; None when the rating's INSERT is left to decide it
-    (``selectors.record_for_rating``: the unique key refuses a second rating, and
-    ``evaluation_store`` reports it as ``already_rated``)."""
-    if getattr(record, "rated_by_insert", False):
-        return None
-    return Evaluation.objects.filter(record_id=record.pk).exists()
+    return Evaluation.objects.select_related("case").filter(record_id=record.pk, client_key=client_key).first()
 
 
 def _resent_or_refused(record: ServiceRecord, data: RatingInput) -> Evaluation:
     """The stored rating for a resend (same ``client_key``); any other rating is refused."""
-    existing = _same_client_rating(record, data.client_key)
+    existing = evaluation_resent(record, data.client_key)
     if existing is None:
         raise _already_rated()
     return existing

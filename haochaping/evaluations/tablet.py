@@ -2,7 +2,8 @@
 
 A clerk (console button) or a business system (API) asks the tablet of a window to show the
 rating screen for one service; the tablet polls, shows it, and submits the citizen's rating
-with its own credential and an idempotency key (its offline queue may resend). Nothing here
+with its own credential and an idempotency key (its offline queue may resend; the rating
+comes in through ``intake.services.tablet_rate``). Nothing here
 accepts a staff session as the rater: the tablet rates as the citizen (channel 4), only for
 services of its own window.
 """
@@ -17,9 +18,7 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import Conflict, NotFound, ValidationFailed
-from haochaping.evaluations.choices import Channel
 from haochaping.evaluations.models import Evaluation, RatingRequest
-from haochaping.evaluations.services import RatingInput, evaluation_submit
 from haochaping.organizations.models import Device, DeviceKind
 from haochaping.service_records.models import ServiceRecord
 
@@ -74,17 +73,9 @@ def rating_request_next(*, device: Device) -> RatingRequest | None:
     return request
 
 
-def tablet_rate(*, device: Device, record_id: int, data: RatingInput) -> Evaluation:
-    """Store a rating made on the tablet (online or replayed from its offline queue)."""
-    record = ServiceRecord.objects.select_related("unit", "item").filter(pk=record_id).first()
-    if record is None or record.window_id != device.window_id:
-        raise NotFound("办件不存在或不属于本窗口", code="record_not_found")
-    if not data.client_key:
-        raise ValidationFailed("缺少幂等键", fields={"client_key": ["必填"]})
-    data.channel = Channel.TABLET
-    with transaction.atomic():
-        evaluation = evaluation_submit(actor=Actor.citizen(), record=record, data=data)
-        RatingRequest.objects.filter(device=device, record=record, status__in=[S.PENDING, S.SHOWN]).update(
-            status=S.DONE, done_at=timezone.now()
-        )
-    return evaluation
+def rating_requests_done(*, device: Device, record: ServiceRecord) -> None:
+    """The tablet's live requests for ``record`` are done: it is rated (called in the rating's
+    transaction by ``intake.services.tablet_rate``)."""
+    RatingRequest.objects.filter(device=device, record=record, status__in=[S.PENDING, S.SHOWN]).update(
+        status=S.DONE, done_at=timezone.now()
+    )

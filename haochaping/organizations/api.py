@@ -1,4 +1,5 @@
-"""Reference data for business systems: units with windows and staff (GET /units), items (GET /items)."""
+"""Reference data for business systems: units with windows and staff (GET /units; the item
+catalogue, GET /items, is served by ``service_records``)."""
 
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
@@ -7,7 +8,6 @@ from ninja.pagination import paginate
 from haochaping.core.pagination import Pagination
 from haochaping.organizations.models import Staff, Window
 from haochaping.organizations.selectors import scope_for_system, unit_list
-from haochaping.service_records.selectors import item_list
 
 router = Router(tags=["参考数据"])
 
@@ -52,21 +52,6 @@ class UnitOut(Schema):
         return obj.active_staff
 
 
-class ItemOut(Schema):
-    code: str
-    name: str
-    item_type: str
-    item_type_label: str
-    department_code: str = Field(..., alias="department.code")
-    online: bool
-    offline: bool
-    promised_days: int | None
-
-    @staticmethod
-    def resolve_item_type_label(obj) -> str:
-        return obj.get_item_type_display()
-
-
 def _windows():
     return Window.objects.filter(is_active=True).select_related("unit", "department")
 
@@ -79,9 +64,3 @@ def units(request):
         Prefetch("staffed_windows", _windows(), to_attr="active_staffed_windows"),
         Prefetch("staff", Staff.objects.filter(is_active=True).select_related("window"), to_attr="active_staff"),
     )
-
-
-@router.get("/items", response=list[ItemOut], summary="政务服务事项目录")
-@paginate(Pagination)
-def items(request):
-    return item_list()

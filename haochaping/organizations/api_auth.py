@@ -210,6 +210,30 @@ def api_write(request, *, nonce_rides_along: bool = False):
         raise
 
 
+class SignedRequestWrite:
+    """The write guard of a signed request, for a service that owns its transaction (the rating
+    intake, ``intake.services.rating_receive``).
+
+    ``transaction()`` is ``api_write``: the nonce is recorded in the write's own transaction
+    (riding along on the first hot-path INSERT on PostgreSQL with ``nonce_rides_along``, for a
+    service whose checks all precede the block). ``before_answer()`` is called when the
+    service answers without writing (a resend answered with the stored rating): a replayed
+    request is refused (401 ``nonce_reused``), not answered.
+    """
+
+    __slots__ = ("_nonce_rides_along", "_request")
+
+    def __init__(self, request, *, nonce_rides_along: bool = False) -> None:
+        self._request = request
+        self._nonce_rides_along = nonce_rides_along
+
+    def transaction(self):
+        return api_write(self._request, nonce_rides_along=self._nonce_rides_along)
+
+    def before_answer(self) -> None:
+        refuse_seen_nonce(self._request)
+
+
 class ApiNonceMiddleware:
     """Records the nonce of a signed unsafe request that did not record it in a write."""
 

@@ -38,7 +38,9 @@ from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import ApplicationError, Conflict, ValidationFailed
 from haochaping.core.http import client_ip
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
-from haochaping.evaluations.services import MAX_TEXT, evaluation_submit
+from haochaping.evaluations.selectors import RatingTarget
+from haochaping.evaluations.services import MAX_TEXT
+from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.portal.citizen_data import kiosk_match, kiosk_service_get, kiosk_services
 from haochaping.portal.citizen_forms import CodeForm, KioskLookupForm
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
@@ -264,7 +266,8 @@ def kiosk_rate(request: HttpRequest, record_id: int) -> HttpResponse:
     if not form.is_valid():
         return _rate_page(request, record, form, status=422)
     try:
-        evaluation_submit(actor=Actor.citizen(), record=record, data=form.rating_input(channel=Channel.KIOSK))
+        rating_receive(target=RatingTarget(record), data=form.rating_input(channel=Channel.KIOSK),
+                       context=RatingContext(actor=Actor.citizen()))  # fmt: skip
     except Conflict:  # rated meanwhile (another channel, a double tap)
         return redirect("portal:kiosk_services")
     except ValidationFailed as exc:

@@ -1,6 +1,6 @@
 """The citizen rating form: first-line validation with plain Chinese messages.
 
-``evaluations.services.evaluation_submit`` stays the authority (it validates again and its
+The rating intake (``intake.services.rating_receive``) stays the authority (it validates again and its
 errors are shown on the same fields); the form only gives the citizen friendlier wording and
 keeps what they entered when something is missing.
 """

@@ -54,16 +54,16 @@ from haochaping.core.env import env_int
 from haochaping.core.errors import (
     ApplicationError,
     AuthenticationFailed,
-    Conflict,
     NotFound,
     PermissionDenied,
     ValidationFailed,
 )
 from haochaping.core.http import client_ip
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Dimension, Level
-from haochaping.evaluations.models import Evaluation, RatingRequest
+from haochaping.evaluations.models import RatingRequest
 from haochaping.evaluations.services import MAX_TEXT, RatingInput
-from haochaping.evaluations.tablet import rating_request_next, tablet_rate
+from haochaping.evaluations.tablet import rating_request_next
+from haochaping.intake.services import tablet_rate
 from haochaping.organizations.devices import device_authenticate, device_heartbeat, device_pair
 from haochaping.organizations.models import Device, DeviceKind
 from haochaping.portal.forms import LEVEL_TONES, LEVELS, reasons_for
@@ -362,13 +362,6 @@ def _rating_input(data: dict) -> tuple[int, RatingInput, dt.datetime | None]:
     return record_id, rating, _rated_at(data.get("evaluated_at"))
 
 
-def _same_rating(record_id: int, client_key: str) -> Evaluation | None:
-    evaluation = Evaluation.objects.filter(record_id=record_id, client_key=client_key).first()
-    if evaluation is not None:
-        evaluation.created = False
-    return evaluation
-
-
 @tablet_endpoint
 @require_http_methods(["POST"])
 def tablet_rate_view(request: HttpRequest) -> HttpResponse:
@@ -385,22 +378,17 @@ def tablet_rate_view(request: HttpRequest) -> HttpResponse:
         accepted_at = ServiceRecord.objects.filter(pk=record_id).values_list("accepted_at", flat=True).first()
         rating.evaluated_at = rated_at if accepted_at is None or rated_at >= accepted_at else None
     device_heartbeat(device=device)
-    try:
-        evaluation = tablet_rate(device=device, record_id=record_id, data=rating)
-    except Conflict:
-        # Two sends of the same queued rating at once (a second tab, a retry racing the first
-        # attempt): the loser hits the one-per-service rule; for it the rating *is* stored.
-        evaluation = _same_rating(record_id, rating.client_key)
-        if evaluation is None:
-            raise
-    case = getattr(evaluation, "case", None)
+    # A resend of a queued rating (also two sends at once: a second tab, a retry racing the first
+    # attempt) gets the stored rating, created False.
+    received = tablet_rate(device=device, record_id=record_id, data=rating)
+    evaluation, case = received.evaluation, received.case
     body = {
         "id": evaluation.pk,
-        "created": evaluation.created,
+        "created": received.created,
         "record_id": record_id,
         "level": evaluation.level,
         "channel": evaluation.channel,
         "client_key": evaluation.client_key,
         "case": case.number if case is not None else None,
     }
-    return _json(body, status=201 if evaluation.created else 200)
+    return _json(body, status=201 if received.created else 200)

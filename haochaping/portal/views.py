@@ -38,7 +38,9 @@ from django.views.decorators.http import require_http_methods
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import ApplicationError, Conflict, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
-from haochaping.evaluations.services import MAX_TEXT, evaluation_submit
+from haochaping.evaluations.selectors import RatingTarget
+from haochaping.evaluations.services import MAX_TEXT
+from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
 from haochaping.portal.links import LinkState, RatingLink, rating_link_resolve
 
@@ -185,9 +187,11 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, link, form, status=422)
     try:
-        evaluation = evaluation_submit(
-            actor=Actor.citizen(), record=link.record, data=form.rating_input(channel=rating_channel(request))
-        )
+        evaluation = rating_receive(
+            target=RatingTarget(link.record),
+            data=form.rating_input(channel=rating_channel(request)),
+            context=RatingContext(actor=Actor.citizen()),
+        ).evaluation
     except Conflict:  # rated meanwhile (a second tab, a double tap)
         return _rated_page(request, rating_link_resolve(token), status=409)
     except ValidationFailed as exc:

@@ -10,6 +10,8 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound, PermissionDenied
+from haochaping.evaluations.choices import BAD_LEVELS, Level
+from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.rectification.models import (
     DEADLINE_STATES,
@@ -289,3 +291,20 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
         tree.add(group["unit__path"], group)
     rows = ([tree.own] if tree.own.bad else []) + list(tree.rows.values())
     return CaseSummary(rows=rows, total=tree.total, scope_name=tree.name)
+
+
+def evaluation_summary(*, scope: Scope) -> dict[str, int]:
+    """Rating counts of a scope in one query (here, not in ``evaluations``: a rating's validity is
+    its case's state).
+
+    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
+    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
+    """
+    # Validity lives on the rating's case until appeals get their own table.
+    valid = ~Q(case__state=CaseState.INVALIDATED)
+    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
+        total=Count("id"),
+        valid=Count("id", filter=valid),
+        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
+        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
+    )

@@ -70,8 +70,13 @@ def _display_label(actor: Actor, user) -> str:
 
 
 @transaction.atomic(savepoint=False)  # always inside the rating's transaction
-def case_open_for_evaluation(*, actor: Actor, evaluation: Evaluation) -> RectificationCase:
+def case_open_for_evaluation(
+    *, actor: Actor, evaluation: Evaluation, unit_code: str | None = None
+) -> RectificationCase:
     """Open the 待核实 case for a bad rating, in the rating's own transaction.
+
+    ``unit_code``: the code of the record's unit when the caller has it (the rating intake's
+    lookup brings it along), else read from ``record.unit``.
 
     The case counts from the rating itself (制度第九条), so a rating that reaches the server
     late (a tablet's offline queue, an imported history) opens a case dated when it was given.
@@ -79,8 +84,7 @@ def case_open_for_evaluation(*, actor: Actor, evaluation: Evaluation) -> Rectifi
     due = case_deadline(evaluation.evaluated_at)
     opened_at = min(evaluation.evaluated_at, evaluation.received_at)
     record = evaluation.record
-    # The rating-intake lookup brings the unit's code along (selectors.record_for_rating).
-    unit_code = getattr(record, "unit_code", None) or record.unit.code
+    unit_code = unit_code or record.unit.code
     case = RectificationCase(
         number=f"CP{local_date(evaluation.evaluated_at):%Y%m%d}{evaluation.pk:08d}",
         evaluation=evaluation,

@@ -1,21 +1,25 @@
-"""Service-record intake for business systems: one record or a batch of up to 1,000."""
+"""Service-record intake for business systems: one record or a batch of up to 1,000; the item
+catalogue (GET /items)."""
 
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 
 from haochaping.audit.services import Actor
 from haochaping.core.api_errors import pydantic_fields
 from haochaping.core.errors import ApplicationError, ValidationFailed
+from haochaping.core.pagination import Pagination
+from haochaping.core.timeutil import aware
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.service_records.choices import ApplicantKind, HandlingMode, IdType, Stage
+from haochaping.service_records.selectors import item_list
 from haochaping.service_records.services import (
     RecordInput,
     rating_link_for,
@@ -24,13 +28,6 @@ from haochaping.service_records.services import (
 )
 
 router = Router(tags=["办件"])
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """Naive times from business systems are Beijing time."""
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value, timezone.get_fixed_timezone(480))
-    return value
 
 
 class RecordIn(Schema):
@@ -182,3 +179,25 @@ def push_batch(request: HttpRequest, payload: BatchIn):
         "failed": sum(1 for r in results if r["status"] >= 400),
         "results": results,
     }
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    item_type: str
+    item_type_label: str
+    department_code: str = Field(..., alias="department.code")
+    online: bool
+    offline: bool
+    promised_days: int | None
+
+    @staticmethod
+    def resolve_item_type_label(obj) -> str:
+        return obj.get_item_type_display()
+
+
+# Reference data, listed with the units (GET /units) in the API documentation.
+@router.get("/items", response=list[ItemOut], summary="政务服务事项目录", tags=["参考数据"])
+@paginate(Pagination)
+def items(request):
+    return item_list()

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.outreach.choices import DemandState, TaskStatus
 from haochaping.outreach.models import CallTask, Demand, DemandCategory
@@ -236,7 +237,7 @@ def test_a_department_returns_a_demand_and_it_leaves_its_list(cast):
 
 def test_a_rating_with_a_suggestion_is_promoted_from_the_console(cast):
     record = finished_record(cast, "SCJG-SUG-1", days_ago=2)
-    evaluation = evaluation_submit(
+    evaluation = submit_rating(
         actor=Actor.citizen(),
         record=record,
         data=RatingInput(level=4, channel=4, text="建议增加自助打印机，希望周末也能办"),
@@ -303,7 +304,7 @@ def test_the_coverage_figures_and_their_excel_export(cast):
         task_url(task_for(case=done)), {"action": "call", "outcome": "reached_rated", "satisfaction": "satisfied"}
     )
     operator.post(task_url(task_for(record=invited)), {"action": "sms"})
-    evaluation_submit(actor=Actor.citizen(), record=invited, data=RatingInput(level=5, channel=7))
+    submit_rating(actor=Actor.citizen(), record=invited, data=RatingInput(level=5, channel=7))
     assert task_for(case=open_case).status == TaskStatus.OPEN
 
     # The period asked for covers every service above (they finished 2 and 20 days ago): the
@@ -351,7 +352,7 @@ def test_the_promotion_link_for_the_evaluation_page_shows_for_staff_only(cast):
     from haochaping.organizations.models import Membership
 
     record = finished_record(cast, "SCJG-SUG-1", days_ago=2)
-    evaluation = evaluation_submit(
+    evaluation = submit_rating(
         actor=Actor.citizen(), record=record, data=RatingInput(level=4, channel=4, text="建议增加自助打印机")
     )
     html = render_to_string(

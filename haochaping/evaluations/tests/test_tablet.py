@@ -1,14 +1,14 @@
-"""Window tablets: pairing, rating requests from the console or an API, idempotent ratings."""
+"""Window tablets: pairing, rating requests from the console or an API (the tablet's ratings:
+``intake/tests/test_tablet.py``)."""
 
 import datetime as dt
 
 import pytest
 
 from haochaping.audit.services import Actor
-from haochaping.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
-from haochaping.evaluations.models import Evaluation, RatingRequest
-from haochaping.evaluations.services import RatingInput
-from haochaping.evaluations.tablet import rating_request_create, rating_request_next, tablet_rate
+from haochaping.core.errors import AuthenticationFailed
+from haochaping.evaluations.models import RatingRequest
+from haochaping.evaluations.tablet import rating_request_create, rating_request_next
 from haochaping.organizations.devices import (
     device_authenticate,
     device_create,
@@ -81,28 +81,6 @@ def test_a_request_reaches_the_window_tablet_once_and_a_newer_one_replaces_it(ta
     second = rating_request_create(actor=Actor.cli(), record=ServiceRecord.objects.get(service_no=2))
     assert rating_request_next(device=device).pk == second.pk
     assert RatingRequest.objects.get(pk=first.pk).status == "replaced"
-
-
-def test_tablet_ratings_are_idempotent_and_only_for_its_window(tablet, record, cast, api_all):
-    device, _ = tablet
-    rating_request_create(actor=Actor.cli(), record=record)
-    data = RatingInput(level=2, channel=1, text="等待太久", client_key="tab-1-0001")
-    first = tablet_rate(device=device, record_id=record.pk, data=data)
-    again = tablet_rate(device=device, record_id=record.pk, data=RatingInput(level=2, channel=1, text="等待太久",
-                                                                               client_key="tab-1-0001"))  # fmt: skip
-    assert first.pk == again.pk and again.created is False and first.channel == 4
-    assert Evaluation.objects.count() == 1 and first.case.state == "pending_verify"
-    assert RatingRequest.objects.get().status == "done"
-    with pytest.raises(Conflict):
-        tablet_rate(device=device, record_id=record.pk, data=RatingInput(level=5, channel=4, client_key="tab-1-0002"))
-    with pytest.raises(ValidationFailed):
-        tablet_rate(device=device, record_id=record.pk, data=RatingInput(level=5, channel=4))
-    api_all.post("/api/v1/service-records", record_payload(cast, project_no="RSJ-1", unit_code="RSJ",
-                                                           item_code=cast.item_b.code, window_code="W-B1",
-                                                           staff_no="B001"))  # fmt: skip
-    other = ServiceRecord.objects.get(project_no="RSJ-1")
-    with pytest.raises(NotFound):
-        tablet_rate(device=device, record_id=other.pk, data=RatingInput(level=5, channel=4, client_key="x-1"))
 
 
 def test_a_business_system_asks_the_tablet_over_the_api(tablet, record, api_all):

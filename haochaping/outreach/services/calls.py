@@ -4,7 +4,7 @@ a call, SMS invitations, assignment and the audited reveal of a phone number.
 A call on a callback task closes the loop through the other apps' own services, never around
 them: 满意/基本满意 → ``case_transition("callback_satisfied")``, 不满意 →
 ``case_transition("callback_unsatisfied")`` (the case goes back to 整改中 with a fresh
-deadline); a rating given by phone → ``evaluation_submit`` with channel 6 and the operator as
+deadline); a rating given by phone → ``intake.services.rating_receive`` with channel 6 and the operator as
 the audit actor; a complaint's callback closes the demand through ``demand_transition``.
 """
 
@@ -24,7 +24,9 @@ from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import blind_index
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.selectors import RatingTarget
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.notifications.services import notification_queue
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Caller, Scope
@@ -470,7 +472,9 @@ def _settle_subject(caller: Caller, task: CallTask, data: CallInput, now: dt.dat
         client_key=f"call-task-{task.pk}",
     )
     try:
-        return evaluation_submit(actor=Actor.for_user(caller.user), record=task.record, data=rating)
+        return rating_receive(
+            target=RatingTarget(task.record), data=rating, context=RatingContext(actor=Actor.for_user(caller.user))
+        ).evaluation
     except Conflict as exc:
         raise Conflict(
             "该服务已有评价（群众可能已通过其他渠道评价），本次电话评价未保存", code="already_rated"

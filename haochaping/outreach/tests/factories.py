@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 
 from haochaping.audit.services import Actor
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandSource, DemandStep
 from haochaping.outreach.models import CallTask, Demand
@@ -54,7 +55,7 @@ def step(cast: Cast, who: str, case: RectificationCase, action: str, text: str =
 def fed_back_case(cast: Cast, project_no: str = "SCJG-CB-1", *, unit: str = "a") -> RectificationCase:
     """A bad rating taken by its unit's admin through 核实 → 整改 → 反馈: waiting for the callback."""
     record = finished_record(cast, project_no, days_ago=20, unit=unit)
-    evaluation = evaluation_submit(
+    evaluation = submit_rating(
         actor=Actor.citizen(),
         record=record,
         data=RatingInput(level=1, channel=4, text="窗口人员态度生硬，让我来回跑了三趟"),

@@ -11,7 +11,8 @@ from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.evaluations.models import Evaluation
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandState, TaskStatus
@@ -204,7 +205,7 @@ def test_a_bad_rating_by_phone_needs_the_citizens_words_and_opens_a_case(cast, i
 
 
 def test_a_phone_rating_for_a_service_rated_meanwhile_is_refused(cast, invitation):
-    evaluation_submit(actor=Actor.citizen(), record=invitation.record, data=RatingInput(level=5, channel=7))
+    submit_rating(actor=Actor.citizen(), record=invitation.record, data=RatingInput(level=5, channel=7))
     with pytest.raises(Conflict) as refused:
         call(cast, invitation, outcome="reached_rated", level=3, rating_text="一般")
     assert refused.value.code == "already_rated"

@@ -10,7 +10,8 @@ from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.core.crypto import blind_index
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandSource, DemandState, DemandStep
@@ -277,7 +278,7 @@ def test_the_periodic_jobs_are_registered():
 
 def test_a_rating_with_a_suggestion_is_promoted_to_a_demand_once(cast):
     record = finished_record(cast, "SCJG-SUG-1", days_ago=2)
-    evaluation = evaluation_submit(
+    evaluation = submit_rating(
         actor=Actor.citizen(),
         record=record,
         data=RatingInput(level=4, channel=4, text="服务不错，建议大厅增设老年人专用窗口"),

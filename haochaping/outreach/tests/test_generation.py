@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import TaskKind, TaskStatus
 from haochaping.outreach.models import CallTask, DoNotCall
@@ -92,7 +93,7 @@ def test_unrated_services_are_invited_after_n_days_online_and_offline_separately
     too_old = finished_record(cast, "OFF-40D", days_ago=40, mode="offline")
     no_phone = finished_record(cast, "OFF-NOPHONE", days_ago=2, applicant_phone="")
     rated = finished_record(cast, "OFF-RATED", days_ago=2)
-    evaluation_submit(actor=Actor.citizen(), record=rated, data=RatingInput(level=5, channel=4))
+    submit_rating(actor=Actor.citizen(), record=rated, data=RatingInput(level=5, channel=4))
     unfinished = finished_record(cast, "OFF-OPEN", days_ago=2)
     ServiceRecord.objects.filter(pk=unfinished.pk).update(finished_at=None)  # still being handled
     generate()
@@ -127,7 +128,7 @@ def test_a_bad_rating_is_called_back_once_per_round_of_rectification(cast):
 
 def test_cases_not_yet_fed_back_and_complaints_not_yet_answered_are_not_called(cast):
     record = finished_record(cast, "SCJG-BAD", days_ago=20)
-    evaluation_submit(actor=Actor.citizen(), record=record, data=RatingInput(level=2, channel=4, text="排队太久"))
+    submit_rating(actor=Actor.citizen(), record=record, data=RatingInput(level=2, channel=4, text="排队太久"))
     from haochaping.outreach.tests.factories import assigned_demand
 
     assigned_demand(cast, "我要投诉窗口推诿扯皮", category="complaint-conduct")
@@ -140,7 +141,7 @@ def test_tasks_settled_elsewhere_are_closed_by_the_next_run(cast):
     record = finished_record(cast, "SCJG-INV-1", days_ago=2)
     generate()
     step(cast, "supervisor", case, Action.CALLBACK_SATISFIED, "督查人员已在工单页面回访，群众满意")
-    evaluation_submit(actor=Actor.citizen(), record=record, data=RatingInput(level=4, channel=3))
+    submit_rating(actor=Actor.citizen(), record=record, data=RatingInput(level=4, channel=3))
     result = call_lists_generate(actor=Actor.job("tests"))
     assert result.closed == 2
     assert CallTask.objects.get(case=case).status == TaskStatus.DONE

@@ -3,6 +3,7 @@ ratings with idempotency keys, and who is refused (no credential, revoked, staff
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.core.errors import Conflict
 from haochaping.evaluations.models import Evaluation, RatingRequest
+from haochaping.evaluations.services import evaluation_prepare
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.organizations.devices import device_create, device_new_pairing_code, device_pair, device_revoke
 from haochaping.organizations.models import Device, DeviceKind
@@ -225,10 +226,10 @@ def test_a_replay_racing_the_first_send_still_gets_the_stored_rating(tablet, rec
     body = rating(record)
     stored = tablet.rate(body).json()
 
-    def lost_the_race(**kwargs):  # both sends passed the "already rated?" check; this one lost the insert
-        raise Conflict("该次服务已评价，每次服务只能评价一次", code="already_rated")
+    def passed_the_check(*, target, **kwargs):  # both sends passed "already rated?"; this one loses the INSERT
+        return evaluation_prepare(target=dataclasses.replace(target, rated_by_insert=True), **kwargs)
 
-    monkeypatch.setattr("haochaping.portal.tablet.tablet_rate", lost_the_race)
+    monkeypatch.setattr("haochaping.intake.services.evaluation_prepare", passed_the_check)
     r = tablet.rate(body)
     assert r.status_code == 200 and r.json()["id"] == stored["id"] and r.json()["created"] is False
     other = tablet.rate(rating(record, client_key="t1-someone-else"))

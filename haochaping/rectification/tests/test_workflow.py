@@ -11,7 +11,8 @@ from django.utils import timezone
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor, audit_verify
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from haochaping.evaluations.services import RatingInput, evaluation_submit
+from haochaping.evaluations.services import RatingInput
+from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import caller_for_system, caller_for_user
 from haochaping.rectification.models import CaseAction, CaseAttachment, CaseState, RectificationCase
@@ -29,7 +30,7 @@ def evidence(name="证据.pdf", content=PDF):
 
 def bad_case(cast, project_no="SCJG-CASE-1", level=1) -> RectificationCase:
     record = push_record(cast, project_no)
-    evaluation = evaluation_submit(actor=Actor.citizen(), record=record,
+    evaluation = submit_rating(actor=Actor.citizen(), record=record,
                                    data=RatingInput(level=level, channel=4, text="窗口工作人员态度生硬"))  # fmt: skip
     return evaluation.case
 

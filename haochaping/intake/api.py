@@ -1,4 +1,5 @@
-"""Ratings for business systems: submit one, read one, list with filters."""
+"""Ratings for business systems: submit one (through ``services.rating_receive``), read one, list
+with filters, ask a window tablet to show the rating screen (POST /rating-requests)."""
 
 import datetime as dt
 
@@ -7,21 +8,16 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
-from haochaping.core.errors import Conflict
+from haochaping.core.api_render import json_response
 from haochaping.core.pagination import Pagination
+from haochaping.core.timeutil import aware
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
-from haochaping.evaluations.services import (
-    PreparedRating,
-    RatingInput,
-    evaluation_prepare,
-    evaluation_resent,
-    evaluation_store,
-)
+from haochaping.evaluations.services import RatingInput
 from haochaping.evaluations.tablet import rating_request_create
-from haochaping.organizations.api_auth import api_write, refuse_seen_nonce
+from haochaping.intake.services import RatingContext, ReceivedRating, rating_receive
+from haochaping.organizations.api_auth import SignedRequestWrite, api_write
 from haochaping.organizations.selectors import scope_for_system
-from haochaping.service_records.api import aware
 
 router = Router(tags=["评价"])
 
@@ -119,8 +115,8 @@ class EvaluationFilter(Schema):
 )
 def submit(request: HttpRequest, payload: EvaluationIn):
     system = request.system
-    scope = scope_for_system(system)
-    record = record_for_rating(scope=scope, project_no=payload.project_no, service_no=payload.service_no)
+    target = record_for_rating(scope=scope_for_system(system), project_no=payload.project_no,
+                               service_no=payload.service_no)  # fmt: skip
     evaluator = payload.evaluator or EvaluatorIn()
     data = RatingInput(
         level=int(payload.level),
@@ -133,45 +129,31 @@ def submit(request: HttpRequest, payload: EvaluationIn):
         evaluator_phone=evaluator.phone,
         client_key=payload.client_key,
     )
-    try:
-        # Validation and row preparation first, so the write transaction holds only INSERTs.
-        prepared = evaluation_prepare(actor=Actor.for_system(system), record=record, data=data, system=system)
-        if isinstance(prepared, PreparedRating):
-            with api_write(request, nonce_rides_along=True):
-                evaluation = evaluation_store(prepared)
-        else:  # a resend, found while preparing: answered with the stored rating
-            refuse_seen_nonce(request)  # a resend is answered; a replayed request is not
-            evaluation = prepared
-    except Conflict as exc:
-        if exc.code != "already_rated":
-            raise
-        # Refused by the one-rating-per-service key (sent again, or lost a race): a replayed
-        # request is 401, a resend with the stored client_key gets the stored rating, else 409.
-        refuse_seen_nonce(request)
-        evaluation = evaluation_resent(record, payload.client_key)
-        if evaluation is None:
-            raise
-    from haochaping.api import api  # the API this router is mounted on (imports this module)
-
+    # The nonce is recorded in the rating's transaction (riding on its INSERT on PostgreSQL: the
+    # intake's checks all precede its writes); a replayed resend is refused, not answered.
+    guard = SignedRequestWrite(request, nonce_rides_along=True)
+    received = rating_receive(
+        target=target, data=data, context=RatingContext(actor=Actor.for_system(system), system=system, guard=guard)
+    )
     # Rendered here by the API's own renderer: the dict needs no response-model validation
     # (it is EvaluationOut's content, tested equal to the GET's validated response).
-    return api.create_response(request, evaluation_out(evaluation), status=201 if evaluation.created else 200)
+    return json_response(request, evaluation_out(received), status=201 if received.created else 200)
 
 
 _LEVEL_LABELS = {int(k): str(v) for k, v in Level.choices}
 _CHANNEL_LABELS = {int(k): str(v) for k, v in Channel.choices}
 
 
-def evaluation_out(evaluation) -> dict:
+def evaluation_out(received: ReceivedRating) -> dict:
     """The response of a rating just stored or resent (``EvaluationOut``'s fields), built
-    directly from the instance.
+    directly from the instances.
 
     Same content as ``GET /evaluations/{id}`` (times in UTC, as loaded from the database; the
     tests compare the two), without ninja's per-attribute resolution and response validation
     on the intake hot path.
     """
+    evaluation, case = received.evaluation, received.case
     record = evaluation.record
-    case = getattr(evaluation, "case", None)
     return {
         "id": evaluation.pk,
         "project_no": record.project_no,
@@ -238,7 +220,7 @@ class RatingRequestOut(Schema):
 def request_rating(request: HttpRequest, payload: RatingRequestIn):
     system = request.system
     record = record_for_rating(scope=scope_for_system(system), project_no=payload.project_no,
-                               service_no=payload.service_no)  # fmt: skip
+                               service_no=payload.service_no).record  # fmt: skip
     with api_write(request):
         created = rating_request_create(actor=Actor.for_system(system), record=record)
     return 201, created
