@@ -14,6 +14,7 @@ CONSOLE_PAGES = [
     "haochaping.console.urls",  # the shell: home, login, logout
     "haochaping.service_records.console.urls",
     "haochaping.evaluations.console.urls",
+    "haochaping.outreach.console.urls",
 ]
 
 console_urls = [path("", include(module)) for module in CONSOLE_PAGES]

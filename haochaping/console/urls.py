@@ -18,5 +18,4 @@ urlpatterns = [
     path("message-templates/<slug:code>/", message_templates.template_edit, name="message_template_edit"),
     path("", include("haochaping.console.devices_urls")),  # rating devices, tablet triggers
     path("", include("haochaping.console.qr_urls")),  # QR codes, posters, coverage
-    path("", include("haochaping.console.outreach_urls")),  # callbacks, invitations, demands
 ]

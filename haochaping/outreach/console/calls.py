@@ -13,14 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haochaping.console.outreach_forms import (
-    CALL_ROLES,
-    AssignTaskForm,
-    CallForm,
-    TaskFilterForm,
-    add_service_errors,
-    require_reader,
-)
 from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.masking import mask_name
 from haochaping.core.pages.paging import page_of
@@ -29,6 +21,14 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import TaskKind, TaskStatus
+from haochaping.outreach.console.forms import (
+    CALL_ROLES,
+    AssignTaskForm,
+    CallForm,
+    TaskFilterForm,
+    add_service_errors,
+    require_reader,
+)
 from haochaping.outreach.scripts import GENERAL_RULES, script_for
 from haochaping.outreach.selectors import call_operators, task_counts, task_get_for, task_list, workbench_list
 from haochaping.outreach.services.calls import (
@@ -74,7 +74,7 @@ def workbench(request, scope: Scope):
         "can_call": scope.role in CALL_ROLES,
         "kind_short": KIND_SHORT,
     }
-    return render(request, "console/outreach/workbench.html", context)
+    return render(request, "outreach/workbench.html", context)
 
 
 def _workbench_action(request):
@@ -120,7 +120,7 @@ def task_list_view(request, scope: Scope):
         "now": timezone.now(),
         "kind_short": KIND_SHORT,
     }
-    return render(request, "console/outreach/tasks.html", context)
+    return render(request, "outreach/tasks.html", context)
 
 
 # --- one task ------------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def task_detail(request, scope: Scope, pk: int):
         "is_invitation": task.kind == TaskKind.INVITATION_UNRATED,
         "now": timezone.now(),
     }
-    response = render(request, "console/outreach/task_detail.html", context, status=status)
+    response = render(request, "outreach/task_detail.html", context, status=status)
     return response
 
 

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from haochaping.console.outreach_forms import require_reader
 from haochaping.core.pages.downloads import content_disposition
 from haochaping.core.pages.excel import write_table_sheet
 from haochaping.core.pages.filters import PeriodForm
 from haochaping.organizations.models import Unit
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
+from haochaping.outreach.console.forms import require_reader
 from haochaping.outreach.reports import REPORTS, Report, outreach_reports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +53,7 @@ def report_view(request, scope: Scope):
         "scope_label": _scope_name(scope),
         "now": now,
     }
-    return render(request, "console/outreach/reports.html", context)
+    return render(request, "outreach/reports.html", context)
 
 
 @console_page

@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haochaping.console.outreach_forms import (
+from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
+from haochaping.core.pages.paging import page_of
+from haochaping.evaluations.selectors import evaluation_get_for
+from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
+from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
+from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
+from haochaping.outreach.classify import suggest
+from haochaping.outreach.console.forms import (
     CALL_ROLES,
     INTAKE_ROLES,
     AssignDemandForm,
@@ -26,14 +34,6 @@ from haochaping.console.outreach_forms import (
     add_service_errors,
     require_reader,
 )
-from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
-from haochaping.core.pages.paging import page_of
-from haochaping.evaluations.selectors import evaluation_get_for
-from haochaping.organizations.models import Role
-from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
-from haochaping.outreach.classify import suggest
 from haochaping.outreach.demand_flow import allowed_steps
 from haochaping.outreach.models import DemandCategory
 from haochaping.outreach.selectors import (
@@ -116,7 +116,7 @@ def demand_list_view(request, scope: Scope):
         "now": now,
         "can_intake": scope.role in INTAKE_ROLES,
     }
-    return render(request, "console/outreach/demands.html", context)
+    return render(request, "outreach/demands.html", context)
 
 
 @console_page
@@ -136,7 +136,7 @@ def demand_new(request, scope: Scope):
             messages.success(request, _received_message(demand))
             return redirect("console:outreach_demand_detail", pk=demand.pk)
     context = {"nav": "outreach_demands", "form": form}
-    return render(request, "console/outreach/demand_new.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/demand_new.html", context, status=422 if form.errors else 200)
 
 
 def _received_message(demand) -> str:
@@ -197,7 +197,7 @@ def demand_detail(request, scope: Scope, pk: int):
         "revealed": revealed,
         "now": timezone.now(),
     }
-    return render(request, "console/outreach/demand_detail.html", context, status=422 if bound else 200)
+    return render(request, "outreach/demand_detail.html", context, status=422 if bound else 200)
 
 
 def _demand_action(request, demand, units):
@@ -265,7 +265,7 @@ def suggestion_list(request, scope: Scope):
         "days": SUGGESTION_DAYS,
         "can_promote": scope.role in INTAKE_ROLES,
     }
-    return render(request, "console/outreach/suggestions.html", context)
+    return render(request, "outreach/suggestions.html", context)
 
 
 @console_page
@@ -310,7 +310,7 @@ def promote_evaluation(request, scope: Scope, pk: int):
         "can_promote": scope.role in INTAKE_ROLES and existing is None,
         "sees_evaluator": scope.sees_evaluator,
     }
-    return render(request, "console/outreach/promote.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/promote.html", context, status=422 if form.errors else 200)
 
 
 # --- categories (supervisors) ---------------------------------------------------------------------
@@ -355,7 +355,7 @@ def category_list(request, scope: Scope):
             return redirect("console:outreach_categories")
     rows = [(c, depth, format_keywords(c.keywords).replace("\n", "、")) for c, depth in category_tree()]
     context = {"nav": "outreach_categories", "rows": rows, "form": form}
-    return render(request, "console/outreach/categories.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/categories.html", context, status=422 if form.errors else 200)
 
 
 @console_page
@@ -388,4 +388,4 @@ def category_edit(request, scope: Scope, code: str):
             messages.success(request, f"已保存分类“{form.cleaned_data['name']}”，今后的自动建议按新关键词计算。")
             return redirect("console:outreach_categories")
     context = {"nav": "outreach_categories", "category": category, "form": form}
-    return render(request, "console/outreach/category_edit.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/category_edit.html", context, status=422 if form.errors else 200)
