@@ -286,5 +286,12 @@ def category_tree(*, active_only: bool = False) -> list[tuple[DemandCategory, in
     return out
 
 
+def category_get(code: str) -> DemandCategory:
+    category = DemandCategory.objects.select_related("parent").filter(code=code).first()
+    if category is None:
+        raise NotFound("分类不存在", code="category_not_found")
+    return category
+
+
 def portal_attempts(*, kind: str, key: str, since: dt.datetime) -> int:
     return PortalAttempt.objects.filter(kind=kind, key=key, at__gte=since).count()

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.selectors import evaluation_get_for
-from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
@@ -35,8 +34,8 @@ from haochaping.outreach.console.forms import (
     require_reader,
 )
 from haochaping.outreach.demand_flow import allowed_steps
-from haochaping.outreach.models import DemandCategory
 from haochaping.outreach.selectors import (
+    category_get,
     category_tree,
     demand_counts,
     demand_get_for_detail,
@@ -48,6 +47,7 @@ from haochaping.outreach.services.categories import (
     category_create,
     category_update,
     format_keywords,
+    require_category_supervisor,
 )
 from haochaping.outreach.services.demands import (
     DemandInput,
@@ -316,11 +316,6 @@ def promote_evaluation(request, scope: Scope, pk: int):
 # --- categories (supervisors) ---------------------------------------------------------------------
 
 
-def _require_supervisor(scope: Scope) -> None:
-    if scope.role != Role.SUPERVISOR:
-        raise PermissionDenied("只有督查人员可以设置诉求分类", code="category_forbidden")
-
-
 def _category_input(values: dict) -> CategoryInput:
     return CategoryInput(
         name=values["name"],
@@ -336,7 +331,7 @@ def _category_input(values: dict) -> CategoryInput:
 @console_page
 @require_http_methods(["GET", "POST"])
 def category_list(request, scope: Scope):
-    _require_supervisor(scope)
+    require_category_supervisor(scope.role)
     category_ensure_default()
     form = CategoryForm(request.POST or None, initial={"days": 5, "sort_order": 100, "is_active": True})
     if request.method == "POST" and form.is_valid():
@@ -361,13 +356,9 @@ def category_list(request, scope: Scope):
 @console_page
 @require_http_methods(["GET", "POST"])
 def category_edit(request, scope: Scope, code: str):
-    _require_supervisor(scope)
+    require_category_supervisor(scope.role)
     category_ensure_default()
-    category = DemandCategory.objects.select_related("parent").filter(code=code).first()
-    if category is None:
-        from haochaping.core.errors import NotFound
-
-        raise NotFound("分类不存在", code="category_not_found")
+    category = category_get(code)
     initial = {
         "code": category.code,
         "name": category.name,
