@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from haochaping.core.errors import NotFound
+from haochaping.core.errors import NotFound, PermissionDenied
 from haochaping.core.timeutil import end_of_local_day, local_date
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.models import Role
@@ -37,6 +37,14 @@ TASK_RELATED = (
     "assigned_to",
     "claimed_by",
 )
+
+READ_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR})
+
+
+def require_reader(scope: Scope) -> None:
+    """Call lists and demands carry citizens' contacts (masked): not for window staff."""
+    if scope.role not in READ_ROLES:
+        raise PermissionDenied("窗口工作人员不能查看回访清单和群众诉求（含群众联系方式）", code="outreach_forbidden")
 
 
 # --- call tasks ----------------------------------------------------------------------------

@@ -22,16 +22,22 @@ from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import TaskKind, TaskStatus
 from haochaping.outreach.console.forms import (
-    CALL_ROLES,
     AssignTaskForm,
     CallForm,
     TaskFilterForm,
     add_service_errors,
-    require_reader,
 )
 from haochaping.outreach.scripts import GENERAL_RULES, script_for
-from haochaping.outreach.selectors import call_operators, task_counts, task_get_for, task_list, workbench_list
+from haochaping.outreach.selectors import (
+    call_operators,
+    require_reader,
+    task_counts,
+    task_get_for,
+    task_list,
+    workbench_list,
+)
 from haochaping.outreach.services.calls import (
+    CALL_ROLES,
     CallInput,
     call_lists_generate_now,
     call_record,

@@ -22,8 +22,6 @@ from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
 from haochaping.outreach.classify import suggest
 from haochaping.outreach.console.forms import (
-    CALL_ROLES,
-    INTAKE_ROLES,
     AssignDemandForm,
     CategoryForm,
     CloseDemandForm,
@@ -31,7 +29,6 @@ from haochaping.outreach.console.forms import (
     DemandIntakeForm,
     DemandTextForm,
     add_service_errors,
-    require_reader,
 )
 from haochaping.outreach.demand_flow import allowed_steps
 from haochaping.outreach.selectors import (
@@ -41,6 +38,7 @@ from haochaping.outreach.selectors import (
     demand_get_for_detail,
     demand_list,
     ratings_with_suggestions,
+    require_reader,
 )
 from haochaping.outreach.services.categories import (
     CategoryInput,
@@ -50,6 +48,8 @@ from haochaping.outreach.services.categories import (
     require_category_supervisor,
 )
 from haochaping.outreach.services.demands import (
+    INTAKE_ROLES,
+    REVEAL_ROLES,
     DemandInput,
     DemandStepInput,
     active_categories,
@@ -193,7 +193,7 @@ def demand_detail(request, scope: Scope, pk: int):
         "tasks": list(demand.call_tasks.all()),
         "forms": _forms(demand, scope, units, bound),
         "step_labels": {s.value: s.label for s in DemandStep},
-        "can_reveal": scope.role in CALL_ROLES and demand.state not in DEMAND_FINAL,
+        "can_reveal": scope.role in REVEAL_ROLES and demand.state not in DEMAND_FINAL,
         "revealed": revealed,
         "now": timezone.now(),
     }

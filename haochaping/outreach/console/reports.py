@@ -18,8 +18,8 @@ from haochaping.core.pages.filters import PeriodForm
 from haochaping.organizations.models import Unit
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
-from haochaping.outreach.console.forms import require_reader
 from haochaping.outreach.reports import REPORTS, Report, outreach_reports
+from haochaping.outreach.selectors import require_reader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
