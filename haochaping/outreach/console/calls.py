@@ -14,9 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.core.errors import Conflict, ValidationFailed
-from haochaping.core.masking import mask_name
 from haochaping.core.pages.paging import page_of
-from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
@@ -34,6 +32,7 @@ from haochaping.outreach.selectors import (
     task_counts,
     task_get_for,
     task_list,
+    task_subject,
     workbench_list,
 )
 from haochaping.outreach.services.calls import (
@@ -46,8 +45,6 @@ from haochaping.outreach.services.calls import (
     call_task_claim_next,
     call_task_reveal_contact,
 )
-from haochaping.rectification.models import CaseAction
-from haochaping.rectification.workflow import Action
 
 KIND_SHORT = {
     TaskKind.CALLBACK_BAD_RATING: "差评回访",
@@ -132,69 +129,6 @@ def task_list_view(request, scope: Scope):
 # --- one task ------------------------------------------------------------------------------------
 
 
-def _latest_steps(case) -> dict[str, CaseAction]:
-    steps = {}
-    for entry in CaseAction.objects.filter(case=case, action__in=[Action.RECTIFY, Action.FEED_BACK]).order_by(
-        "occurred_at", "id"
-    ):
-        steps[entry.action] = entry
-    return steps
-
-
-def _address(name: str) -> str:
-    masked = mask_name(name)
-    return f"{masked[0]}先生/女士" if masked and masked[0] != "*" else "您"
-
-
-def _subject(task) -> dict:
-    """What the task is about, for the page and the script (never the contact in clear)."""
-    name, _ = task.contact()
-    info: dict = {"address": _address(name)}
-    values: dict = {"address": info["address"]}
-    local = timezone.localtime
-    if task.kind == TaskKind.CALLBACK_BAD_RATING:
-        case = task.case
-        evaluation = case.evaluation
-        record = evaluation.record
-        steps = _latest_steps(case)
-        rectify, feedback = steps.get(Action.RECTIFY), steps.get(Action.FEED_BACK)
-        info.update(
-            case=case,
-            evaluation=evaluation,
-            record=record,
-            reasons=reason_texts(evaluation),
-            rectification=rectify,
-            feedback=feedback,
-        )
-        values.update(
-            item=record.item.name,
-            unit=case.unit.name,
-            rated_on=f"{local(evaluation.evaluated_at):%Y年%-m月%-d日}",
-            rectification=(rectify.text if rectify else ""),
-            fed_back_on=f"{local(case.fed_back_at):%-m月%-d日}" if case.fed_back_at else "",
-        )
-    elif task.kind == TaskKind.CALLBACK_COMPLAINT:
-        demand = task.demand
-        info.update(demand=demand, record=demand.record)
-        values.update(
-            number=demand.number,
-            unit=demand.unit.name,
-            reply=demand.reply,
-            received_on=f"{local(demand.received_at):%Y年%-m月%-d日}",
-        )
-    else:
-        record = task.record
-        info.update(record=record)
-        finished = record.finished_at or record.created_at
-        values.update(
-            item=record.item.name,
-            unit=record.unit.name,
-            mode=record.get_mode_display() + "渠道",
-            finished_on=f"{local(finished):%Y年%-m月%-d日}",
-        )
-    return {"info": info, "values": values}
-
-
 @console_page
 @require_http_methods(["GET", "POST"])
 def task_detail(request, scope: Scope, pk: int):
@@ -211,13 +145,13 @@ def task_detail(request, scope: Scope, pk: int):
             revealed = outcome
         else:
             return outcome
-    subject = _subject(task)
+    subject = task_subject(task)
     can_call = scope.role in CALL_ROLES and task.is_open
     context = {
         "nav": "outreach_workbench",
         "task": task,
-        "subject": subject["info"],
-        "script": script_for(task.kind, {**subject["values"], "operator": request.user.get_username()}),
+        "subject": subject.info,
+        "script": script_for(task.kind, {**subject.values, "operator": request.user.get_username()}),
         "rules": GENERAL_RULES,
         "calls": list(task.calls.all()),
         "call_form": call_form,
