@@ -257,11 +257,10 @@ def suggestion_list(request, scope: Scope):
     since = timezone.now() - dt.timedelta(days=SUGGESTION_DAYS)
     page = page_of(request, ratings_with_suggestions(scope=scope, since=since))
     categories = active_categories()
-    for evaluation in page.object_list:
-        evaluation.suggestion = suggest(evaluation.text, categories)
     context = {
         "nav": "outreach_suggestions",
         "page_obj": page,
+        "rows": [(evaluation, suggest(evaluation.text, categories)) for evaluation in page.object_list],
         "days": SUGGESTION_DAYS,
         "can_promote": scope.role in INTAKE_ROLES,
     }
