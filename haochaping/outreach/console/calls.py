@@ -18,7 +18,7 @@ from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import TaskKind, TaskStatus
+from haochaping.outreach.choices import TASK_KIND_SHORT, TaskKind, TaskStatus
 from haochaping.outreach.console.forms import (
     AssignTaskForm,
     CallForm,
@@ -46,12 +46,6 @@ from haochaping.outreach.services.calls import (
     call_task_reveal_contact,
 )
 
-KIND_SHORT = {
-    TaskKind.CALLBACK_BAD_RATING: "差评回访",
-    TaskKind.INVITATION_UNRATED: "邀评",
-    TaskKind.CALLBACK_COMPLAINT: "投诉回访",
-}
-
 
 def _kind(value: str | None) -> str | None:
     return value if value in TaskKind.values else None
@@ -66,7 +60,7 @@ def workbench(request, scope: Scope):
     now = timezone.now()
     kind = _kind(request.GET.get("kind"))
     counts = task_counts(scope=scope, now=now, user=request.user)
-    tabs = [("", "全部", counts["today"])] + [(k.value, KIND_SHORT[k], counts[k.value]) for k in TaskKind]
+    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in TaskKind]
     context = {
         "nav": "outreach_workbench",
         "now": now,
@@ -75,7 +69,6 @@ def workbench(request, scope: Scope):
         "counts": counts,
         "page_obj": page_of(request, workbench_list(scope=scope, now=now, kind=kind)),
         "can_call": scope.role in CALL_ROLES,
-        "kind_short": KIND_SHORT,
     }
     return render(request, "outreach/workbench.html", context)
 
@@ -93,7 +86,7 @@ def _workbench_action(request):
             return redirect(f"{here}?kind={kind}" if kind else here)
         case "generate":
             result = call_lists_generate_now(caller=caller)
-            parts = [f"{KIND_SHORT[TaskKind(k)]} {n} 条" for k, n in result.created.items() if n]
+            parts = [f"{TASK_KIND_SHORT[TaskKind(k)]} {n} 条" for k, n in result.created.items() if n]
             text = "、".join(parts) if parts else "没有新的任务"
             extra = f"；{result.do_not_call} 条因号码要求勿扰直接关闭" if result.do_not_call else ""
             closed = f"；{result.closed} 条已在别处办结的任务自动关闭" if result.closed else ""
@@ -121,7 +114,6 @@ def task_list_view(request, scope: Scope):
         "form": form,
         "page_obj": page_of(request, tasks),
         "now": timezone.now(),
-        "kind_short": KIND_SHORT,
     }
     return render(request, "outreach/tasks.html", context)
 
@@ -161,10 +153,7 @@ def task_detail(request, scope: Scope, pk: int):
         "assign_form": AssignTaskForm(operators=call_operators(scope=scope), initial={"operator": task.assigned_to_id})
         if scope.role == Role.SUPERVISOR and task.is_open
         else None,
-        "claimed_by_other": task.claimed_by_id not in (None, request.user.pk)
-        and task.claimed_until
-        and task.claimed_until > timezone.now(),
-        "kind_short": KIND_SHORT,
+        "claimed_by_other": task.held_by_other(request.user.pk, timezone.now()),
         "is_invitation": task.kind == TaskKind.INVITATION_UNRATED,
         "now": timezone.now(),
     }

@@ -480,7 +480,7 @@ def call_record(*, caller: Caller, task_id: int, data: CallInput, now: dt.dateti
     task = task_get_for(scope=caller.scope, pk=task_id)
     if not task.is_open:
         raise Conflict(f"任务已{task.get_status_display()}，不能再记录通话", code="task_closed")
-    if task.claimed_by_id not in (None, caller.user.pk) and task.claimed_until and task.claimed_until > now:
+    if task.held_by_other(caller.user.pk, now):
         raise Conflict(f"该任务正由 {task.claimed_by.get_username()} 拨打，请处理下一个", code="task_claimed")
     errors = _validate_call(task, data, now)
     if errors:

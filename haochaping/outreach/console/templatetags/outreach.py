@@ -7,7 +7,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from haochaping.core.pages.badges import deadline_badge, flags_html, supervision_flags
-from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, TaskKind, TaskStatus
+from haochaping.outreach.choices import (
+    DEMAND_FINAL,
+    DEMAND_RUNNING,
+    TASK_KIND_SHORT,
+    DemandState,
+    TaskKind,
+    TaskStatus,
+)
 
 register = template.Library()
 
@@ -83,14 +90,8 @@ KIND_CSS = {
 
 @register.filter
 def kind_badge(task):
-    short = {
-        TaskKind.CALLBACK_BAD_RATING: "差评回访",
-        TaskKind.INVITATION_UNRATED: "邀评",
-        TaskKind.CALLBACK_COMPLAINT: "投诉回访",
-    }
-    return format_html(
-        '<span class="kind kind-{}">{}</span>', KIND_CSS[TaskKind(task.kind)], short[TaskKind(task.kind)]
-    )
+    kind = TaskKind(task.kind)
+    return format_html('<span class="kind kind-{}">{}</span>', KIND_CSS[kind], TASK_KIND_SHORT[kind])
 
 
 @register.filter
