@@ -24,6 +24,7 @@ from haochaping.outreach.choices import (
     TaskStatus,
 )
 from haochaping.outreach.models import DemandCategory
+from haochaping.outreach.selectors import category_tree
 from haochaping.outreach.services.demands import MAX_CONTENT
 
 
@@ -46,8 +47,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def category_choices(*, blank: str = "不选（系统自动建议）", active_only: bool = True) -> list[tuple[str, str]]:
-    from haochaping.outreach.selectors import category_tree
-
     return [("", blank)] + [(c.code, "\u3000" * depth + c.name) for c, depth in category_tree(active_only=active_only)]
 
 
@@ -237,8 +236,6 @@ class CategoryForm(forms.Form):
 
     def __init__(self, *args, editing: DemandCategory | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        from haochaping.outreach.selectors import category_tree
-
         self.fields["parent"].choices = [("", "（顶级分类）")] + [
             (c.code, "\u3000" * depth + c.name) for c, depth in category_tree() if editing is None or c.pk != editing.pk
         ]
