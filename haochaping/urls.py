@@ -17,6 +17,7 @@ CONSOLE_PAGES = [
     "haochaping.service_records.console.urls",
     "haochaping.evaluations.console.urls",
     "haochaping.rectification.console.urls",
+    "haochaping.outreach.console.urls",
 ]
 
 console_urls = [path("", include(module)) for module in CONSOLE_PAGES]

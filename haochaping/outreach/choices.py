@@ -13,6 +13,13 @@ class TaskKind(models.TextChoices):
 
 CALLBACK_KINDS = (TaskKind.CALLBACK_BAD_RATING, TaskKind.CALLBACK_COMPLAINT)
 
+# The lists' short names (tabs, badges, messages of the workbench).
+TASK_KIND_SHORT = {
+    TaskKind.CALLBACK_BAD_RATING: "差评回访",
+    TaskKind.INVITATION_UNRATED: "邀评",
+    TaskKind.CALLBACK_COMPLAINT: "投诉回访",
+}
+
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", "待拨打"

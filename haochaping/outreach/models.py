@@ -270,6 +270,10 @@ class CallTask(models.Model):
     def is_callback(self) -> bool:
         return self.kind != TaskKind.INVITATION_UNRATED
 
+    def held_by_other(self, user_id: int | None, now) -> bool:
+        """Another operator claimed the task (下一个) and their hold has not run out."""
+        return self.claimed_by_id not in (None, user_id) and self.claimed_until is not None and self.claimed_until > now
+
     def contact(self) -> tuple[str, str]:
         """(name, phone) of the person to call, decrypted: for masking or an audited reveal only."""
         if self.kind == TaskKind.CALLBACK_COMPLAINT:

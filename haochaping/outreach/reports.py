@@ -319,10 +319,21 @@ def demand_breakdown(*, scope: Scope, start: dt.datetime, end: dt.datetime, now:
 REPORTS = ("callbacks", "invitations", "backlog", "demands")
 
 
-def outreach_reports(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[Report]:
-    return [
-        callback_coverage(scope=scope, start=start, end=end),
-        invitation_conversion(scope=scope, start=start, end=end),
-        unrated_backlog(scope=scope, start=start, end=end, now=now),
-        demand_breakdown(scope=scope, start=start, end=end, now=now),
-    ]
+def scope_name(scope: Scope) -> str:
+    """The unit the figures cover (the caller's own), for the page and the Excel subtitle."""
+    unit = Unit.objects.filter(path=scope.unit_path).only("name").first()
+    return unit.name if unit else ""
+
+
+def outreach_reports(
+    *, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime, only: str | None = None
+) -> list[Report]:
+    """The four reports of the period, or just the one named ``only`` (one of ``REPORTS``)."""
+    builders = {
+        "callbacks": lambda: callback_coverage(scope=scope, start=start, end=end),
+        "invitations": lambda: invitation_conversion(scope=scope, start=start, end=end),
+        "backlog": lambda: unrated_backlog(scope=scope, start=start, end=end, now=now),
+        "demands": lambda: demand_breakdown(scope=scope, start=start, end=end, now=now),
+    }
+    keys = [only] if only is not None and only in builders else list(REPORTS)
+    return [builders[key]() for key in keys]

@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from haochaping.core.errors import NotFound
+from haochaping.core.errors import NotFound, PermissionDenied
+from haochaping.core.masking import mask_name
 from haochaping.core.timeutil import end_of_local_day, local_date
 from haochaping.evaluations.models import Evaluation
+from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
 from haochaping.outreach.choices import (
@@ -22,6 +24,8 @@ from haochaping.outreach.choices import (
     TaskStatus,
 )
 from haochaping.outreach.models import CallRecord, CallTask, Demand, DemandAction, DemandCategory, PortalAttempt
+from haochaping.rectification.models import CaseAction
+from haochaping.rectification.workflow import Action
 
 TASK_RELATED = (
     "unit",
@@ -37,6 +41,14 @@ TASK_RELATED = (
     "assigned_to",
     "claimed_by",
 )
+
+READ_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR})
+
+
+def require_reader(scope: Scope) -> None:
+    """Call lists and demands carry citizens' contacts (masked): not for window staff."""
+    if scope.role not in READ_ROLES:
+        raise PermissionDenied("窗口工作人员不能查看回访清单和群众诉求（含群众联系方式）", code="outreach_forbidden")
 
 
 # --- call tasks ----------------------------------------------------------------------------
@@ -108,6 +120,80 @@ def call_operators(*, scope: Scope) -> QuerySet:
         )
         .order_by("username")
     )
+
+
+# --- one task: what the call is about ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskSubject:
+    info: dict
+    values: dict
+
+
+def _latest_steps(case) -> dict[str, CaseAction]:
+    """The last rectification and feedback entries of a case (what the callback reports)."""
+    steps = {}
+    for entry in CaseAction.objects.filter(case=case, action__in=[Action.RECTIFY, Action.FEED_BACK]).order_by(
+        "occurred_at", "id"
+    ):
+        steps[entry.action] = entry
+    return steps
+
+
+def _address(name: str) -> str:
+    masked = mask_name(name)
+    return f"{masked[0]}先生/女士" if masked and masked[0] != "*" else "您"
+
+
+def task_subject(task: CallTask) -> TaskSubject:
+    """What the task is about: ``info`` for the page, ``values`` for the script's placeholders
+    (never the contact in clear: the citizen is addressed by the masked surname)."""
+    name, _ = task.contact()
+    info: dict = {"address": _address(name)}
+    values: dict = {"address": info["address"]}
+    local = timezone.localtime
+    if task.kind == TaskKind.CALLBACK_BAD_RATING:
+        case = task.case
+        evaluation = case.evaluation
+        record = evaluation.record
+        steps = _latest_steps(case)
+        rectify, feedback = steps.get(Action.RECTIFY), steps.get(Action.FEED_BACK)
+        info.update(
+            case=case,
+            evaluation=evaluation,
+            record=record,
+            reasons=reason_texts(evaluation),
+            rectification=rectify,
+            feedback=feedback,
+        )
+        values.update(
+            item=record.item.name,
+            unit=case.unit.name,
+            rated_on=f"{local(evaluation.evaluated_at):%Y年%-m月%-d日}",
+            rectification=(rectify.text if rectify else ""),
+            fed_back_on=f"{local(case.fed_back_at):%-m月%-d日}" if case.fed_back_at else "",
+        )
+    elif task.kind == TaskKind.CALLBACK_COMPLAINT:
+        demand = task.demand
+        info.update(demand=demand, record=demand.record)
+        values.update(
+            number=demand.number,
+            unit=demand.unit.name,
+            reply=demand.reply,
+            received_on=f"{local(demand.received_at):%Y年%-m月%-d日}",
+        )
+    else:
+        record = task.record
+        info.update(record=record)
+        finished = record.finished_at or record.created_at
+        values.update(
+            item=record.item.name,
+            unit=record.unit.name,
+            mode=record.get_mode_display() + "渠道",
+            finished_on=f"{local(finished):%Y年%-m月%-d日}",
+        )
+    return TaskSubject(info=info, values=values)
 
 
 # --- demands -------------------------------------------------------------------------------
@@ -284,6 +370,13 @@ def category_tree(*, active_only: bool = False) -> list[tuple[DemandCategory, in
             out.append((row, 0))
             walk(row.pk, 1)
     return out
+
+
+def category_get(code: str) -> DemandCategory:
+    category = DemandCategory.objects.select_related("parent").filter(code=code).first()
+    if category is None:
+        raise NotFound("分类不存在", code="category_not_found")
+    return category
 
 
 def portal_attempts(*, kind: str, key: str, since: dt.datetime) -> int:

@@ -497,10 +497,10 @@ def call_record(*, caller: Caller, task_id: int, data: CallInput, now: dt.dateti
     task = task_get_for(scope=caller.scope, pk=task_id)
     if not task.is_open:
         raise Conflict(f"任务已{task.get_status_display()}，不能再记录通话", code="task_closed")
-    held = task.claimed_by_id not in (None, operator.pk) and task.claimed_until and task.claimed_until > now
-    holder = task.claimed_by if held else None  # loaded only when another operator holds the task
-    if holder is not None:
-        raise Conflict(f"该任务正由 {holder.get_username()} 拨打，请处理下一个", code="task_claimed")
+    if task.held_by_other(operator.pk, now):
+        holder = task.claimed_by  # loaded only when another operator holds the task
+        name = holder.get_username() if holder is not None else ""
+        raise Conflict(f"该任务正由 {name} 拨打，请处理下一个", code="task_claimed")
     errors = _validate_call(task, data, now)
     if errors:
         raise ValidationFailed("通话记录不完整或有误", fields=errors)

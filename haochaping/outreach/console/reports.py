@@ -1,27 +1,23 @@
 """Supervisor views of outreach coverage: 回访率, 邀评转化, 未评价积压, 诉求分类统计, each as a table
-on one page and as Excel (one sheet per report; ``?report=`` picks one), following summary.py."""
+on one page and as Excel (one sheet per report; ``?report=`` picks one), following the case summary."""
 
 from __future__ import annotations
 
 import datetime as dt
 from io import BytesIO
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from haochaping.console.outreach_forms import require_reader
-from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.downloads import xlsx_response
 from haochaping.core.pages.excel import write_table_sheet
 from haochaping.core.pages.filters import PeriodForm
-from haochaping.organizations.models import Unit
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope
-from haochaping.outreach.reports import REPORTS, Report, outreach_reports
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from haochaping.outreach.reports import Report, outreach_reports, scope_name
+from haochaping.outreach.selectors import require_reader
 
 
 def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.datetime]:
@@ -31,11 +27,6 @@ def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.date
     start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return form, date_from, date_to, start, end
-
-
-def _scope_name(scope: Scope) -> str:
-    unit = Unit.objects.filter(path=scope.unit_path).first()
-    return unit.name if unit else ""
 
 
 @console_page
@@ -50,10 +41,10 @@ def report_view(request, scope: Scope):
         "date_from": date_from,
         "date_to": date_to,
         "reports": outreach_reports(scope=scope, start=start, end=end, now=now),
-        "scope_label": _scope_name(scope),
+        "scope_label": scope_name(scope),
         "now": now,
     }
-    return render(request, "console/outreach/reports.html", context)
+    return render(request, "outreach/reports.html", context)
 
 
 @console_page
@@ -62,19 +53,16 @@ def report_export(request, scope: Scope):
     require_reader(scope)
     _, date_from, date_to, start, end = _period(request)
     now = timezone.now()
-    reports = outreach_reports(scope=scope, start=start, end=end, now=now)
     wanted = request.GET.get("report")
-    if wanted in REPORTS:
-        reports = [r for r in reports if r.key == wanted]
-    content = reports_workbook(reports, date_from=date_from, date_to=date_to, scope_label=_scope_name(scope), now=now)
+    reports = outreach_reports(scope=scope, start=start, end=end, now=now, only=wanted)
+    content = reports_workbook(reports, date_from=date_from, date_to=date_to, scope_label=scope_name(scope), now=now)
     period = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     title = reports[0].title if len(reports) == 1 else "回访邀评与诉求统计"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition(
-        f"{title}_{period}.xlsx", fallback=f"outreach-{wanted if len(reports) == 1 else 'all'}-{period}.xlsx"
+    return xlsx_response(
+        content,
+        filename=f"{title}_{period}.xlsx",
+        fallback=f"outreach-{wanted if len(reports) == 1 else 'all'}-{period}.xlsx",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def reports_workbook(

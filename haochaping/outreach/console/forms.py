@@ -1,4 +1,4 @@
-"""Console forms and role rules of the outreach pages (call lists, demands, categories, reports).
+"""Console forms of the outreach pages (call lists, demands, categories, reports).
 
 Forms only parse; ``outreach.services`` decides what is allowed and complete, and its Chinese
 field errors are added back to the forms. Unit choices come from the caller's scope.
@@ -9,11 +9,10 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from haochaping.core.errors import PermissionDenied, ValidationFailed
+from haochaping.core.errors import ValidationFailed
 from haochaping.core.pages.filters import GetFilterForm, unit_choices
 from haochaping.evaluations.choices import Level
-from haochaping.organizations.models import Role, Unit
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.models import Unit
 from haochaping.outreach.choices import (
     CALL_OUTCOMES,
     CALLBACK_OUTCOME_LABELS,
@@ -25,17 +24,8 @@ from haochaping.outreach.choices import (
     TaskStatus,
 )
 from haochaping.outreach.models import DemandCategory
+from haochaping.outreach.selectors import category_tree
 from haochaping.outreach.services.demands import MAX_CONTENT
-
-CALL_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
-READ_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR})
-INTAKE_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN})
-
-
-def require_reader(scope: Scope) -> None:
-    """Call lists and demands carry citizens' contacts (masked): not for window staff."""
-    if scope.role not in READ_ROLES:
-        raise PermissionDenied("窗口工作人员不能查看回访清单和群众诉求（含群众联系方式）", code="outreach_forbidden")
 
 
 def add_service_errors(form: forms.Form, exc: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
@@ -57,8 +47,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def category_choices(*, blank: str = "不选（系统自动建议）", active_only: bool = True) -> list[tuple[str, str]]:
-    from haochaping.outreach.selectors import category_tree
-
     return [("", blank)] + [(c.code, "\u3000" * depth + c.name) for c, depth in category_tree(active_only=active_only)]
 
 
@@ -248,8 +236,6 @@ class CategoryForm(forms.Form):
 
     def __init__(self, *args, editing: DemandCategory | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        from haochaping.outreach.selectors import category_tree
-
         self.fields["parent"].choices = [("", "（顶级分类）")] + [
             (c.code, "\u3000" * depth + c.name) for c, depth in category_tree() if editing is None or c.pk != editing.pk
         ]

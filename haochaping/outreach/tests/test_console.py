@@ -356,11 +356,11 @@ def test_the_promotion_link_for_the_evaluation_page_shows_for_staff_only(cast):
         actor=Actor.citizen(), record=record, data=RatingInput(level=4, channel=4, text="建议增加自助打印机")
     )
     html = render_to_string(
-        "console/outreach/_promote_evaluation.html",
+        "outreach/_promote_evaluation.html",
         {"evaluation": evaluation, "membership": Membership.objects.get(user=cast.users["admin_a"])},
     )
     assert reverse("console:outreach_promote_evaluation", args=[evaluation.pk]) in html
     clerk = Membership.objects.get(user=cast.users["clerk_a"])
     assert "转为诉求" not in render_to_string(
-        "console/outreach/_promote_evaluation.html", {"evaluation": evaluation, "membership": clerk}
+        "outreach/_promote_evaluation.html", {"evaluation": evaluation, "membership": clerk}
     )

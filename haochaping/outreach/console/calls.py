@@ -13,25 +13,30 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haochaping.console.outreach_forms import (
-    CALL_ROLES,
+from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.core.pages.paging import page_of
+from haochaping.organizations.models import Role
+from haochaping.organizations.pages import console_page
+from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
+from haochaping.outreach.choices import TASK_KIND_SHORT, TaskKind, TaskStatus
+from haochaping.outreach.console.forms import (
     AssignTaskForm,
     CallForm,
     TaskFilterForm,
     add_service_errors,
-    require_reader,
 )
-from haochaping.core.errors import Conflict, ValidationFailed
-from haochaping.core.masking import mask_name
-from haochaping.core.pages.paging import page_of
-from haochaping.evaluations.selectors import reason_texts
-from haochaping.organizations.models import Role
-from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import TaskKind, TaskStatus
 from haochaping.outreach.scripts import GENERAL_RULES, script_for
-from haochaping.outreach.selectors import call_operators, task_counts, task_get_for, task_list, workbench_list
+from haochaping.outreach.selectors import (
+    call_operators,
+    require_reader,
+    task_counts,
+    task_get_for,
+    task_list,
+    task_subject,
+    workbench_list,
+)
 from haochaping.outreach.services.calls import (
+    CALL_ROLES,
     CallInput,
     call_lists_generate_now,
     call_record,
@@ -40,14 +45,6 @@ from haochaping.outreach.services.calls import (
     call_task_claim_next,
     call_task_reveal_contact,
 )
-from haochaping.rectification.models import CaseAction
-from haochaping.rectification.workflow import Action
-
-KIND_SHORT = {
-    TaskKind.CALLBACK_BAD_RATING: "差评回访",
-    TaskKind.INVITATION_UNRATED: "邀评",
-    TaskKind.CALLBACK_COMPLAINT: "投诉回访",
-}
 
 
 def _kind(value: str | None) -> str | None:
@@ -63,7 +60,7 @@ def workbench(request, scope: Scope):
     now = timezone.now()
     kind = _kind(request.GET.get("kind"))
     counts = task_counts(scope=scope, now=now, user=request.user)
-    tabs = [("", "全部", counts["today"])] + [(k.value, KIND_SHORT[k], counts[k.value]) for k in TaskKind]
+    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in TaskKind]
     context = {
         "nav": "outreach_workbench",
         "now": now,
@@ -72,9 +69,8 @@ def workbench(request, scope: Scope):
         "counts": counts,
         "page_obj": page_of(request, workbench_list(scope=scope, now=now, kind=kind)),
         "can_call": scope.role in CALL_ROLES,
-        "kind_short": KIND_SHORT,
     }
-    return render(request, "console/outreach/workbench.html", context)
+    return render(request, "outreach/workbench.html", context)
 
 
 def _workbench_action(request):
@@ -90,7 +86,7 @@ def _workbench_action(request):
             return redirect(f"{here}?kind={kind}" if kind else here)
         case "generate":
             result = call_lists_generate_now(caller=caller)
-            parts = [f"{KIND_SHORT[TaskKind(k)]} {n} 条" for k, n in result.created.items() if n]
+            parts = [f"{TASK_KIND_SHORT[TaskKind(k)]} {n} 条" for k, n in result.created.items() if n]
             text = "、".join(parts) if parts else "没有新的任务"
             extra = f"；{result.do_not_call} 条因号码要求勿扰直接关闭" if result.do_not_call else ""
             closed = f"；{result.closed} 条已在别处办结的任务自动关闭" if result.closed else ""
@@ -118,75 +114,11 @@ def task_list_view(request, scope: Scope):
         "form": form,
         "page_obj": page_of(request, tasks),
         "now": timezone.now(),
-        "kind_short": KIND_SHORT,
     }
-    return render(request, "console/outreach/tasks.html", context)
+    return render(request, "outreach/tasks.html", context)
 
 
 # --- one task ------------------------------------------------------------------------------------
-
-
-def _latest_steps(case) -> dict[str, CaseAction]:
-    steps = {}
-    for entry in CaseAction.objects.filter(case=case, action__in=[Action.RECTIFY, Action.FEED_BACK]).order_by(
-        "occurred_at", "id"
-    ):
-        steps[entry.action] = entry
-    return steps
-
-
-def _address(name: str) -> str:
-    masked = mask_name(name)
-    return f"{masked[0]}先生/女士" if masked and masked[0] != "*" else "您"
-
-
-def _subject(task) -> dict:
-    """What the task is about, for the page and the script (never the contact in clear)."""
-    name, _ = task.contact()
-    info: dict = {"address": _address(name)}
-    values: dict = {"address": info["address"]}
-    local = timezone.localtime
-    if task.kind == TaskKind.CALLBACK_BAD_RATING:
-        case = task.case
-        evaluation = case.evaluation
-        record = evaluation.record
-        steps = _latest_steps(case)
-        rectify, feedback = steps.get(Action.RECTIFY), steps.get(Action.FEED_BACK)
-        info.update(
-            case=case,
-            evaluation=evaluation,
-            record=record,
-            reasons=reason_texts(evaluation),
-            rectification=rectify,
-            feedback=feedback,
-        )
-        values.update(
-            item=record.item.name,
-            unit=case.unit.name,
-            rated_on=f"{local(evaluation.evaluated_at):%Y年%-m月%-d日}",
-            rectification=(rectify.text if rectify else ""),
-            fed_back_on=f"{local(case.fed_back_at):%-m月%-d日}" if case.fed_back_at else "",
-        )
-    elif task.kind == TaskKind.CALLBACK_COMPLAINT:
-        demand = task.demand
-        info.update(demand=demand, record=demand.record)
-        values.update(
-            number=demand.number,
-            unit=demand.unit.name,
-            reply=demand.reply,
-            received_on=f"{local(demand.received_at):%Y年%-m月%-d日}",
-        )
-    else:
-        record = task.record
-        info.update(record=record)
-        finished = record.finished_at or record.created_at
-        values.update(
-            item=record.item.name,
-            unit=record.unit.name,
-            mode=record.get_mode_display() + "渠道",
-            finished_on=f"{local(finished):%Y年%-m月%-d日}",
-        )
-    return {"info": info, "values": values}
 
 
 @console_page
@@ -205,13 +137,13 @@ def task_detail(request, scope: Scope, pk: int):
             revealed = outcome
         else:
             return outcome
-    subject = _subject(task)
+    subject = task_subject(task)
     can_call = scope.role in CALL_ROLES and task.is_open
     context = {
         "nav": "outreach_workbench",
         "task": task,
-        "subject": subject["info"],
-        "script": script_for(task.kind, {**subject["values"], "operator": request.user.get_username()}),
+        "subject": subject.info,
+        "script": script_for(task.kind, {**subject.values, "operator": request.user.get_username()}),
         "rules": GENERAL_RULES,
         "calls": list(task.calls.all()),
         "call_form": call_form,
@@ -221,14 +153,11 @@ def task_detail(request, scope: Scope, pk: int):
         "assign_form": AssignTaskForm(operators=call_operators(scope=scope), initial={"operator": task.assigned_to_id})
         if scope.role == Role.SUPERVISOR and task.is_open
         else None,
-        "claimed_by_other": task.claimed_by_id not in (None, request.user.pk)
-        and task.claimed_until
-        and task.claimed_until > timezone.now(),
-        "kind_short": KIND_SHORT,
+        "claimed_by_other": task.held_by_other(request.user.pk, timezone.now()),
         "is_invitation": task.kind == TaskKind.INVITATION_UNRATED,
         "now": timezone.now(),
     }
-    response = render(request, "console/outreach/task_detail.html", context, status=status)
+    response = render(request, "outreach/task_detail.html", context, status=status)
     return response
 
 

@@ -14,9 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haochaping.console.outreach_forms import (
-    CALL_ROLES,
-    INTAKE_ROLES,
+from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
+from haochaping.core.pages.paging import page_of
+from haochaping.evaluations.selectors import evaluation_get_for
+from haochaping.organizations.pages import console_page
+from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
+from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
+from haochaping.outreach.classify import suggest
+from haochaping.outreach.console.forms import (
     AssignDemandForm,
     CategoryForm,
     CloseDemandForm,
@@ -24,32 +29,27 @@ from haochaping.console.outreach_forms import (
     DemandIntakeForm,
     DemandTextForm,
     add_service_errors,
-    require_reader,
 )
-from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
-from haochaping.core.pages.paging import page_of
-from haochaping.evaluations.selectors import evaluation_get_for
-from haochaping.organizations.models import Role
-from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, DemandState, DemandStep
-from haochaping.outreach.classify import suggest
 from haochaping.outreach.demand_flow import allowed_steps
-from haochaping.outreach.models import DemandCategory
 from haochaping.outreach.selectors import (
+    category_get,
     category_tree,
     demand_counts,
     demand_get_for_detail,
     demand_list,
     ratings_with_suggestions,
+    require_reader,
 )
 from haochaping.outreach.services.categories import (
     CategoryInput,
     category_create,
     category_update,
     format_keywords,
+    require_category_supervisor,
 )
 from haochaping.outreach.services.demands import (
+    INTAKE_ROLES,
+    REVEAL_ROLES,
     DemandInput,
     DemandStepInput,
     SubmittedDemand,
@@ -117,7 +117,7 @@ def demand_list_view(request, scope: Scope):
         "now": now,
         "can_intake": scope.role in INTAKE_ROLES,
     }
-    return render(request, "console/outreach/demands.html", context)
+    return render(request, "outreach/demands.html", context)
 
 
 @console_page
@@ -137,7 +137,7 @@ def demand_new(request, scope: Scope):
             messages.success(request, _received_message(submitted))
             return redirect("console:outreach_demand_detail", pk=submitted.demand.pk)
     context = {"nav": "outreach_demands", "form": form}
-    return render(request, "console/outreach/demand_new.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/demand_new.html", context, status=422 if form.errors else 200)
 
 
 def _received_message(submitted: SubmittedDemand) -> str:
@@ -195,11 +195,11 @@ def demand_detail(request, scope: Scope, pk: int):
         "tasks": list(demand.call_tasks.all()),
         "forms": _forms(demand, scope, units, bound),
         "step_labels": {s.value: s.label for s in DemandStep},
-        "can_reveal": scope.role in CALL_ROLES and demand.state not in DEMAND_FINAL,
+        "can_reveal": scope.role in REVEAL_ROLES and demand.state not in DEMAND_FINAL,
         "revealed": revealed,
         "now": timezone.now(),
     }
-    return render(request, "console/outreach/demand_detail.html", context, status=422 if bound else 200)
+    return render(request, "outreach/demand_detail.html", context, status=422 if bound else 200)
 
 
 def _demand_action(request, demand, units):
@@ -259,15 +259,14 @@ def suggestion_list(request, scope: Scope):
     since = timezone.now() - dt.timedelta(days=SUGGESTION_DAYS)
     page = page_of(request, ratings_with_suggestions(scope=scope, since=since))
     categories = active_categories()
-    for evaluation in page.object_list:
-        evaluation.suggestion = suggest(evaluation.text, categories)
     context = {
         "nav": "outreach_suggestions",
         "page_obj": page,
+        "rows": [(evaluation, suggest(evaluation.text, categories)) for evaluation in page.object_list],
         "days": SUGGESTION_DAYS,
         "can_promote": scope.role in INTAKE_ROLES,
     }
-    return render(request, "console/outreach/suggestions.html", context)
+    return render(request, "outreach/suggestions.html", context)
 
 
 @console_page
@@ -312,15 +311,10 @@ def promote_evaluation(request, scope: Scope, pk: int):
         "can_promote": scope.role in INTAKE_ROLES and existing is None,
         "sees_evaluator": scope.sees_evaluator,
     }
-    return render(request, "console/outreach/promote.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/promote.html", context, status=422 if form.errors else 200)
 
 
 # --- categories (supervisors) ---------------------------------------------------------------------
-
-
-def _require_supervisor(scope: Scope) -> None:
-    if scope.role != Role.SUPERVISOR:
-        raise PermissionDenied("只有督查人员可以设置诉求分类", code="category_forbidden")
 
 
 def _category_input(values: dict) -> CategoryInput:
@@ -338,7 +332,7 @@ def _category_input(values: dict) -> CategoryInput:
 @console_page
 @require_http_methods(["GET", "POST"])
 def category_list(request, scope: Scope):
-    _require_supervisor(scope)
+    require_category_supervisor(scope.role)
     category_ensure_default()
     form = CategoryForm(request.POST or None, initial={"days": 5, "sort_order": 100, "is_active": True})
     if request.method == "POST" and form.is_valid():
@@ -357,19 +351,15 @@ def category_list(request, scope: Scope):
             return redirect("console:outreach_categories")
     rows = [(c, depth, format_keywords(c.keywords).replace("\n", "、")) for c, depth in category_tree()]
     context = {"nav": "outreach_categories", "rows": rows, "form": form}
-    return render(request, "console/outreach/categories.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/categories.html", context, status=422 if form.errors else 200)
 
 
 @console_page
 @require_http_methods(["GET", "POST"])
 def category_edit(request, scope: Scope, code: str):
-    _require_supervisor(scope)
+    require_category_supervisor(scope.role)
     category_ensure_default()
-    category = DemandCategory.objects.select_related("parent").filter(code=code).first()
-    if category is None:
-        from haochaping.core.errors import NotFound
-
-        raise NotFound("分类不存在", code="category_not_found")
+    category = category_get(code)
     initial = {
         "code": category.code,
         "name": category.name,
@@ -390,4 +380,4 @@ def category_edit(request, scope: Scope, code: str):
             messages.success(request, f"已保存分类“{form.cleaned_data['name']}”，今后的自动建议按新关键词计算。")
             return redirect("console:outreach_categories")
     context = {"nav": "outreach_categories", "category": category, "form": form}
-    return render(request, "console/outreach/category_edit.html", context, status=422 if form.errors else 200)
+    return render(request, "outreach/category_edit.html", context, status=422 if form.errors else 200)

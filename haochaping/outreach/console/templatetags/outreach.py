@@ -4,56 +4,51 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from haochaping.outreach.choices import DEMAND_FINAL, DEMAND_RUNNING, TaskKind, TaskStatus
+from haochaping.core.pages.badges import deadline_badge, flags_html, supervision_flags
+from haochaping.outreach.choices import (
+    DEMAND_FINAL,
+    DEMAND_RUNNING,
+    TASK_KIND_SHORT,
+    DemandState,
+    TaskKind,
+    TaskStatus,
+)
 
 register = template.Library()
 
-WARN_DAYS = 1
+WARN_DAYS = 1  # a reply deadline is highlighted as 即将到期 this many days ahead
 
 
 @register.simple_tag
 def demand_deadline(demand, now=None):
     """The time limit with the days left while it runs; once answered: on time or late."""
-    now = now or timezone.now()
-    due_day = timezone.localtime(demand.due_at).date()
-    text = due_day.strftime("%Y-%m-%d")
-    if demand.state not in DEMAND_RUNNING:
-        if demand.replied_at is None:
-            return format_html('<span class="deadline">{}</span>', text)
-        if demand.replied_at <= demand.due_at:
-            return format_html('<span class="deadline on-time">{}<small>按期答复</small></span>', text)
-        return format_html('<span class="deadline late">{}<small>逾期答复</small></span>', text)
-    days = (due_day - timezone.localtime(now).date()).days
-    if demand.due_at < now:
-        overdue = max(-days, 0)
-        return format_html(
-            '<span class="deadline overdue">{}<small>{}</small></span>',
-            text,
-            f"已逾期 {overdue} 天" if overdue else "已逾期",
-        )
-    if days == 0:
-        return format_html('<span class="deadline due-soon">{}<small>今日到期</small></span>', text)
-    css = "due-soon" if days <= WARN_DAYS else "on-time"
-    return format_html('<span class="deadline {}">{}<small>剩余 {} 天</small></span>', css, text, days)
+    return deadline_badge(
+        demand.due_at,
+        running=demand.state in DEMAND_RUNNING,
+        finished_at=demand.replied_at,
+        done_word="答复",
+        now=now,
+        warn_days=WARN_DAYS,
+    )
 
 
 @register.simple_tag
 def demand_flags(demand, now=None):
-    now = now or timezone.now()
-    flags = []
-    running = demand.state in DEMAND_RUNNING
-    if running and demand.due_at < now:
-        flags.append(("overdue", "超过答复期限仍未答复", "逾期"))
-    elif running and demand.warned_at is not None:
-        flags.append(("warned", "答复期限即将到期", "预警"))
-    if demand.escalated_at is not None:
-        to = demand.escalated_to.name if demand.escalated_to_id else ""
-        flags.append(("escalated", f"{timezone.localtime(demand.escalated_at):%Y-%m-%d} 督办至{to}", "督办"))
-    if demand.category_id and demand.category.is_complaint:
+    """预警 / 逾期 / 督办 of the reply deadline, and 投诉 (a complaint is called back once answered)."""
+    flags = supervision_flags(
+        running=demand.state in DEMAND_RUNNING,
+        due_at=demand.due_at,
+        warned_at=demand.warned_at,
+        escalated_at=demand.escalated_at,
+        escalated_to=demand.escalated_to if demand.escalated_to_id else None,
+        what="答复",
+        now=now,
+    )
+    if demand.is_complaint:
         flags.append(("complaint", "投诉类诉求，答复后回访", "投诉"))
-    return format_html_join("", '<span class="flag flag-{}" title="{}">{}</span>', flags)
+    return flags_html(flags)
 
 
 @register.filter
@@ -95,14 +90,8 @@ KIND_CSS = {
 
 @register.filter
 def kind_badge(task):
-    short = {
-        TaskKind.CALLBACK_BAD_RATING: "差评回访",
-        TaskKind.INVITATION_UNRATED: "邀评",
-        TaskKind.CALLBACK_COMPLAINT: "投诉回访",
-    }
-    return format_html(
-        '<span class="kind kind-{}">{}</span>', KIND_CSS[TaskKind(task.kind)], short[TaskKind(task.kind)]
-    )
+    kind = TaskKind(task.kind)
+    return format_html('<span class="kind kind-{}">{}</span>', KIND_CSS[kind], TASK_KIND_SHORT[kind])
 
 
 @register.filter
@@ -116,15 +105,7 @@ def subject_label(task):
 
 
 @register.filter
-def get_item(mapping, key):
-    """``labels|get_item:key``: a dict lookup with a variable key."""
-    return mapping.get(key) if hasattr(mapping, "get") else None
-
-
-@register.filter
 def demand_state_label(value: str) -> str:
-    from haochaping.outreach.choices import DemandState
-
     try:
         return DemandState(value).label
     except ValueError:
