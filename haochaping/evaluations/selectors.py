@@ -33,7 +33,7 @@ def evaluation_list(
 ) -> QuerySet[Evaluation]:
     """Ratings in scope. The record's encrypted identity is loaded only ``with_identity`` (to
     contact the citizen); pages and responses show the masked copies, decrypting nothing."""
-    qs = Evaluation.objects.select_related(
+    qs: QuerySet[Evaluation] = Evaluation.objects.select_related(
         "record", "record__unit", "record__item", "record__staff", "record__window", "case"
     )
     if not with_identity:
@@ -121,11 +121,12 @@ def _record_for_rating_sql() -> str:
 def _rating_converters(alias: str) -> list[tuple[int, list, object]]:
     """Per column: the backend's and the field's converters, as the ORM compiler applies them."""
     conn = connections[alias]
-    out = []
+    out: list[tuple[int, list, object]] = []
     for i, attname in enumerate(_RATING_COLUMNS):
         field = next(f for f in ServiceRecord._meta.concrete_fields if f.attname == attname)
         col = field.get_col(ServiceRecord._meta.db_table)
-        funcs = conn.ops.get_db_converters(col) + field.get_db_converters(conn)
+        # Field.get_db_converters is Django's (the compiler calls it); django-stubs does not declare it.
+        funcs = conn.ops.get_db_converters(col) + field.get_db_converters(conn)  # type: ignore[attr-defined]
         if funcs:
             out.append((i, funcs, col))
     return out

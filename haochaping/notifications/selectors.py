@@ -34,12 +34,9 @@ def template_variables(code: str) -> list[str]:
     return placeholders(stored[0] + stored[1]) if stored else []
 
 
-def message_template_list() -> list[MessageTemplate]:
-    """Every message template, by channel and code, each with the ``variables`` it may use."""
-    templates = list(MessageTemplate.objects.order_by("channel", "code"))
-    for template in templates:
-        template.variables = template_variables(template.code)
-    return templates
+def message_template_list() -> list[tuple[MessageTemplate, list[str]]]:
+    """Every message template, by channel and code, with the variables it may use."""
+    return [(t, template_variables(t.code)) for t in MessageTemplate.objects.order_by("channel", "code")]
 
 
 def message_template_get(*, code: str) -> MessageTemplate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -146,6 +147,17 @@ def _address(name: str) -> str:
     return f"{masked[0]}先生/女士" if masked and masked[0] != "*" else "您"
 
 
+T = TypeVar("T")
+
+
+def _required(value: T | None, task: CallTask, what: str) -> T:
+    """The subject a task of this kind always has (list generation sets it); a task without it
+    is a generation bug, reported as such instead of failing later on ``None``."""
+    if value is None:
+        raise ValueError(f"call task {task.pk} ({task.kind}) has no {what}")
+    return value
+
+
 def task_subject(task: CallTask) -> TaskSubject:
     """What the task is about: ``info`` for the page, ``values`` for the script's placeholders
     (never the contact in clear: the citizen is addressed by the masked surname)."""
@@ -154,8 +166,8 @@ def task_subject(task: CallTask) -> TaskSubject:
     values: dict = {"address": info["address"]}
     local = timezone.localtime
     if task.kind == TaskKind.CALLBACK_BAD_RATING:
-        case = task.case
-        evaluation = case.evaluation
+        case = _required(task.case, task, "case")
+        evaluation = _required(case.evaluation, task, "evaluation")
         record = evaluation.record
         steps = _latest_steps(case)
         rectify, feedback = steps.get(Action.RECTIFY), steps.get(Action.FEED_BACK)
@@ -175,7 +187,7 @@ def task_subject(task: CallTask) -> TaskSubject:
             fed_back_on=f"{local(case.fed_back_at):%-m月%-d日}" if case.fed_back_at else "",
         )
     elif task.kind == TaskKind.CALLBACK_COMPLAINT:
-        demand = task.demand
+        demand = _required(task.demand, task, "demand")
         info.update(demand=demand, record=demand.record)
         values.update(
             number=demand.number,
@@ -184,7 +196,7 @@ def task_subject(task: CallTask) -> TaskSubject:
             received_on=f"{local(demand.received_at):%Y年%-m月%-d日}",
         )
     else:
-        record = task.record
+        record = _required(task.record, task, "record")
         info.update(record=record)
         finished = record.finished_at or record.created_at
         values.update(

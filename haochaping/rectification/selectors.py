@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
@@ -78,12 +79,12 @@ def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEve
     ``case`` must come from ``case_get_for``; the scope is checked again so that a case fetched
     some other way cannot leak its timeline.
     """
-    record_staff_id = case.evaluation.record.staff_id if case.evaluation_id is not None else None
+    evaluation = case.evaluation if case.evaluation_id is not None else None
+    record_staff_id = evaluation.record.staff_id if evaluation is not None else None
     if not scope.allows_unit(case.unit) or (scope.staff_id is not None and record_staff_id != scope.staff_id):
         raise NotFound("工单不存在或无权查看", code="case_not_found")
     targets = Q(target_type=RectificationCase._meta.label_lower, target_id=str(case.pk))
-    if case.evaluation_id is not None:
-        evaluation = case.evaluation
+    if evaluation is not None:
         targets |= Q(target_type=evaluation._meta.label_lower, target_id=str(evaluation.pk))
         targets |= Q(target_type=evaluation.record._meta.label_lower, target_id=str(evaluation.record_id))
     return AuditEvent.objects.filter(targets).order_by("occurred_at", "id")
@@ -236,7 +237,7 @@ class SummaryRow:
     overdue: int = 0  # still running past the deadline, or rectified late
     escalated: int = 0  # ever escalated (督办)
 
-    def add(self, counts: dict) -> None:
+    def add(self, counts: Mapping[str, Any]) -> None:
         for name in SUMMARY_FIELDS:
             setattr(self, name, getattr(self, name) + (counts.get(name) or 0))
 
