@@ -24,7 +24,10 @@ from django.test import Client
 
 from haochaping.audit.services import Actor
 from haochaping.core import fields
-from haochaping.evaluations.services import indicator_set_ensure_default
+from haochaping.evaluations.models import Evaluation
+from haochaping.evaluations.selectors import RatingTarget
+from haochaping.evaluations.services import RatingInput, indicator_set_ensure_default
+from haochaping.intake.services import RatingContext, ReceivedRating, rating_receive
 from haochaping.organizations.api_auth import sign_request
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind, Window
 from haochaping.organizations.services import (
@@ -273,3 +276,21 @@ def allow_test_flush() -> None:
 
         sql_flush._haochaping = True
         ops.sql_flush = sql_flush
+
+
+# --- ratings through the one rating-intake service, as in production -------------------------
+
+
+def receive(
+    record: ServiceRecord, data: RatingInput, *, actor: Actor | None = None, system: BusinessSystem | None = None
+) -> ReceivedRating:
+    """``rating_receive`` for a record at hand (a citizen's rating unless told otherwise)."""
+    context = RatingContext(actor=actor or Actor.citizen(), system=system)
+    return rating_receive(target=RatingTarget(record), data=data, context=context)
+
+
+def submit_rating(
+    *, actor: Actor, record: ServiceRecord, data: RatingInput, system: BusinessSystem | None = None
+) -> Evaluation:
+    """The stored rating of ``record`` (its case, if bad, cached as ``evaluation.case``)."""
+    return receive(record, data, actor=actor, system=system).evaluation

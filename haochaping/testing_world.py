@@ -8,18 +8,21 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
 
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
+from haochaping.outreach.models import CallTask
+from haochaping.outreach.services import call_lists_generate, demand_from_evaluation
+from haochaping.outreach.services.demands import category_ensure_default
 from haochaping.rectification.models import CaseAttachment, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
-from haochaping.testing import Cast, push_record
+from haochaping.testing import Cast, push_record, submit_rating
 
 # The plaintext identity of the applicants below: it must never appear in any console page.
 PLAINTEXT = ["张三丰", "13812345678", "410404199001011234", "赵明远", "13987654321", "410404198512125678"]
@@ -118,3 +121,24 @@ def attach_evidence(cast: Cast, who: str, case: RectificationCase) -> CaseAttach
 @pytest.fixture
 def world(cast):
     return build_world(cast)
+
+
+def outreach_world(cast: Cast, world) -> None:
+    """Add to the shared world one invitation task and one demand per unit: the unrated services
+    of A and B invited, and each unit's bad rating promoted to a demand by that unit's admin
+    (contact: the rating's evaluator)."""
+    category_ensure_default()
+    with override_settings(OUTREACH_INVITE_MAX_AGE_DAYS=100_000):  # the world's services finished in 2025
+        call_lists_generate(actor=Actor.job("tests"))
+    world.task_a = CallTask.objects.get(record=world.record_a_unrated, kind="invitation_unrated")
+    world.task_b = CallTask.objects.get(record=world.record_b_unrated, kind="invitation_unrated")
+    world.demand_a = demand_from_evaluation(
+        caller=caller_for_user(cast.users["admin_a"]),
+        evaluation_id=world.eval_a.pk,
+        content=f"{world.eval_a.text}（办件 {world.record_a.project_no}）",
+    )
+    world.demand_b = demand_from_evaluation(
+        caller=caller_for_user(cast.users["admin_b"]),
+        evaluation_id=world.eval_b.pk,
+        content=f"{world.eval_b.text}（办件 {world.record_b.project_no}）",
+    )

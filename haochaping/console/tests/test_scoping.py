@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 
 from haochaping.audit.services import Actor
 from haochaping.organizations.devices import device_create, device_pair
-from haochaping.outreach.tests.factories import outreach_world
 from haochaping.testing import login
-from haochaping.testing_world import PLAINTEXT, attach_evidence
+from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
 
 PUBLIC = {"login", "logout"}
 # Every route with an id names the World attributes of its unit-A and unit-B object. A new

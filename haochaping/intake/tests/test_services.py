@@ -13,10 +13,9 @@ from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.selectors import RatingTarget, record_for_rating
 from haochaping.evaluations.services import RatingInput
 from haochaping.intake.services import RatingContext, rating_receive
-from haochaping.intake.tests.factories import receive
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import RectificationCase
-from haochaping.testing import build_cast, push_record
+from haochaping.testing import build_cast, push_record, receive
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandSource, DemandStep
 from haochaping.outreach.models import CallTask, Demand
@@ -24,7 +23,7 @@ from haochaping.rectification.models import RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
-from haochaping.testing import Cast, push_record
+from haochaping.testing import Cast, push_record, submit_rating
 
 UNIT_B = {
     "item_code": "11410404MB0000002B",
@@ -122,31 +121,6 @@ def task_for(*, case=None, record=None, demand=None) -> CallTask:
     if demand is not None:
         return CallTask.objects.get(demand=demand)
     return CallTask.objects.get(record=record, kind="invitation_unrated")
-
-
-def outreach_world(cast: Cast, world) -> None:
-    """Add to the console test world (console/tests/factories.py) one invitation task and one
-    demand per unit: the unrated services of A and B invited, and each unit's bad rating
-    promoted to a demand by that unit's admin (contact: the rating's evaluator)."""
-    from django.test import override_settings
-
-    from haochaping.outreach.services import demand_from_evaluation
-
-    category_ensure_default_for_tests()
-    with override_settings(OUTREACH_INVITE_MAX_AGE_DAYS=100_000):  # the world's services finished in 2025
-        generate()
-    world.task_a = task_for(record=world.record_a_unrated)
-    world.task_b = task_for(record=world.record_b_unrated)
-    world.demand_a = demand_from_evaluation(
-        caller=caller_for_user(cast.users["admin_a"]),
-        evaluation_id=world.eval_a.pk,
-        content=f"{world.eval_a.text}（办件 {world.record_a.project_no}）",
-    )
-    world.demand_b = demand_from_evaluation(
-        caller=caller_for_user(cast.users["admin_b"]),
-        evaluation_id=world.eval_b.pk,
-        content=f"{world.eval_b.text}（办件 {world.record_b.project_no}）",
-    )
 
 
 def category_ensure_default_for_tests() -> None:

@@ -12,7 +12,6 @@ from haochaping.audit.services import Actor
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandState, TaskStatus
@@ -28,6 +27,7 @@ from haochaping.outreach.services import (
 from haochaping.outreach.tests.factories import fed_back_case, finished_record, generate, replied_complaint, task_for
 from haochaping.portal.links import LinkState, rating_link_resolve
 from haochaping.rectification.models import CaseAction, CaseState
+from haochaping.testing import submit_rating
 
 OPERATOR = "operator"
 

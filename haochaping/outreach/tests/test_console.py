@@ -14,7 +14,6 @@ from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.outreach.choices import DemandState, TaskStatus
 from haochaping.outreach.models import CallTask, Demand, DemandCategory
@@ -27,7 +26,7 @@ from haochaping.outreach.tests.factories import (
     task_for,
 )
 from haochaping.rectification.models import CaseState
-from haochaping.testing import login
+from haochaping.testing import login, submit_rating
 
 PHONE = "13812345678"
 

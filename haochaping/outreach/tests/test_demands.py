@@ -11,7 +11,6 @@ from haochaping.audit.services import Actor
 from haochaping.core.crypto import blind_index
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.notifications.models import Notification
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandSource, DemandState, DemandStep
@@ -27,6 +26,7 @@ from haochaping.outreach.services import (
 )
 from haochaping.outreach.services.categories import CategoryInput, category_create, category_update, parse_keywords
 from haochaping.outreach.tests.factories import assigned_demand, finished_record, submit_demand, submitted_demand
+from haochaping.testing import submit_rating
 
 SH = ZoneInfo("Asia/Shanghai")
 

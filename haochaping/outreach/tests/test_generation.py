@@ -9,7 +9,6 @@ from django.utils import timezone
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import TaskKind, TaskStatus
 from haochaping.outreach.models import CallTask, DoNotCall
@@ -29,6 +28,7 @@ from haochaping.outreach.tests.factories import (
 )
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
+from haochaping.testing import submit_rating
 
 
 def kinds() -> list[tuple[str, str, str]]:

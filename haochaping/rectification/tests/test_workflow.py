@@ -12,13 +12,12 @@ from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor, audit_verify
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.evaluations.services import RatingInput
-from haochaping.intake.tests.factories import submit_rating
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import caller_for_system, caller_for_user
 from haochaping.rectification.models import CaseAction, CaseAttachment, CaseState, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import TRANSITIONS, Action
-from haochaping.testing import build_cast, push_record
+from haochaping.testing import build_cast, push_record, submit_rating
 
 S = CaseState
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
