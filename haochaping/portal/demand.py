@@ -20,7 +20,6 @@ import datetime as dt
 import time
 
 from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -45,10 +44,10 @@ from haochaping.outreach.services.demands import (
     portal_attempt_record,
 )
 from haochaping.portal.demand_forms import DemandForm, SatisfactionForm, TrackForm
+from haochaping.portal.done import DoneStamp
 from haochaping.portal.views import _page
 
-DONE_COOKIE = "portal_demand"
-DONE_SALT = "portal.demand.done"
+DONE = DoneStamp(name="portal_demand", salt="portal.demand.done", path="/demand/")
 HOUR = dt.timedelta(hours=1)
 IDENTITY = ("contact_name", "contact_phone")  # never read by the portal
 
@@ -101,16 +100,7 @@ def demand_form(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, status=422)
     portal_attempt_record(kind="submit", client_ip=client_ip(request))
     response = redirect(reverse("portal:demand_done"))
-    response.set_signed_cookie(
-        DONE_COOKIE,
-        signing.dumps({"d": submitted.demand.pk, "c": submitted.query_code}),
-        salt=DONE_SALT,
-        max_age=3600,
-        path="/demand/",
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    DONE.set(response, {"d": submitted.demand.pk, "c": submitted.query_code})
     return response
 
 
@@ -118,11 +108,7 @@ def demand_form(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def demand_done(request: HttpRequest) -> HttpResponse:
     """The confirmation right after this browser submitted: 受理编号, 查询码, time limit."""
-    raw = request.get_signed_cookie(DONE_COOKIE, default=None, salt=DONE_SALT, max_age=3600)
-    try:
-        stamp = signing.loads(raw) if raw else None
-    except signing.BadSignature:
-        stamp = None
+    stamp = DONE.get(request)
     demand = Demand.objects.select_related("category").defer(*IDENTITY).filter(pk=stamp["d"]).first() if stamp else None
     if demand is None:
         return redirect(reverse("portal:demand"))

@@ -41,13 +41,13 @@ from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
 from haochaping.evaluations.selectors import RatingTarget
 from haochaping.evaluations.services import MAX_TEXT
 from haochaping.intake.services import RatingContext, rating_receive
+from haochaping.portal.done import DoneStamp
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
 from haochaping.portal.links import LinkState, RatingLink, rating_link_resolve
 
 DEFAULT_HALL_PHONE = "12345（政务服务便民热线）"
 BIG_COOKIE = "portal_big"
-DONE_COOKIE = "portal_done"
-DONE_SALT = "portal.rate.done"
+DONE = DoneStamp(name="portal_done", salt="portal.rate.done", path="/r/")
 OPENED_SALT = "portal.rate.opened"
 SUBMIT_GRACE = dt.timedelta(hours=24)
 LINK_CHANNEL_CODES = {str(c.value) for c in (Channel.PC, Channel.MOBILE, Channel.QR, Channel.SMS)}
@@ -198,16 +198,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         form.add_service_errors(exc)
         return _form_page(request, link, form, status=422)
     response = redirect(reverse("portal:rate_done", args=[token]))
-    response.set_signed_cookie(
-        DONE_COOKIE,
-        str(evaluation.pk),
-        salt=DONE_SALT,
-        max_age=3600,
-        path="/r/",
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    DONE.set(response, {"e": evaluation.pk})
     return response
 
 
@@ -218,8 +209,8 @@ def rate_done(request: HttpRequest, token: str) -> HttpResponse:
     link = rating_link_resolve(token)
     if link.state == LinkState.INVALID:
         return _invalid(request)
-    just_rated = request.get_signed_cookie(DONE_COOKIE, default=None, salt=DONE_SALT, max_age=3600)
-    if link.state != LinkState.RATED or just_rated != str(link.evaluation.pk):
+    just_rated = DONE.get(request)
+    if link.state != LinkState.RATED or just_rated != {"e": link.evaluation.pk}:
         return redirect(reverse("portal:rate", args=[token]))
     evaluation = link.evaluation
     case = getattr(evaluation, "case", None)
