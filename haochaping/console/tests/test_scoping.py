@@ -39,7 +39,7 @@ def world(world, cast):
     world.attachment_a = attach_evidence(cast, "admin_a", world.case_a)
     world.attachment_b = attach_evidence(cast, "admin_b", world.case_b)
     outreach_world(cast, world)  # an invitation task and a demand per unit (outreach pages)
-    # A paired tablet at each unit's window (console/devices.py).
+    # A paired tablet at each unit's window (organizations/console/devices.py).
     world.device_a = device_pair(code=device_create(actor=Actor.cli(), name="A 窗口评价器", window=cast.window_a)[1])[0]
     world.device_b = device_pair(code=device_create(actor=Actor.cli(), name="B 窗口评价器", window=cast.window_b)[1])[0]
     return world
