@@ -16,12 +16,14 @@ Each figure is one grouped query (by the unit's path or by category) plus Python
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Q
 
 from haochaping.organizations.models import Unit
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.outreach.choices import (
     CALLBACK_KINDS,
     DEMAND_RUNNING,
@@ -46,7 +48,7 @@ class Row:
     depth: int = 0
     values: dict[str, int] = field(default_factory=dict)
 
-    def add(self, counts: dict) -> None:
+    def add(self, counts: Mapping[str, Any]) -> None:
         for key, value in counts.items():
             if isinstance(value, int):
                 self.values[key] = self.values.get(key, 0) + value
@@ -90,24 +92,11 @@ RATES = {
 def _unit_rollup(scope: Scope, groups, key: str = "path") -> tuple[list[Row], Row, Row | None]:
     """Rows for the units below the scope's own unit, each with its subtree; the total; the
     "本级" row for what belongs to the scope's own unit directly (None when empty)."""
-    units = list(Unit.objects.filter(path__startswith=scope.unit_path, is_active=True).order_by("path"))
-    root = next((u for u in units if u.path == scope.unit_path), None)
-    total = Row(code=root.code if root else "", name="合计")
-    own = Row(code=root.code if root else "", name=f"{root.name}（本级）" if root else "本级")
-    below = [u for u in units if u is not root] or ([root] if root else [])
-    top = min((u.depth for u in below), default=0)
-    by_path = {u.path: Row(code=u.code, name=u.name, depth=u.depth - top) for u in below}
+    tree = unit_tree(scope=scope, row=Row)
     for group in groups:
-        path = group.pop(key)
-        total.add(group)
-        if root is not None and path == root.path and root not in below:
-            own.add(group)
-        codes = path.strip("/").split("/")
-        for i in range(1, len(codes) + 1):
-            row = by_path.get("/" + "/".join(codes[:i]) + "/")
-            if row is not None:
-                row.add(group)
-    return list(by_path.values()), total, (own if own.values and any(own.values.values()) else None)
+        tree.add(group.pop(key), group)
+    own = tree.own if any(tree.own.values.values()) else None
+    return list(tree.rows.values()), tree.total, own
 
 
 def _report(key, title, columns, definitions, scope, groups) -> Report:

@@ -20,20 +20,12 @@ from haochaping.outreach.reports import Report, outreach_reports, scope_name
 from haochaping.outreach.selectors import require_reader
 
 
-def _period(request) -> tuple[PeriodForm, dt.date, dt.date, dt.datetime, dt.datetime]:
-    form = PeriodForm(request.GET)
-    date_from, date_to = form.period(timezone.localdate())
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return form, date_from, date_to, start, end
-
-
 @console_page
 @require_GET
 def report_view(request, scope: Scope):
     require_reader(scope)
-    form, date_from, date_to, start, end = _period(request)
+    form = PeriodForm(request.GET)
+    date_from, date_to, start, end = form.bounds(timezone.localdate())
     now = timezone.now()
     context = {
         "nav": "outreach_reports",
@@ -51,7 +43,7 @@ def report_view(request, scope: Scope):
 @require_GET
 def report_export(request, scope: Scope):
     require_reader(scope)
-    _, date_from, date_to, start, end = _period(request)
+    date_from, date_to, start, end = PeriodForm(request.GET).bounds(timezone.localdate())
     now = timezone.now()
     wanted = request.GET.get("report")
     reports = outreach_reports(scope=scope, start=start, end=end, now=now, only=wanted)
