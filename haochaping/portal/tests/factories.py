@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from haochaping.audit.services import Actor
+from haochaping.core.crypto import blind_index
+from haochaping.notifications.models import Notification
+from haochaping.organizations.qrcodes import Place, qr_code_ensure
 from haochaping.service_records.models import ServiceRecord
 from haochaping.service_records.services import rating_link_for
 from haochaping.testing import Cast, push_record
@@ -33,3 +42,38 @@ def link_path(record: ServiceRecord, *, now: float | None = None, query: str = "
 def served_on(record: ServiceRecord) -> dt.date:
     """The day the pages show for ``record``: when it was finished, in Beijing time."""
     return (record.finished_at or record.accepted_at).astimezone(BEIJING).date()
+
+
+# --- a citizen's phone: SMS codes, verification through the pages, QR codes ---------------------
+
+PHONE = "13812345678"
+MASKED = "138****5678"
+OTHER_PHONE = "13987654321"
+
+
+def code_for(phone: str = PHONE) -> str:
+    """The code in the newest SMS queued for ``phone`` (what the citizen reads on the phone)."""
+    sms = Notification.objects.filter(template_code="sms_code", phone_index=blind_index("phone", phone)).latest("pk")
+    return sms.context["code"]
+
+
+def qr_for(window=None, unit=None):
+    return qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=window, unit=unit))
+
+
+def verify(client: Client, phone_url: str, phone: str = PHONE, **extra):
+    """Phone → code → verified, through the pages; returns the final response (the list)."""
+    response = client.post(phone_url, {"phone": phone}, **extra)
+    assert response.status_code == 302, response.content.decode()
+    response = client.post(response["Location"], {"code": code_for(phone)}, **extra)
+    assert response.status_code == 302, response.content.decode()
+    return client.get(response["Location"], **extra)
+
+
+def sms_code_from_outbox(phone: str = PHONE) -> str:
+    """Deliver queued SMS like the demo's worker, then read the newest code sent to ``phone``."""
+    call_command("worker", "--once")
+    lines = [json.loads(line) for line in settings.SMS_OUTBOX_FILE.read_text(encoding="utf-8").splitlines()]
+    codes = [line["params"]["code"] for line in lines if line["phone"] == phone and line["template"] == "sms_code"]
+    assert codes, lines
+    return codes[-1]

@@ -11,16 +11,14 @@ import json
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
-from haochaping.audit.services import Actor
 from haochaping.core.crypto import blind_index
 from haochaping.notifications.models import Notification
-from haochaping.organizations.qrcodes import Place, qr_code_ensure
 from haochaping.portal.models import SmsCode
+from haochaping.portal.tests.factories import MASKED, OTHER_PHONE, PHONE, code_for, qr_for, verify
 from haochaping.portal.verification import (
     CodeMalformed,
     CodeRefused,
@@ -31,32 +29,7 @@ from haochaping.portal.verification import (
     sms_code_verify,
 )
 
-PHONE = "13812345678"
-MASKED = "138****5678"
-OTHER_PHONE = "13987654321"
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
-
-
-# --- helpers shared by the citizen-page tests ------------------------------------------------------
-
-
-def code_for(phone: str = PHONE) -> str:
-    """The code in the newest SMS queued for ``phone`` (what the citizen reads on the phone)."""
-    sms = Notification.objects.filter(template_code="sms_code", phone_index=blind_index("phone", phone)).latest("pk")
-    return sms.context["code"]
-
-
-def qr_for(window=None, unit=None):
-    return qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=window, unit=unit))
-
-
-def verify(client: Client, phone_url: str, phone: str = PHONE, **extra):
-    """Phone → code → verified, through the pages; returns the final response (the list)."""
-    response = client.post(phone_url, {"phone": phone}, **extra)
-    assert response.status_code == 302, response.content.decode()
-    response = client.post(response["Location"], {"code": code_for(phone)}, **extra)
-    assert response.status_code == 302, response.content.decode()
-    return client.get(response["Location"], **extra)
 
 
 def no_plaintext_phone_anywhere(*phones: str) -> None:
@@ -258,7 +231,7 @@ def test_mainland_mobile_numbers_are_recognised_in_common_spellings(text, mobile
 
 
 def test_a_record_pushed_with_another_spelling_of_the_number_is_found(cast, client):
-    from haochaping.portal.tests.factories import push
+    from haochaping.portal.tests.factories import PHONE, push, qr_for, verify
 
     record = push(cast, applicant_phone="+86-138-1234-5678")
     assert record.phone_index == blind_index("phone", PHONE)  # indexed under the normalised number

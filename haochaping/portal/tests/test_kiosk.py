@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_citizen_verification import MASKED, PHONE, code_for
+from haochaping.portal.tests.factories import MASKED, PHONE, code_for, push
 from haochaping.rectification.models import RectificationCase
 from haochaping.testing import login
 

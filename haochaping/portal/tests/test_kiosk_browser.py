@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_qr_browser import sms_code_from_outbox
+from haochaping.portal.tests.factories import push, sms_code_from_outbox
 from haochaping.testing import build_cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from haochaping.evaluations.models import Evaluation
 from haochaping.portal.citizen_data import my_services
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_citizen_verification import MASKED, OTHER_PHONE, PHONE, verify
+from haochaping.portal.tests.factories import MASKED, OTHER_PHONE, PHONE, push, verify
 from haochaping.portal.verification import phone_indexes
 from haochaping.rectification.workflow import Action
 from haochaping.testing_world import rate, step, upload
@@ -107,7 +106,7 @@ def test_logging_out_clears_the_citizen_from_the_session(client, cast, history):
 
 def test_a_verification_for_one_page_serves_the_other(client, cast, history):
     """One phone, one session: verified on a QR page, "我的评价" opens without a second code."""
-    from haochaping.portal.tests.test_citizen_verification import qr_for
+    from haochaping.portal.tests.factories import qr_for
 
     verify(client, reverse("portal:qr", args=[qr_for(window=cast.window_a).slug]))
     assert FEEDBACK in body(client.get(MY))

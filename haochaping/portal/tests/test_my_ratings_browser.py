@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_qr_browser import sms_code_from_outbox
+from haochaping.portal.tests.factories import push, sms_code_from_outbox
 from haochaping.rectification.workflow import Action
 from haochaping.testing import build_cast
 from haochaping.testing_world import rate, step

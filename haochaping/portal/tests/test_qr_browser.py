@@ -4,29 +4,13 @@ it, and it is gone from the list. Screenshots in artifacts/screenshots/qr-*.png.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_citizen_verification import qr_for
+from haochaping.portal.tests.factories import PHONE, push, qr_for, sms_code_from_outbox
 from haochaping.testing import build_cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = "13812345678"
-
-
-def sms_code_from_outbox(phone: str = PHONE) -> str:
-    """Deliver queued SMS like the demo's worker, then read the newest code sent to ``phone``."""
-    call_command("worker", "--once")
-    lines = [json.loads(line) for line in settings.SMS_OUTBOX_FILE.read_text(encoding="utf-8").splitlines()]
-    codes = [line["params"]["code"] for line in lines if line["phone"] == phone and line["template"] == "sms_code"]
-    assert codes, lines
-    return codes[-1]
 
 
 def assert_fits_the_screen(page) -> None:

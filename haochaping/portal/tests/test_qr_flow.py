@@ -16,8 +16,7 @@ from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.qrcodes import qr_code_regenerate, qr_place_get_for
 from haochaping.organizations.selectors import Scope
-from haochaping.portal.tests.factories import push
-from haochaping.portal.tests.test_citizen_verification import MASKED, OTHER_PHONE, PHONE, code_for, qr_for, verify
+from haochaping.portal.tests.factories import MASKED, OTHER_PHONE, PHONE, code_for, push, qr_for, verify
 from haochaping.testing import login
 
 PRIVATE = ["张三丰", "410404199001011234", "4104**********1234", PHONE, "赵明远", OTHER_PHONE]

@@ -2,7 +2,7 @@
 
 from haochaping.core.crypto import blind_index
 from haochaping.rectification.citizen import citizen_services
-from haochaping.rectification.tests.test_workflow import bad_case, evidence, step
+from haochaping.rectification.tests.factories import bad_case, evidence, step
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
 

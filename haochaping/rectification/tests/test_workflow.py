@@ -4,47 +4,21 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
-from haochaping.audit.services import Actor, audit_verify
+from haochaping.audit.services import audit_verify
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from haochaping.evaluations.services import RatingInput
 from haochaping.organizations.models import Role
-from haochaping.organizations.selectors import caller_for_system, caller_for_user
+from haochaping.organizations.selectors import caller_for_system
 from haochaping.rectification.models import CaseAction, CaseAttachment, CaseState, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
+from haochaping.rectification.tests.factories import PDF, bad_case, evidence, extension_date, step
 from haochaping.rectification.workflow import TRANSITIONS, Action
-from haochaping.testing import build_cast, push_record, submit_rating
+from haochaping.testing import build_cast
 
 S = CaseState
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
-
-
-def evidence(name="证据.pdf", content=PDF):
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def bad_case(cast, project_no="SCJG-CASE-1", level=1) -> RectificationCase:
-    record = push_record(cast, project_no)
-    evaluation = submit_rating(actor=Actor.citizen(), record=record,
-                                   data=RatingInput(level=level, channel=4, text="窗口工作人员态度生硬"))  # fmt: skip
-    return evaluation.case
-
-
-def step(cast, who, case, action, **kw):
-    caller = caller_for_user(cast.users[who])
-    kw.setdefault("text", "已处理")
-    return case_transition(caller=caller, case_id=case.pk, action=action, data=StepInput(**kw))
-
-
-def extension_date(case, days=10):
-    return timezone.localtime(case.due_at).date() + dt.timedelta(days=days)
-
-
-# How to reach every state from 待核实, as (who, action, extra input).
 PATHS = {
     S.PENDING_VERIFY: [],
     S.INVALID_REQUESTED: [("admin_a", Action.REQUEST_INVALID, {"files": "evidence"})],
