@@ -113,6 +113,11 @@ class FilterSet(django_filters.FilterSet):
                 error_messages={"invalid_choice": INVALID_CHOICE},
             )
 
+    def narrow(self, queryset: QuerySet) -> QuerySet:
+        """Another queryset narrowed by the same valid filters (a page's counts beside its list)."""
+        self.is_valid()
+        return self.filter_queryset(queryset)
+
     def filter_queryset(self, queryset):
         # Only the filters: the form may carry other fields (a console tab), and fields a page
         # removed from its form are not applied.

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from haochaping.core.filters import FilterSet, choice_filter, date_filter, unit_path_filter
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
+from haochaping.evaluations.models import Evaluation
 
 BAD = "bad"  # 差评: 不满意 and 非常不满意
 
@@ -50,3 +51,7 @@ class EvaluationFilter(FilterSet):
         label="评价日期止", field_name="evaluated_at", lookup_expr="date__lte", help_text="评价日期止（含）"
     )
     project_no = django_filters.CharFilter(label="办件编号", field_name="record__project_no", help_text="办件编号")
+
+    class Meta(FilterSet.Meta):
+        model = Evaluation
+        fields: list[str] = []
