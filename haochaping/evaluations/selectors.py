@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -21,18 +20,13 @@ from haochaping.service_records.models import ServiceRecord, encrypted_identity
 def evaluation_list(
     *,
     scope: Scope,
-    unit_code: str | None = None,
-    level: int | None = None,
-    channel: int | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
     system_id: int | None = None,
-    project_no: str | None = None,
     bad_only: bool = False,
     with_identity: bool = False,
 ) -> QuerySet[Evaluation]:
-    """Ratings in scope. The record's encrypted identity is loaded only ``with_identity`` (to
-    contact the citizen); pages and responses show the masked copies, decrypting nothing."""
+    """Ratings in scope (newest first). The record's encrypted identity is loaded only
+    ``with_identity`` (to contact the citizen); pages and responses show the masked copies,
+    decrypting nothing. The lists narrow it with ``evaluations.filters.EvaluationFilter``."""
     qs: QuerySet[Evaluation] = Evaluation.objects.select_related(
         "record", "record__unit", "record__item", "record__staff", "record__window", "case"
     )
@@ -43,23 +37,11 @@ def evaluation_list(
         unit_field="record__unit",
         staff_field="record__staff_id",
     )
-    if unit_code:
-        qs = qs.filter(record__unit__path__contains=f"/{unit_code}/")
-    if level:
-        qs = qs.filter(level=level)
     if bad_only:
         qs = qs.filter(level__lte=2)
-    if channel:
-        qs = qs.filter(channel=channel)
-    if date_from:
-        qs = qs.filter(evaluated_at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(evaluated_at__date__lte=date_to)
     if system_id is not None:
         # A business system sees what it pushed or rated itself, nothing else.
         qs = qs.filter(Q(record__system_id=system_id) | Q(system_id=system_id))
-    if project_no:
-        qs = qs.filter(record__project_no=project_no)
     return qs
 
 

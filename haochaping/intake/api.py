@@ -4,14 +4,16 @@ with filters, ask a window tablet to show the rating screen (POST /rating-reques
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
 from haochaping.core.api_render import json_response
+from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
 from haochaping.core.timeutil import aware
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
+from haochaping.evaluations.filters import EvaluationFilter
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
 from haochaping.evaluations.services import RatingInput
 from haochaping.evaluations.tablet import rating_request_create
@@ -99,15 +101,6 @@ class EvaluationOut(Schema):
         return getattr(obj, "case", None)
 
 
-class EvaluationFilter(Schema):
-    unit_code: str | None = Field(None, description="单位编码（含下级）")
-    level: Level | None = None
-    channel: Channel | None = None
-    date_from: dt.date | None = Field(None, description="评价日期起")
-    date_to: dt.date | None = Field(None, description="评价日期止")
-    project_no: str | None = None
-
-
 @router.post(
     "/evaluations",
     response={200: EvaluationOut, 201: EvaluationOut},
@@ -186,20 +179,17 @@ def get_one(request: HttpRequest, evaluation_id: int):
     return evaluation_get_for(scope=scope_for_system(system), pk=evaluation_id, system_id=system.pk)
 
 
-@router.get("/evaluations", response=list[EvaluationOut], summary="评价列表（本系统推送或提交的）")
+@router.get(
+    "/evaluations",
+    response=list[EvaluationOut],
+    summary="评价列表（本系统推送或提交的）",
+    openapi_extra={"parameters": openapi_parameters(EvaluationFilter)},
+)
 @paginate(Pagination)
-def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]):
+def list_evaluations(request: HttpRequest):
     system = request.system
-    return evaluation_list(
-        scope=scope_for_system(system),
-        system_id=system.pk,
-        unit_code=filters.unit_code,
-        level=int(filters.level) if filters.level else None,
-        channel=int(filters.channel) if filters.channel else None,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        project_no=filters.project_no,
-    )
+    ratings = evaluation_list(scope=scope_for_system(system), system_id=system.pk)
+    return api_filter(EvaluationFilter, request.GET, ratings)
 
 
 class RatingRequestIn(Schema):

@@ -10,14 +10,15 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.core.errors import ValidationFailed
+from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import caller_for_system, scope_for_system
-from haochaping.rectification.models import CaseState
+from haochaping.rectification.filters import CaseFilter
 from haochaping.rectification.selectors import case_get_for, case_list
 from haochaping.rectification.services import StepInput, case_transition
 from haochaping.rectification.workflow import Action, allowed_actions
@@ -74,12 +75,6 @@ class CaseDetailOut(CaseOut):
         return list(obj.actions.order_by("occurred_at", "id"))
 
 
-class CaseFilter(Schema):
-    state: CaseState | None = None
-    unit_code: str | None = None
-    open_only: bool = False
-
-
 class AttachmentIn(Schema):
     name: str = Field(..., max_length=200, description="文件名（含扩展名）")
     content_base64: str = Field(..., description="文件内容，Base64 编码")
@@ -105,11 +100,15 @@ def _files(attachments: list[AttachmentIn]) -> list[SimpleUploadedFile]:
     return files
 
 
-@router.get("/cases", response=list[CaseOut], summary="差评工单列表（本系统所属单位范围）")
+@router.get(
+    "/cases",
+    response=list[CaseOut],
+    summary="差评工单列表（本系统所属单位范围）",
+    openapi_extra={"parameters": openapi_parameters(CaseFilter)},
+)
 @paginate(Pagination)
-def list_cases(request: HttpRequest, filters: Query[CaseFilter]):
-    return case_list(scope=scope_for_system(request.system), state=filters.state, unit_code=filters.unit_code,
-                     open_only=filters.open_only)  # fmt: skip
+def list_cases(request: HttpRequest):
+    return api_filter(CaseFilter, request.GET, case_list(scope=scope_for_system(request.system)))
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="差评工单详情（含处理时间线）")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,29 +26,15 @@ from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import encrypted_identity
 
 
-def case_list(
-    *,
-    scope: Scope,
-    state: str | None = None,
-    open_only: bool = False,
-    unit_code: str | None = None,
-    overdue_at: dt.datetime | None = None,
-) -> QuerySet[RectificationCase]:
-    """Cases in scope; ``overdue_at`` keeps open cases whose deadline passed before that moment."""
+def case_list(*, scope: Scope) -> QuerySet[RectificationCase]:
+    """Cases in scope, earliest deadline first (the API narrows them with
+    ``rectification.filters.CaseFilter``)."""
     qs = scope.filter(
         RectificationCase.objects.select_related(
             "unit", "evaluation", "evaluation__record", "evaluation__record__item", "evaluation__record__staff"
         ),
         staff_field="evaluation__record__staff_id",
     )
-    if open_only:
-        qs = qs.filter(state__in=OPEN_STATES)
-    if state:
-        qs = qs.filter(state=state)
-    if unit_code:
-        qs = qs.filter(unit__path__contains=f"/{unit_code}/")
-    if overdue_at is not None:
-        qs = qs.filter(state__in=OPEN_STATES, due_at__lt=overdue_at)
     return qs.order_by("due_at", "id")
 
 
@@ -109,16 +95,16 @@ def case_queue(
     scope: Scope,
     now: dt.datetime,
     states: Sequence[str] | None = None,
-    unit_code: str | None = None,
     overdue_only: bool = False,
     escalated_only: bool = False,
     with_requests: bool = False,
 ) -> QuerySet[RectificationCase]:
     """A work queue: overdue cases first, then running deadlines soonest first, then the rest.
 
-    ``states`` None means every state; ``escalated_only`` keeps open cases under 督办;
-    ``with_requests`` prefetches each case's latest appeal/extension request (``requests``,
-    newest first) for the review queues.
+    ``states`` (a tab's preset) None means every state; ``escalated_only`` keeps open cases
+    under 督办; ``with_requests`` prefetches each case's latest appeal/extension request
+    (``requests``, newest first) for the review queues. The page's filter bar
+    (``rectification.filters.CaseFilter``) narrows the result.
     """
     qs = _scoped_cases(
         scope,
@@ -128,8 +114,6 @@ def case_queue(
     )
     if states is not None:
         qs = qs.filter(state__in=list(states))
-    if unit_code:
-        qs = qs.filter(unit__path__contains=f"/{unit_code}/")
     if overdue_only:
         qs = qs.filter(running_overdue(now))
     if escalated_only:
@@ -148,12 +132,18 @@ def case_queue(
     return qs.annotate(urgency=urgency).order_by("urgency", "due_at", "id")
 
 
-def case_queue_counts(*, scope: Scope, now: dt.datetime, unit_code: str | None = None) -> dict[str, int]:
+def case_queue_counts(
+    *,
+    scope: Scope,
+    now: dt.datetime,
+    narrow: Callable[[QuerySet[RectificationCase]], QuerySet[RectificationCase]] | None = None,
+) -> dict[str, int]:
     """Cases per state, plus ``overdue`` (running and past the deadline) and ``escalated``
-    (open and under 督办), in one query: the figures on the queue's tabs."""
+    (open and under 督办), in one query: the figures on the queue's tabs. ``narrow``: the page's
+    filters (``CaseFilter.narrow``), applied to the cases in scope."""
     qs = _scoped_cases(scope)
-    if unit_code:
-        qs = qs.filter(unit__path__contains=f"/{unit_code}/")
+    if narrow is not None:
+        qs = narrow(qs)
     counts = {state.value: Count("id", filter=Q(state=state)) for state in CaseState}
     counts["overdue"] = Count("id", filter=running_overdue(now))
     counts["escalated"] = Count("id", filter=Q(escalated_at__isnull=False, state__in=OPEN_STATES))

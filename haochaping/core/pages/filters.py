@@ -106,7 +106,8 @@ class PeriodForm(GetFilterForm):
 
 
 class ListFilterForm(GetFilterForm):
-    """Unit (with its sub-units) and a date range: the base of the record and rating filter bars."""
+    """Unit (with its sub-units) and a date range: the base of the record list's filter bar (the
+    rating and case lists use a shared ``core.filters.FilterSet`` instead)."""
 
     unit = forms.ChoiceField(label="单位", required=False)
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils import timezone
 
+from haochaping.core.filters import with_aliases
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
-from haochaping.evaluations.console.forms import BAD, EvaluationFilterForm
+from haochaping.evaluations.filters import EvaluationFilter
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, reason_texts, reason_texts_bulk
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, unit_list
@@ -15,22 +16,16 @@ from haochaping.organizations.selectors import Scope, unit_list
 
 @console_page
 def evaluation_list_view(request, scope: Scope):
-    form = EvaluationFilterForm(request.GET, units=list(unit_list(scope=scope)))
-    filters = form.values()
-    level = filters.get("level")
-    evaluations = evaluation_list(
-        scope=scope,
-        unit_code=filters.get("unit"),
-        level=int(level) if level and level != BAD else None,
-        bad_only=level == BAD,
-        channel=filters.get("channel"),
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
+    filters = EvaluationFilter(
+        with_aliases(request.GET, {"unit": "unit_code"}),  # ?unit= of older links and bookmarks
+        queryset=evaluation_list(scope=scope),
+        units=unit_list(scope=scope),
     )
+    evaluations = filters.qs
     page = page_of(request, evaluations)
     context = {
         "nav": "evaluations",
-        "form": form,
+        "form": filters.form,
         "page_obj": page,
         "reason_texts": reason_texts_bulk(page.object_list),
         "sees_evaluator": scope.sees_evaluator,

@@ -153,6 +153,46 @@ def test_get_one_and_list_are_scoped_to_the_calling_system(pushed, cast, api_all
     assert api_all.get("/api/v1/evaluations?date_to=2000-01-01").json()["count"] == 0
 
 
+def test_the_list_filters_bad_ratings_like_the_console(pushed, api_all):
+    api_all.post("/api/v1/evaluations", rating(level=2, reasons=["XC-XL-B01"]))
+    api_all.post("/api/v1/evaluations", rating(project_no="RSJ-1", level=4))
+    listing = api_all.get("/api/v1/evaluations?level=bad").json()
+    assert listing["count"] == 1 and listing["items"][0]["level"] == 2
+    assert api_all.get("/api/v1/evaluations?level=bad&unit_code=RSJ").json()["count"] == 0
+    assert api_all.get("/api/v1/evaluations?project_no=RSJ-1").json()["items"][0]["level"] == 4
+    # The paging parameters are not filters.
+    assert api_all.get("/api/v1/evaluations?level=bad&page=1&page_size=10").json()["page_size"] == 10
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("level=9", "level"),
+        ("level=worst", "level"),
+        ("channel=0", "channel"),
+        ("date_from=x", "date_from"),
+        ("date_from=2026-12-01&date_to=2026-11-01", "date_to"),
+    ],
+)
+def test_an_invalid_filter_is_a_422_naming_the_field(pushed, api_all, query, field):
+    r = api_all.get(f"/api/v1/evaluations?{query}")
+    assert r.status_code == 422, r.content
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and list(error["fields"]) == [field]
+    assert all(not message.isascii() for message in error["fields"][field])  # in Chinese
+
+
+def test_the_docs_list_every_filter_of_the_list(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/evaluations"]["get"]["parameters"]}
+    for name in ("unit_code", "level", "channel", "date_from", "date_to", "project_no", "page", "page_size"):
+        assert params[name]["in"] == "query" and params[name]["description"], name
+    assert params["date_from"]["schema"] == {"type": "string", "format": "date"}
+    level = params["level"]["schema"]["anyOf"]
+    assert {"type": "integer", "enum": [5, 4, 3, 2, 1]} in level and {"type": "string", "enum": ["bad"]} in level
+    assert "bad" in params["level"]["description"]
+
+
 def test_api_responses_never_carry_plaintext_identity(pushed, api_all):
     api_all.post("/api/v1/evaluations", rating(level=1, text="差"))
     text = api_all.get("/api/v1/evaluations").content.decode()

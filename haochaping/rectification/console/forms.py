@@ -5,36 +5,46 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
+from haochaping.core.filters import FilterForm
+from haochaping.core.pages.filters import DateInput
 from haochaping.organizations.models import Unit
 from haochaping.rectification.attachments import ALLOWED as ALLOWED_ATTACHMENTS
 from haochaping.rectification.attachments import MAX_FILES as MAX_ATTACHMENTS
+from haochaping.rectification.filters import CaseFilter
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import MAX_TEXT
 from haochaping.rectification.workflow import Action, Transition
 
 
-class CaseQueueForm(GetFilterForm):
-    """The work queue's filter bar; the tab (a preset of states) rides along as a hidden field."""
+class CaseQueueForm(FilterForm):
+    """The work queue's filter bar (the form of ``CaseQueueFilter``); the tab (a preset of
+    states) rides along as a hidden field."""
 
     tab = forms.CharField(required=False, widget=forms.HiddenInput)
-    state = forms.ChoiceField(label="状态", required=False)
-    unit = forms.ChoiceField(label="责任单位", required=False)
-
-    def __init__(self, data, *, units: list[Unit], states: list[str]):
-        super().__init__(data)
-        if len(states) > 1:
-            self.fields["state"].choices = [("", "本栏全部状态")] + [(s, CaseState(s).label) for s in states]
-        else:
-            del self.fields["state"]
-        if len(units) > 1:
-            self.fields["unit"].choices = unit_choices(units)
-        else:
-            del self.fields["unit"]  # a unit without sub-units: nothing to choose
 
     @property
     def is_filtered(self) -> bool:
         return any(self.data.get(name) for name in self.fields if name != "tab")
+
+
+class CaseQueueFilter(CaseFilter):
+    """``CaseFilter`` on the work queue: the state choices are the tab's states (none with a
+    single-state tab), and a unit without sub-units has no unit to choose."""
+
+    class Meta(CaseFilter.Meta):
+        form = CaseQueueForm
+
+    def __init__(self, data, queryset=None, *, units: list[Unit], states: list[str]):
+        super().__init__(data, queryset, units=units)
+        fields = self.form.fields
+        del fields["open_only"]  # the tabs say which cases are open
+        if len(states) > 1:
+            fields["state"].empty_label = "本栏全部状态"
+            fields["state"].choices = [(s, CaseState(s).label) for s in states]
+        else:
+            del fields["state"]
+        if len(units) <= 1:
+            del fields["unit_code"]  # a unit without sub-units: nothing to choose
 
 
 class MultipleFileInput(forms.ClearableFileInput):

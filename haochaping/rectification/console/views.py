@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.core.errors import Conflict, NotFound, ValidationFailed
+from haochaping.core.filters import with_aliases
 from haochaping.core.pages.downloads import content_disposition
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
@@ -25,7 +26,7 @@ from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
-from haochaping.rectification.console.forms import CaseQueueForm, StepForm, attachment_limits
+from haochaping.rectification.console.forms import CaseQueueFilter, StepForm, attachment_limits
 from haochaping.rectification.console.tabs import pick_tab, tabs_for
 from haochaping.rectification.console.timeline import audit_row, no_action_note, step_rows
 from haochaping.rectification.selectors import (
@@ -48,26 +49,25 @@ def case_list_view(request, scope: Scope):
     now = timezone.now()
     tabs = tabs_for(scope.role)
     units = list(unit_list(scope=scope))
-    unit_code = CaseQueueForm(request.GET, units=units, states=[]).values().get("unit")
-    counts = case_queue_counts(scope=scope, now=now, unit_code=unit_code)
+    data = with_aliases(request.GET, {"unit": "unit_code"})  # ?unit= of older links and bookmarks
+    # The tabs' figures follow the unit chosen, not the state (a state belongs to one tab).
+    counts = case_queue_counts(scope=scope, now=now, narrow=CaseQueueFilter(data, units=units, states=[]).narrow)
     tab = pick_tab(tabs, request.GET.get("tab"), counts)
-    form = CaseQueueForm(request.GET, units=units, states=tab.state_values)
-    filters = form.values()
-    cases = case_queue(
+    queue = case_queue(
         scope=scope,
         now=now,
-        states=[filters["state"]] if filters.get("state") else tab.states,
-        unit_code=unit_code,
+        states=tab.states,
         overdue_only=tab.overdue,
         escalated_only=tab.escalated,
         with_requests=tab.review,
     )
+    filters = CaseQueueFilter(data, queue, units=units, states=tab.state_values)
     context = {
         "nav": "review" if tab.review else "cases",
-        "form": form,
+        "form": filters.form,
         "tabs": [(t, t.count(counts)) for t in tabs],
         "tab": tab,
-        "page_obj": page_of(request, cases),
+        "page_obj": page_of(request, filters.qs),
         "now": now,
     }
     return render(request, "rectification/cases.html", context)

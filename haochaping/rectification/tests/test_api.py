@@ -26,6 +26,30 @@ def test_list_and_detail_show_the_case_and_what_the_system_may_do(case_id, api_a
     assert [s["action"] for s in detail["timeline"]] == ["opened"]
 
 
+def test_the_list_filters_by_state_unit_and_open_only(case_id, api_all):
+    assert api_all.get("/api/v1/cases?state=pending_verify&unit_code=SCJG").json()["count"] == 1
+    assert api_all.get("/api/v1/cases?unit_code=RSJ").json()["count"] == 0
+    assert api_all.get("/api/v1/cases?state=closed").json()["count"] == 0
+    assert api_all.get("/api/v1/cases?open_only=false&page_size=5").json()["count"] == 1
+
+
+@pytest.mark.parametrize(("query", "field"), [("state=nope", "state"), ("open_only=maybe", "open_only")])
+def test_an_invalid_filter_is_a_422_naming_the_field(case_id, api_a, query, field):
+    r = api_a.get(f"/api/v1/cases?{query}")
+    assert r.status_code == 422, r.content
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and list(error["fields"]) == [field]
+
+
+def test_the_docs_list_every_filter_of_the_list(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/cases"]["get"]["parameters"]}
+    assert {"state", "unit_code", "open_only", "page", "page_size"} <= set(params)
+    assert all(params[name]["description"] for name in ("state", "unit_code", "open_only"))
+    assert params["open_only"]["schema"] == {"type": "boolean", "default": False}
+    assert "pending_verify" in params["state"]["schema"]["enum"]
+
+
 def test_a_system_verifies_and_rectifies_with_an_attachment(case_id, api_a):
     r = api_a.post(f"/api/v1/cases/{case_id}/transitions", {"action": "verify", "text": "经调查属实"})
     assert r.status_code == 200 and r.json()["state"] == "rectifying"

@@ -394,6 +394,15 @@ def test_the_queue_filters_by_state_and_unit(cast, queue):
     assert pks(response) == [] and "暂无待办工单" in html_of(response)
 
 
+def test_the_queue_filter_bar_uses_the_api_names_and_reports_invalid_values(cast, queue):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:case_list")
+    assert pks(client.get(url, {"unit_code": "RSJ"})) == [queue["b"].pk]
+    response = client.get(url, {"state": "nope", "unit_code": "RSJ"})
+    assert response.context["form"].errors["state"] and pks(response) == [queue["b"].pk]  # unit still applies
+    assert "取值不在允许范围内" in html_of(response)
+
+
 def test_the_supervisor_sees_everything_and_the_review_queues(cast, queue):
     client = login(Client(), cast, "supervisor")
     response = client.get(reverse("console:case_list"))
@@ -410,8 +419,8 @@ def test_the_supervisor_sees_everything_and_the_review_queues(cast, queue):
 
 def test_a_unit_without_sub_units_gets_no_unit_filter(cast, queue):
     response = login(Client(), cast, "admin_a").get(reverse("console:case_list"))
-    assert "unit" not in response.context["form"].fields and "责任单位</span>" not in html_of(response)
-    assert "unit" in login(Client(), cast, "supervisor").get(reverse("console:case_list")).context["form"].fields
+    assert "unit_code" not in response.context["form"].fields and "责任单位</span>" not in html_of(response)
+    assert "unit_code" in login(Client(), cast, "supervisor").get(reverse("console:case_list")).context["form"].fields
 
 
 def test_escalated_cases_carry_the_supervision_mark(cast, queue):

@@ -1,0 +1,50 @@
+"""The rating list's filter bar: the same filters as GET /api/v1/evaluations (EvaluationFilter)."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from haochaping.testing import login
+
+
+def rows(response) -> list:
+    return list(response.context["page_obj"])
+
+
+def test_the_unit_choices_are_the_callers_units(cast, world):
+    url = reverse("console:evaluation_list")
+    admin_form = login(Client(), cast, "admin_a").get(url).context["form"]
+    assert [code for code, _ in admin_form.fields["unit_code"].choices] == ["", "SCJG"]
+    supervisor_form = login(Client(), cast, "supervisor").get(url).context["form"]
+    assert {"SCJG", "RSJ", "CENTER"} <= {code for code, _ in supervisor_form.fields["unit_code"].choices}
+    # Another unit's code is an error beside the field, and not applied (the scope applies anyway).
+    response = login(Client(), cast, "admin_a").get(url, {"unit_code": "RSJ"})
+    assert response.context["form"].errors["unit_code"]
+    assert {e.pk for e in rows(response)} == {world.eval_a.pk, world.eval_a_nostaff.pk}
+
+
+def test_the_filter_bar_offers_bad_ratings_and_the_project_number(cast, world):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:evaluation_list")
+    response = client.get(url, {"level": "bad", "unit_code": "RSJ"})
+    assert rows(response) == [world.eval_b]
+    html = response.content.decode()
+    assert '<option value="bad" selected>差评（不满意及以下）</option>' in html
+    assert 'name="project_no"' in html and "办件编号" in html
+    assert rows(client.get(url, {"project_no": "SCJG2026110002"})) == [world.eval_a_nostaff]
+    # The former ?unit= of older links still filters.
+    assert rows(client.get(url, {"level": "bad", "unit": "RSJ"})) == [world.eval_b]
+
+
+def test_an_invalid_date_is_shown_beside_the_field_and_not_applied(cast, world):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:evaluation_list")
+    response = client.get(url, {"date_from": "x", "level": "bad"})
+    assert "须为日期" in response.content.decode()
+    assert {e.pk for e in rows(response)} == {world.eval_a.pk, world.eval_b.pk}  # level still applies
+    today = timezone.localdate().isoformat()
+    response = client.get(url, {"date_from": today, "date_to": "2020-01-01"})
+    assert "截止日期不能早于起始日期" in response.content.decode()
+    assert {e.pk for e in rows(response)} == {world.eval_b.pk, world.eval_a_nostaff.pk}  # date_from applies
