@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
+from haochaping.audit.timeline import timeline_append
 from haochaping.core.calendar import DayKind, deadline
 from haochaping.core.crypto import blind_index, constant_time_equal
 from haochaping.core.crypto import normalise_phone as core_normalise_phone
@@ -117,38 +118,6 @@ def active_categories() -> list[DemandCategory]:
     """Every active category in tree order (parents before their children)."""
     category_ensure_default()
     return list(DemandCategory.objects.filter(is_active=True).order_by("sort_order", "code"))
-
-
-def _timeline(
-    demand: Demand,
-    action: str,
-    *,
-    actor: Actor,
-    user=None,
-    from_state: str = "",
-    to_state: str = "",
-    text: str = "",
-    data: dict | None = None,
-    at: dt.datetime | None = None,
-) -> DemandAction:
-    label = actor.label or "系统"
-    if user is not None:
-        membership = getattr(user, "membership", None)
-        name = user.first_name or user.get_username()
-        label = f"{name}（{membership.unit.name}）" if membership is not None else name
-    entry = DemandAction(
-        demand=demand,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor=user,
-        actor_label=label[:150],
-        occurred_at=at or timezone.now(),
-        text=text,
-        data=data or {},
-    )
-    entry.save()
-    return entry
 
 
 # --- intake --------------------------------------------------------------------------------
@@ -294,7 +263,8 @@ def demand_submit(
                 "record": record.pk if record else None,
                 "evaluation": evaluation.pk if evaluation else None,
             }
-            _timeline(
+            timeline_append(
+                DemandAction,
                 demand,
                 DemandStep.SUBMITTED,
                 actor=actor,
@@ -466,7 +436,8 @@ def demand_transition(
         if moved != 1:
             raise Conflict("诉求已被他人处理，请刷新页面后重试", code="demand_state_changed")
         demand.refresh_from_db()
-        entry = _timeline(
+        entry = timeline_append(
+            DemandAction,
             demand,
             step.action,
             actor=actor,
@@ -527,7 +498,8 @@ def demand_close_by_citizen(
         if moved != 1:
             raise Conflict("该诉求当前不能评价（可能已办结）", code="demand_not_replied")
         demand = Demand.objects.get(pk=demand_id)
-        _timeline(
+        timeline_append(
+            DemandAction,
             demand,
             DemandStep.CITIZEN_CLOSED,
             actor=actor,
@@ -595,7 +567,14 @@ def demand_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
     for demand in running.filter(warned_at__isnull=True, due_at__gt=now, due_at__lte=now + warn_before):
         with transaction.atomic():
             if Demand.objects.filter(pk=demand.pk, warned_at__isnull=True).update(warned_at=now):
-                _timeline(demand, DemandStep.WARNED, actor=actor, data={"due_at": demand.due_at.isoformat()}, at=now)
+                timeline_append(
+                    DemandAction,
+                    demand,
+                    DemandStep.WARNED,
+                    actor=actor,
+                    data={"due_at": demand.due_at.isoformat()},
+                    at=now,
+                )
                 audit_record(
                     actor=actor,
                     action="outreach:demand:warned",
@@ -607,7 +586,14 @@ def demand_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
     for demand in running.filter(overdue_at__isnull=True, due_at__lte=now):
         with transaction.atomic():
             if Demand.objects.filter(pk=demand.pk, overdue_at__isnull=True).update(overdue_at=now):
-                _timeline(demand, DemandStep.OVERDUE, actor=actor, data={"due_at": demand.due_at.isoformat()}, at=now)
+                timeline_append(
+                    DemandAction,
+                    demand,
+                    DemandStep.OVERDUE,
+                    actor=actor,
+                    data={"due_at": demand.due_at.isoformat()},
+                    at=now,
+                )
                 audit_record(
                     actor=actor,
                     action="outreach:demand:overdue",
@@ -623,7 +609,7 @@ def demand_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
                 escalated_at=now, escalated_to=target
             ):
                 data = {"to": target.code, "due_at": demand.due_at.isoformat()}
-                _timeline(demand, DemandStep.ESCALATED, actor=actor, data=data, at=now)
+                timeline_append(DemandAction, demand, DemandStep.ESCALATED, actor=actor, data=data, at=now)
                 audit_record(
                     actor=actor,
                     action="outreach:demand:escalated",

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
@@ -230,6 +230,17 @@ def test_the_timeline_and_audit_chain_hold_every_step(cast):
     ]
     assert CaseAction.objects.filter(case=case).count() == 5
     assert audit_verify().ok
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE rectification_caseaction SET text = 'x'", "DELETE FROM rectification_caseaction"]
+)
+def test_the_database_refuses_to_change_a_timeline(cast, sql):
+    """The append-only triggers (audit.immutability) hold on the table of the timeline base."""
+    bad_case(cast)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert CaseAction.objects.get().action == "opened"
 
 
 @pytest.mark.django_db(transaction=True)
