@@ -24,6 +24,7 @@ from haochaping.core.calendar import deadline
 from haochaping.core.db.insert import insert_row
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.core.timeutil import end_of_local_day, local_date
+from haochaping.core.workflow import Transition
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.models import Membership, Role, Unit
 from haochaping.organizations.selectors import Caller
@@ -31,7 +32,7 @@ from haochaping.rectification import notify
 from haochaping.rectification.attachments import attachment_store, attachments_validate
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
 from haochaping.rectification.selectors import case_get_for, requested_due
-from haochaping.rectification.workflow import TRANSITIONS, Action, Event, Transition
+from haochaping.rectification.workflow import TRANSITIONS, Action, Event
 
 MAX_TEXT = 2000
 MAX_EXTENSION_DAYS = 90
@@ -89,11 +90,11 @@ class StepInput:
     files: Sequence[UploadedFile] = ()
 
 
-def _check(caller: Caller, case: RectificationCase, t: Transition, data: StepInput) -> dict:
+def _check(caller: Caller, case: RectificationCase, t: Transition[Action], data: StepInput) -> dict:
     """Role, state and input checks; returns the extra fields the transition sets."""
     if caller.role not in t.roles:
         raise PermissionDenied(f"您的角色无权执行“{t.action.label}”", code="action_not_allowed")
-    if case.state != t.source:
+    if case.state not in t.sources:
         raise Conflict(
             f"工单当前状态为“{case.get_state_display()}”，不能执行“{t.action.label}”",
             code="illegal_transition",
@@ -142,6 +143,7 @@ def case_transition(
         raise ValidationFailed(f"未知的操作：{action}", code="unknown_action") from exc
     case = case_get_for(scope=caller.scope, pk=case_id)
     checked = _check(caller, case, t, data)
+    source = case.state  # one of t.sources (checked)
     now = at or timezone.now()
     changes: dict = {"state": t.target}
     payload: dict = {}
@@ -171,18 +173,18 @@ def case_transition(
             payload.update(previous_due=case.due_at.isoformat(), due_at=new_due.isoformat())
     actor = Actor.for_caller(caller)
     with transaction.atomic():
-        moved = RectificationCase.objects.filter(pk=case.pk, state=t.source).update(**changes)
+        moved = RectificationCase.objects.filter(pk=case.pk, state=source).update(**changes)
         if moved != 1:
             raise Conflict("工单已被他人处理，请刷新页面后重试", code="case_state_changed")
         case.refresh_from_db()
-        entry = timeline_append(CaseAction, case, t.action, actor=actor, user=caller.user, from_state=t.source,
+        entry = timeline_append(CaseAction, case, t.action, actor=actor, user=caller.user, from_state=source,
                                 to_state=t.target, text=checked["text"], data=payload, at=now)  # fmt: skip
         stored = attachment_store(case=case, action=entry, files=data.files, user=caller.user)
         audit_record(
             actor=actor,
             action=f"rectification:case:{t.action}",
             target=case,
-            data={"from": t.source, "to": t.target, "attachments": [a.sm3 for a in stored], **payload},
+            data={"from": source, "to": t.target, "attachments": [a.sm3 for a in stored], **payload},
         )
         if at is None:
             notify.after_transition(case=case, transition=t, entry=entry)

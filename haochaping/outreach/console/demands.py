@@ -30,7 +30,6 @@ from haochaping.outreach.console.forms import (
     DemandTextForm,
     add_service_errors,
 )
-from haochaping.outreach.demand_flow import allowed_steps
 from haochaping.outreach.selectors import (
     category_get,
     category_tree,
@@ -60,6 +59,7 @@ from haochaping.outreach.services.demands import (
     demand_take_call,
     demand_transition,
 )
+from haochaping.outreach.workflow import allowed_actions
 
 SUGGESTION_DAYS = 90
 
@@ -156,7 +156,7 @@ def _received_message(submitted: SubmittedDemand) -> str:
 def _forms(demand, scope: Scope, units, bound: dict) -> dict:
     """One form per step this role may take now (the bound one keeps its input and errors)."""
     forms = {}
-    for step in allowed_steps(demand.state, scope.role):
+    for step in allowed_actions(demand.state, scope.role):
         key = step.action.value
         if key in bound:
             forms[key] = bound[key]

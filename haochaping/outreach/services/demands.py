@@ -1,5 +1,5 @@
 """Writes for demands and suggestions: intake (portal, rating, phone, API), the transitions of
-``demand_flow.py``, the citizen's closure, contact reveal, and the deadline watch.
+``workflow.py``, the citizen's closure, contact reveal, and the deadline watch.
 
 Every state change moves the state with a conditional UPDATE (two users racing the same step
 cannot both succeed), appends a ``DemandAction`` and writes the audit event, in one
@@ -27,6 +27,7 @@ from haochaping.core.crypto import blind_index, constant_time_equal
 from haochaping.core.crypto import normalise_phone as core_normalise_phone
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haochaping.core.timeutil import local_date
+from haochaping.core.workflow import Transition
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.selectors import evaluation_get_for
 from haochaping.organizations.models import BusinessSystem, Role, Unit
@@ -40,9 +41,9 @@ from haochaping.outreach.choices import (
     DemandStep,
     Satisfaction,
 )
-from haochaping.outreach.demand_flow import STEPS, Step
 from haochaping.outreach.models import Demand, DemandAction, DemandCategory, PortalAttempt
 from haochaping.outreach.selectors import demand_get_for
+from haochaping.outreach.workflow import TRANSITIONS
 from haochaping.rectification.services import supervising_unit
 from haochaping.service_records.models import ServiceRecord
 
@@ -357,7 +358,7 @@ class DemandStepInput:
     satisfaction: str = ""  # close
 
 
-def _check(caller: Caller, demand: Demand, step: Step, data: DemandStepInput) -> dict:
+def _check(caller: Caller, demand: Demand, step: Transition[DemandStep], data: DemandStepInput) -> dict:
     if caller.role not in step.roles:
         raise PermissionDenied(f"您的角色无权执行“{step.action.label}”", code="action_not_allowed")
     if demand.state not in step.sources:
@@ -397,8 +398,8 @@ def _check(caller: Caller, demand: Demand, step: Step, data: DemandStepInput) ->
 def demand_transition(
     *, caller: Caller, demand_id: int, action: str, data: DemandStepInput, now: dt.datetime | None = None
 ) -> Demand:
-    """Perform one step of ``demand_flow.STEPS`` on a demand the caller can see."""
-    step = STEPS.get(action)
+    """Perform one step of ``workflow.TRANSITIONS`` on a demand the caller can see."""
+    step = TRANSITIONS.get(action)
     if step is None:
         raise ValidationFailed(f"未知的操作：{action}", code="unknown_action")
     demand = demand_get_for(scope=caller.scope, pk=demand_id)

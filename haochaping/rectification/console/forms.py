@@ -6,12 +6,13 @@ from django import forms
 from django.conf import settings
 
 from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
+from haochaping.core.workflow import Transition
 from haochaping.organizations.models import Unit
 from haochaping.rectification.attachments import ALLOWED as ALLOWED_ATTACHMENTS
 from haochaping.rectification.attachments import MAX_FILES as MAX_ATTACHMENTS
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import MAX_TEXT
-from haochaping.rectification.workflow import Action, Transition
+from haochaping.rectification.workflow import Action
 
 
 class CaseQueueForm(GetFilterForm):
