@@ -33,21 +33,21 @@ class DemandStepInput:
     satisfaction: str = ""  # close
 
 
-def _check(caller: Caller, demand: Demand, step: Transition[DemandStep], data: DemandStepInput) -> dict:
-    if caller.role not in step.roles:
-        raise PermissionDenied(f"您的角色无权执行“{step.action.label}”", code="action_not_allowed")
-    if demand.state not in step.sources:
+def _check(caller: Caller, demand: Demand, t: Transition[DemandStep], data: DemandStepInput) -> dict:
+    if caller.role not in t.roles:
+        raise PermissionDenied(f"您的角色无权执行“{t.action.label}”", code="action_not_allowed")
+    if demand.state not in t.sources:
         raise Conflict(
-            f"诉求当前状态为“{demand.get_state_display()}”，不能执行“{step.action.label}”", code="illegal_transition"
+            f"诉求当前状态为“{demand.get_state_display()}”，不能执行“{t.action.label}”", code="illegal_transition"
         )
     errors: dict[str, list[str]] = {}
     text = (data.text or "").strip()
-    if step.needs_text and not text:
-        errors["text"] = [f"请填写{step.text_label}"]
+    if t.needs_text and not text:
+        errors["text"] = [f"请填写{t.text_label}"]
     elif len(text) > MAX_TEXT:
         errors["text"] = [f"不能超过 {MAX_TEXT} 字"]
     checked: dict = {"text": text}
-    if step.action == DemandStep.ASSIGNED:
+    if t.action == DemandStep.ASSIGNED:
         if data.unit is None:
             errors["unit"] = ["请选择承办单位"]
         elif not data.unit.is_active or not caller.scope.allows_unit(data.unit):
@@ -61,7 +61,7 @@ def _check(caller: Caller, demand: Demand, step: Transition[DemandStep], data: D
         if not 1 <= days <= MAX_DAYS:
             errors["days"] = [f"办理时限须为 1–{MAX_DAYS} 个工作日"]
         checked.update(category=category, days=days)
-    if step.action == DemandStep.CLOSED and data.satisfaction not in Satisfaction.values:
+    if t.action == DemandStep.CLOSED and data.satisfaction not in Satisfaction.values:
         errors["satisfaction"] = ["请选择群众对办理结果的满意度"]
     elif data.satisfaction == Satisfaction.UNKNOWN and not text:
         errors["text"] = ["群众未表态的，请说明情况（如多次联系未接通）"]
@@ -74,17 +74,17 @@ def demand_transition(
     *, caller: Caller, demand_id: int, action: str, data: DemandStepInput, now: dt.datetime | None = None
 ) -> Demand:
     """Perform one step of ``workflow.TRANSITIONS`` on a demand the caller can see."""
-    step = TRANSITIONS.get(action)
-    if step is None:
+    t = TRANSITIONS.get(action)
+    if t is None:
         raise ValidationFailed(f"未知的操作：{action}", code="unknown_action")
     demand = demand_get_for(scope=caller.scope, pk=demand_id)
-    checked = _check(caller, demand, step, data)
+    checked = _check(caller, demand, t, data)
     now = now or timezone.now()
     actor = Actor.for_caller(caller)
-    changes: dict = {"state": step.target}
+    changes: dict = {"state": t.target}
     payload: dict = {}
     previous_unit, previous_state = demand.unit, demand.state
-    match step.action:
+    match t.action:
         case DemandStep.ASSIGNED:
             unit, category, days = data.unit, checked["category"], checked["days"]
             if unit is None:  # pragma: no cover  (_check has refused it: 请选择承办单位)
@@ -115,16 +115,16 @@ def demand_transition(
         entry = timeline_append(
             DemandAction,
             demand,
-            step.action,
+            t.action,
             actor=actor,
             user=caller.user,
             from_state=previous_state,
-            to_state=step.target,
+            to_state=t.target,
             text=checked["text"],
             data=payload,
             at=now,
         )
-        match step.action:
+        match t.action:
             case DemandStep.ASSIGNED:
                 notify.assigned(demand=demand, step_id=entry.pk)
             case DemandStep.RETURNED:
@@ -133,9 +133,9 @@ def demand_transition(
                 notify.replied(demand=demand, step_id=entry.pk, actor=actor)
         audit_record(
             actor=actor,
-            action=f"outreach:demand:{_AUDIT_VERBS[step.action]}",
+            action=f"outreach:demand:{_AUDIT_VERBS[t.action]}",
             target=demand,
-            data={"number": demand.number, "from": previous_state, "to": step.target, **payload},
+            data={"number": demand.number, "from": previous_state, "to": t.target, **payload},
         )
     return demand
 
