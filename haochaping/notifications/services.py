@@ -88,6 +88,23 @@ def notification_queue(
         existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
+    tpl = _active_template(template, to_phone=to_phone, to_user=to_user)
+    if tpl is None:
+        return None
+    notification = _draft(tpl, context=context, to_phone=to_phone, to_user=to_user, dedupe_key=dedupe_key)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate key leaves the caller's transaction usable
+            notification.save(force_insert=True)
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return Notification.objects.get(dedupe_key=dedupe_key)
+    _dispatch(notification, actor=actor or Actor.job("notifications.queue"))
+    return notification
+
+
+def _active_template(template: str, *, to_phone: str | None, to_user) -> MessageTemplate | None:
+    """The template to render, None if it is switched off; the recipient must fit its channel."""
     tpl = template_get(template)
     if not tpl.is_active:
         logger.info("message template %s is disabled: nothing queued", template)
@@ -97,7 +114,15 @@ def notification_queue(
         raise ValueError(f"template {template!r} is an SMS template: pass to_phone")
     if channel == Channel.INAPP and to_user is None:
         raise ValueError(f"template {template!r} is an in-app template: pass to_user")
+    return tpl
 
+
+def _draft(
+    tpl: MessageTemplate, *, context: dict[str, Any], to_phone: str | None, to_user, dedupe_key: str | None
+) -> Notification:
+    """The unsaved message: rendered now, addressed to the phone (SMS, waiting for delivery) or
+    the user (in-app, delivered by the commit itself)."""
+    channel = Channel(tpl.channel)
     values = plain_context(context)
     title, body = tpl.render(values)
     params = {name: "" if values.get(name) is None else str(values[name]) for name in placeholders(tpl.body)}
@@ -123,22 +148,19 @@ def notification_queue(
         notification.status = NotificationStatus.SENT  # delivered by the commit itself
         notification.provider = "inapp"
         notification.sent_at = now
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent duplicate key leaves the caller's transaction usable
-            notification.save(force_insert=True)
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return Notification.objects.get(dedupe_key=dedupe_key)
+    return notification
 
-    actor = actor or Actor.job("notifications.queue")
+
+def _dispatch(notification: Notification, *, actor: Actor) -> None:
+    """After the INSERT: an SMS gets its delivery job; the audit events (queued, and sent for an
+    in-app message)."""
     audit_data = {
-        "template": tpl.code,
-        "channel": channel.value,
+        "template": notification.template_code,
+        "channel": notification.channel,
         "to": notification.recipient_label,
-        "dedupe_key": dedupe_key or "",
+        "dedupe_key": notification.dedupe_key or "",
     }
-    if channel == Channel.SMS:
+    if notification.channel == Channel.SMS:
         job_enqueue(
             DELIVER_TASK,
             args={"notification_id": notification.pk},
@@ -154,7 +176,6 @@ def notification_queue(
             target=notification,
             data={**audit_data, "provider": "inapp"},
         )
-    return notification
 
 
 def template_get(code: str) -> MessageTemplate:

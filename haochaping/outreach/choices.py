@@ -103,7 +103,7 @@ PUBLIC_DEMAND_STATE = {
 
 
 class DemandStep(models.TextChoices):
-    """Steps on a demand's timeline: the transitions (demand_flow.py) and automatic marks."""
+    """Steps on a demand's timeline: the transitions (workflow.py) and automatic marks."""
 
     SUBMITTED = "submitted", "受理"
     ASSIGNED = "assign", "分派"

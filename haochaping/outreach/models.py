@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from haochaping.audit.models import AppendOnlyModel
+from haochaping.audit.timeline import TimelineEntry
 from haochaping.core.fields import SM4EncryptedField
 from haochaping.core.masking import mask_name, mask_phone
 from haochaping.evaluations.models import Evaluation
@@ -158,25 +159,16 @@ class Demand(models.Model):
         return None if self.replied_at is None else self.replied_at <= self.due_at
 
 
-class DemandAction(AppendOnlyModel):
-    """One step of a demand's timeline: who did what, when, with which text. Never changed."""
+class DemandAction(TimelineEntry):
+    """One step of a demand's timeline (``audit.timeline.TimelineEntry``). Never changed."""
+
+    parent_field = "demand"
 
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="actions")
-    action = models.CharField("操作", max_length=20)
-    from_state = models.CharField("原状态", max_length=10, blank=True)
-    to_state = models.CharField("新状态", max_length=10, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField("操作人", max_length=150)
-    occurred_at = models.DateTimeField("时间", db_index=True)
-    text = models.TextField("说明", blank=True)
-    data = models.JSONField(default=dict)
 
-    class Meta:
+    class Meta(TimelineEntry.Meta):
         verbose_name = "诉求处理记录"
         verbose_name_plural = "诉求处理记录"
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.demand_id} {self.action}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from haochaping.audit.models import AppendOnlyModel
+from haochaping.audit.timeline import TimelineEntry
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.models import Unit
 
@@ -76,25 +76,16 @@ class RectificationCase(models.Model):
         return self.state not in FINAL_STATES
 
 
-class CaseAction(AppendOnlyModel):
-    """One step of a case's timeline: who did what, when, why, with which data. Never changed."""
+class CaseAction(TimelineEntry):
+    """One step of a case's timeline (``audit.timeline.TimelineEntry``). Never changed."""
+
+    parent_field = "case"
 
     case = models.ForeignKey(RectificationCase, on_delete=models.PROTECT, related_name="actions")
-    action = models.CharField("操作", max_length=30)
-    from_state = models.CharField("原状态", max_length=24, blank=True)
-    to_state = models.CharField("新状态", max_length=24, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField("操作人", max_length=150)
-    occurred_at = models.DateTimeField("时间", db_index=True)
-    text = models.TextField("说明", blank=True)
-    data = models.JSONField(default=dict)
 
-    class Meta:
+    class Meta(TimelineEntry.Meta):
         verbose_name = "工单处理记录"
         verbose_name_plural = "工单处理记录"
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"

@@ -6,11 +6,12 @@ never who appealed or why; staff are told in the console inbox.
 
 from __future__ import annotations
 
+from haochaping.core.workflow import Transition
 from haochaping.notifications.services import notification_queue
 from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import supervisors_over, users_with_role
 from haochaping.rectification.models import CaseAction, RectificationCase
-from haochaping.rectification.workflow import Action, Transition
+from haochaping.rectification.workflow import Action
 
 
 def _context(case: RectificationCase) -> dict:

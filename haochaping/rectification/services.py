@@ -19,10 +19,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
+from haochaping.audit.timeline import timeline_append
 from haochaping.core.calendar import deadline
 from haochaping.core.db.insert import insert_row
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.core.timeutil import end_of_local_day, local_date
+from haochaping.core.workflow import Transition
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.models import Membership, Role, Unit
 from haochaping.organizations.selectors import Caller
@@ -30,7 +32,7 @@ from haochaping.rectification import notify
 from haochaping.rectification.attachments import attachment_store, attachments_validate
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
 from haochaping.rectification.selectors import case_get_for, requested_due
-from haochaping.rectification.workflow import TRANSITIONS, Action, Event, Transition
+from haochaping.rectification.workflow import TRANSITIONS, Action, Event
 
 MAX_TEXT = 2000
 MAX_EXTENSION_DAYS = 90
@@ -39,34 +41,6 @@ MAX_EXTENSION_DAYS = 90
 def case_deadline(start: dt.datetime) -> dt.datetime:
     """制度第九条: rectified within 15 natural days of the rating (days and kind configurable)."""
     return deadline(start, settings.RECTIFICATION_DAYS, settings.RECTIFICATION_DAY_KIND)
-
-
-def _timeline(
-    case: RectificationCase,
-    action: str,
-    *,
-    actor: Actor,
-    user=None,
-    from_state: str = "",
-    to_state: str = "",
-    text: str = "",
-    data: dict | None = None,
-    at: dt.datetime | None = None,
-) -> CaseAction:
-    entry = CaseAction(case=case, action=action, from_state=from_state, to_state=to_state, actor=user,
-                       actor_label=_display_label(actor, user), occurred_at=at or timezone.now(), text=text,
-                       data=data or {})  # fmt: skip
-    insert_row(entry)  # append-only: a plain INSERT, without save()'s update-or-insert machinery
-    return entry
-
-
-def _display_label(actor: Actor, user) -> str:
-    """How a step's author reads on the timeline: "赵立新（区市场监督管理局）", a system's name."""
-    if user is None:
-        return actor.label or "系统"
-    membership = getattr(user, "membership", None)
-    name = user.first_name or user.get_username()
-    return f"{name}（{membership.unit.name}）" if membership is not None else name
 
 
 @transaction.atomic(savepoint=False)  # always inside the rating's transaction
@@ -95,8 +69,8 @@ def case_open_for_evaluation(
         original_due_at=due,
     )
     insert_row(case)
-    _timeline(case, Event.OPENED, actor=Actor.job("系统"), to_state=case.state, at=case.opened_at,
-              data={"due_at": due.isoformat(), "level": evaluation.level})  # fmt: skip
+    timeline_append(CaseAction, case, Event.OPENED, actor=Actor.job("系统"), to_state=case.state,
+                    at=case.opened_at, data={"due_at": due.isoformat(), "level": evaluation.level})  # fmt: skip
     audit_record(
         actor=actor,
         action="rectification:case:opened",
@@ -116,11 +90,11 @@ class StepInput:
     files: Sequence[UploadedFile] = ()
 
 
-def _check(caller: Caller, case: RectificationCase, t: Transition, data: StepInput) -> dict:
+def _check(caller: Caller, case: RectificationCase, t: Transition[Action], data: StepInput) -> dict:
     """Role, state and input checks; returns the extra fields the transition sets."""
     if caller.role not in t.roles:
         raise PermissionDenied(f"您的角色无权执行“{t.action.label}”", code="action_not_allowed")
-    if case.state != t.source:
+    if case.state not in t.sources:
         raise Conflict(
             f"工单当前状态为“{case.get_state_display()}”，不能执行“{t.action.label}”",
             code="illegal_transition",
@@ -169,6 +143,7 @@ def case_transition(
         raise ValidationFailed(f"未知的操作：{action}", code="unknown_action") from exc
     case = case_get_for(scope=caller.scope, pk=case_id)
     checked = _check(caller, case, t, data)
+    source = case.state  # one of t.sources (checked)
     now = at or timezone.now()
     changes: dict = {"state": t.target}
     payload: dict = {}
@@ -198,18 +173,18 @@ def case_transition(
             payload.update(previous_due=case.due_at.isoformat(), due_at=new_due.isoformat())
     actor = Actor.for_caller(caller)
     with transaction.atomic():
-        moved = RectificationCase.objects.filter(pk=case.pk, state=t.source).update(**changes)
+        moved = RectificationCase.objects.filter(pk=case.pk, state=source).update(**changes)
         if moved != 1:
             raise Conflict("工单已被他人处理，请刷新页面后重试", code="case_state_changed")
         case.refresh_from_db()
-        entry = _timeline(case, t.action, actor=actor, user=caller.user, from_state=t.source, to_state=t.target,
-                          text=checked["text"], data=payload, at=now)  # fmt: skip
+        entry = timeline_append(CaseAction, case, t.action, actor=actor, user=caller.user, from_state=source,
+                                to_state=t.target, text=checked["text"], data=payload, at=now)  # fmt: skip
         stored = attachment_store(case=case, action=entry, files=data.files, user=caller.user)
         audit_record(
             actor=actor,
             action=f"rectification:case:{t.action}",
             target=case,
-            data={"from": t.source, "to": t.target, "attachments": [a.sm3 for a in stored], **payload},
+            data={"from": source, "to": t.target, "attachments": [a.sm3 for a in stored], **payload},
         )
         if at is None:
             notify.after_transition(case=case, transition=t, entry=entry)
@@ -250,7 +225,7 @@ def case_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
     for case in running.filter(warned_at__isnull=True, due_at__gt=now, due_at__lte=now + warn_before):
         with transaction.atomic():
             if RectificationCase.objects.filter(pk=case.pk, warned_at__isnull=True).update(warned_at=now):
-                _timeline(case, Event.WARNED, actor=actor, data={"due_at": case.due_at.isoformat()})
+                timeline_append(CaseAction, case, Event.WARNED, actor=actor, data={"due_at": case.due_at.isoformat()})
                 audit_record(actor=actor, action="rectification:case:warned", target=case,
                              data={"due_at": case.due_at.isoformat()})  # fmt: skip
                 notify.deadline_warning(case=case)
@@ -258,7 +233,7 @@ def case_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
     for case in running.filter(overdue_at__isnull=True, due_at__lte=now):
         with transaction.atomic():
             if RectificationCase.objects.filter(pk=case.pk, overdue_at__isnull=True).update(overdue_at=now):
-                _timeline(case, Event.OVERDUE, actor=actor, data={"due_at": case.due_at.isoformat()})
+                timeline_append(CaseAction, case, Event.OVERDUE, actor=actor, data={"due_at": case.due_at.isoformat()})
                 audit_record(actor=actor, action="rectification:case:overdue", target=case,
                              data={"due_at": case.due_at.isoformat()})  # fmt: skip
                 result.overdue += 1
@@ -269,8 +244,12 @@ def case_scan_deadlines(*, now: dt.datetime | None = None) -> ScanResult:
             if RectificationCase.objects.filter(pk=case.pk, escalated_at__isnull=True).update(
                 escalated_at=now, escalated_to=target
             ):
-                _timeline(
-                    case, Event.ESCALATED, actor=actor, data={"to": target.code, "due_at": case.due_at.isoformat()}
+                timeline_append(
+                    CaseAction,
+                    case,
+                    Event.ESCALATED,
+                    actor=actor,
+                    data={"to": target.code, "due_at": case.due_at.isoformat()},
                 )
                 audit_record(actor=actor, action="rectification:case:escalated", target=case,
                              data={"to": target.code, "due_at": case.due_at.isoformat()})  # fmt: skip

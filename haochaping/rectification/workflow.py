@@ -7,16 +7,16 @@
       └──申请无效──▶ 申请无效待审核 ──同意──▶ 无效评价
                                       └──驳回──▶ 整改中
 
-Every transition lists who may perform it and what it requires; anything not in the table is
-refused. ``services.case_transition`` is the only code that applies it.
+Every transition (``core.workflow.Transition``) lists who may perform it and what it requires;
+anything not in the table is refused. ``services.case_transition`` is the only code that
+applies it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
 
+from haochaping.core.workflow import Transition, allowed, transition_table
 from haochaping.organizations.models import Role
 from haochaping.rectification.models import CaseState as S
 
@@ -49,43 +49,24 @@ SUPERVISION = frozenset({Role.SUPERVISOR})
 CALLBACK = frozenset({Role.SUPERVISOR, Role.OPERATOR})
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    source: S
-    target: S
-    roles: frozenset[str]
-    text_label: str  # what the text field means for this step, shown in forms and errors
-    needs_text: bool = True
-    needs_attachment: bool = False
-    needs_date: bool = False  # a proposed/approved new deadline
+TRANSITIONS: dict[str, Transition[Action]] = transition_table(
+    Transition(Action.VERIFY, (S.PENDING_VERIFY,), S.RECTIFYING, UNIT_SIDE, "核实情况"),
+    Transition(Action.REQUEST_INVALID, (S.PENDING_VERIFY,), S.INVALID_REQUESTED, UNIT_SIDE,
+               "无效理由（恶意或误评的依据）", needs_attachment=True),
+    Transition(Action.APPROVE_INVALID, (S.INVALID_REQUESTED,), S.INVALIDATED, SUPERVISION, "审核意见"),
+    Transition(Action.REJECT_INVALID, (S.INVALID_REQUESTED,), S.RECTIFYING, SUPERVISION, "驳回理由"),
+    Transition(Action.REQUEST_EXTENSION, (S.RECTIFYING,), S.EXTENSION_REQUESTED, UNIT_SIDE,
+               "无法按期整改的理由", needs_date=True),
+    Transition(Action.APPROVE_EXTENSION, (S.EXTENSION_REQUESTED,), S.RECTIFYING, SUPERVISION, "审核意见",
+               needs_text=False, needs_date=True),
+    Transition(Action.REJECT_EXTENSION, (S.EXTENSION_REQUESTED,), S.RECTIFYING, SUPERVISION, "驳回理由"),
+    Transition(Action.RECTIFY, (S.RECTIFYING,), S.RECTIFIED, UNIT_SIDE, "整改措施及结果"),
+    Transition(Action.FEED_BACK, (S.RECTIFIED,), S.FED_BACK, UNIT_SIDE, "反馈给评价人的内容"),
+    Transition(Action.CALLBACK_SATISFIED, (S.FED_BACK,), S.CLOSED, CALLBACK, "回访记录", needs_text=False),
+    Transition(Action.CALLBACK_UNSATISFIED, (S.FED_BACK,), S.RECTIFYING, CALLBACK, "评价人不满意的原因"),
+)  # fmt: skip
 
 
-TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
-    for t in (
-        Transition(Action.VERIFY, S.PENDING_VERIFY, S.RECTIFYING, UNIT_SIDE, "核实情况"),
-        Transition(Action.REQUEST_INVALID, S.PENDING_VERIFY, S.INVALID_REQUESTED, UNIT_SIDE,
-                   "无效理由（恶意或误评的依据）", needs_attachment=True),
-        Transition(Action.APPROVE_INVALID, S.INVALID_REQUESTED, S.INVALIDATED, SUPERVISION, "审核意见"),
-        Transition(Action.REJECT_INVALID, S.INVALID_REQUESTED, S.RECTIFYING, SUPERVISION, "驳回理由"),
-        Transition(Action.REQUEST_EXTENSION, S.RECTIFYING, S.EXTENSION_REQUESTED, UNIT_SIDE,
-                   "无法按期整改的理由", needs_date=True),
-        Transition(Action.APPROVE_EXTENSION, S.EXTENSION_REQUESTED, S.RECTIFYING, SUPERVISION, "审核意见",
-                   needs_text=False, needs_date=True),
-        Transition(Action.REJECT_EXTENSION, S.EXTENSION_REQUESTED, S.RECTIFYING, SUPERVISION, "驳回理由"),
-        Transition(Action.RECTIFY, S.RECTIFYING, S.RECTIFIED, UNIT_SIDE, "整改措施及结果"),
-        Transition(Action.FEED_BACK, S.RECTIFIED, S.FED_BACK, UNIT_SIDE, "反馈给评价人的内容"),
-        Transition(Action.CALLBACK_SATISFIED, S.FED_BACK, S.CLOSED, CALLBACK, "回访记录", needs_text=False),
-        Transition(Action.CALLBACK_UNSATISFIED, S.FED_BACK, S.RECTIFYING, CALLBACK, "评价人不满意的原因"),
-    )
-}  # fmt: skip
-
-
-def transitions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if t.source == state]
-
-
-def allowed_actions(state: str, role: str) -> list[Transition]:
+def allowed_actions(state: str, role: str) -> list[Transition[Action]]:
     """What this role may do to a case in this state (the buttons on the case page)."""
-    return [t for t in transitions_from(state) if role in t.roles]
+    return allowed(TRANSITIONS.values(), state, role)

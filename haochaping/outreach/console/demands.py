@@ -30,7 +30,6 @@ from haochaping.outreach.console.forms import (
     DemandTextForm,
     add_service_errors,
 )
-from haochaping.outreach.demand_flow import allowed_steps
 from haochaping.outreach.selectors import (
     category_get,
     category_tree,
@@ -60,6 +59,7 @@ from haochaping.outreach.services.demands import (
     demand_take_call,
     demand_transition,
 )
+from haochaping.outreach.workflow import allowed_actions
 
 SUGGESTION_DAYS = 90
 
@@ -154,21 +154,21 @@ def _received_message(submitted: SubmittedDemand) -> str:
 
 
 def _forms(demand, scope: Scope, units, bound: dict) -> dict:
-    """One form per step this role may take now (the bound one keeps its input and errors)."""
+    """One form per transition this role may take now (the bound one keeps its input and errors)."""
     forms = {}
-    for step in allowed_steps(demand.state, scope.role):
-        key = step.action.value
+    for transition in allowed_actions(demand.state, scope.role):
+        key = transition.action.value
         if key in bound:
             forms[key] = bound[key]
-        elif step.action == DemandStep.ASSIGNED:
+        elif transition.action == DemandStep.ASSIGNED:
             suggested_unit = demand.record.unit.code if demand.record_id else ""
             forms[key] = AssignDemandForm(
                 units=units, initial={"unit": demand.unit.code if demand.assigned_at else suggested_unit}
             )
-        elif step.action == DemandStep.CLOSED:
+        elif transition.action == DemandStep.CLOSED:
             forms[key] = CloseDemandForm()
         else:
-            forms[key] = DemandTextForm(action=key, label=step.text_label)
+            forms[key] = DemandTextForm(action=key, label=transition.text_label)
     return forms
 
 

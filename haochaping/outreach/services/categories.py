@@ -1,9 +1,12 @@
-"""Writes for the demand category tree: supervisors add and edit categories and keyword tables."""
+"""Writes for the demand category tree: the shipped tree, supervisors adding and editing categories
+and their keyword tables."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -18,6 +21,43 @@ from haochaping.outreach.models import DemandCategory
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_KEYWORDS = 200
 MAX_DAYS = 60
+CATEGORY_DATA = Path(__file__).resolve().parent.parent / "data" / "categories.json"
+
+
+def category_ensure_default() -> int:
+    """Load the shipped category tree if the table is empty (migration 0002 does this on install;
+    a wiped database, e.g. after a transactional test, needs it again). Returns how many were added."""
+    if DemandCategory.objects.exists():
+        return 0
+    spec = json.loads(CATEGORY_DATA.read_text(encoding="utf-8"))
+    added = 0
+
+    def add(items: list[dict], parent: DemandCategory | None) -> None:
+        nonlocal added
+        for item in items:
+            category, created = DemandCategory.objects.get_or_create(
+                code=item["code"],
+                defaults={
+                    "name": item["name"],
+                    "parent": parent,
+                    "kind": item["kind"],
+                    "days": item["days"],
+                    "keywords": item["keywords"],
+                    "sort_order": item["sort_order"],
+                },
+            )
+            added += created
+            add(item.get("children", []), category)
+
+    with transaction.atomic():
+        add(spec["categories"], None)
+    return added
+
+
+def active_categories() -> list[DemandCategory]:
+    """Every active category in tree order (parents before their children)."""
+    category_ensure_default()
+    return list(DemandCategory.objects.filter(is_active=True).order_by("sort_order", "code"))
 
 
 def parse_keywords(text: str) -> list:

@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
@@ -343,3 +344,13 @@ def test_a_missing_template_row_is_recreated_before_the_reply_is_queued(cast):
     move(cast, "admin_a", demand, DemandStep.REPLIED, text="已处理")
     assert MessageTemplate.objects.get(code="demand_reply").channel == "sms"
     assert Notification.objects.filter(template_code="demand_reply").count() == 1
+
+
+@pytest.mark.parametrize("sql", ["UPDATE outreach_demandaction SET text = 'x'", "DELETE FROM outreach_demandaction"])
+def test_the_database_refuses_to_change_a_timeline(cast, sql):
+    """The append-only triggers (audit.immutability) hold on the table after its migration to
+    the timeline base (0005 rebuilds the table on SQLite)."""
+    submit_demand(cast)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert DemandAction.objects.get().action == DemandStep.SUBMITTED

@@ -7,13 +7,14 @@ from django.conf import settings
 
 from haochaping.core.filters import FilterForm
 from haochaping.core.pages.filters import DateInput
+from haochaping.core.workflow import Transition
 from haochaping.organizations.models import Unit
 from haochaping.rectification.attachments import ALLOWED as ALLOWED_ATTACHMENTS
 from haochaping.rectification.attachments import MAX_FILES as MAX_ATTACHMENTS
 from haochaping.rectification.filters import CaseFilter
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import MAX_TEXT
-from haochaping.rectification.workflow import Action, Transition
+from haochaping.rectification.workflow import Action
 
 
 class CaseQueueForm(FilterForm):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from haochaping.audit.models import ActorType
+from haochaping.core.workflow import transitions_from
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
@@ -83,7 +84,7 @@ def no_action_note(case, scope: Scope) -> str:
         return "该差评已认定为无效评价，工单已关闭（评价保留备查，不计入考核）。"
     if scope.role in (Role.WINDOW_CLERK, Role.AUDITOR):
         return "您的角色可以查看工单，办理由单位管理员和区政务服务中心负责。"
-    waiting_for = {t.roles for t in TRANSITIONS.values() if t.source == case.state}
+    waiting_for = {t.roles for t in transitions_from(TRANSITIONS.values(), case.state)}
     if any(Role.SUPERVISOR in roles and Role.DEPT_ADMIN not in roles for roles in waiting_for):
         return "等待区政务服务中心审核。"
     if case.state == CaseState.FED_BACK:

@@ -4,7 +4,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
@@ -63,7 +63,7 @@ def test_every_action_in_every_state(cast, state, action):
     t = TRANSITIONS[action]
     who = "supervisor" if Role.SUPERVISOR in t.roles else "operator"
     extra = {"files": [evidence()], "new_due": extension_date(case, 5), "text": "说明"}
-    if t.source != state:
+    if state not in t.sources:
         with pytest.raises(Conflict) as err:
             step(cast, who, case, action, **extra)
         assert err.value.code == "illegal_transition"
@@ -80,14 +80,15 @@ def test_every_action_in_every_state(cast, state, action):
 @pytest.mark.parametrize("action", list(Action))
 def test_roles_outside_the_table_are_refused(cast, action):
     t = TRANSITIONS[action]
-    case = bring_to(cast, t.source)
+    (source,) = t.sources
+    case = bring_to(cast, source)
     for who in ("supervisor", "admin_a", "operator", "clerk_a", "auditor"):
         role = cast.users[who].membership.role
         if role in t.roles:
             continue
         with pytest.raises(PermissionDenied):
             step(cast, who, case, action, files=[evidence()], new_due=extension_date(case, 5))
-    assert RectificationCase.objects.get(pk=case.pk).state == t.source
+    assert RectificationCase.objects.get(pk=case.pk).state == source
 
 
 def test_another_units_admin_cannot_see_or_touch_the_case(cast):
@@ -203,6 +204,17 @@ def test_the_timeline_and_audit_chain_hold_every_step(cast):
     ]
     assert CaseAction.objects.filter(case=case).count() == 5
     assert audit_verify().ok
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE rectification_caseaction SET text = 'x'", "DELETE FROM rectification_caseaction"]
+)
+def test_the_database_refuses_to_change_a_timeline(cast, sql):
+    """The append-only triggers (audit.immutability) hold on the table of the timeline base."""
+    bad_case(cast)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert CaseAction.objects.get().action == "opened"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,14 +6,13 @@
       ├──答复（中心直接答复，如政策咨询）──▶ 已答复
       └──不予受理（重复、无实际内容、恶意）──▶ 不予受理
 
-Every transition lists who may perform it; anything not in the table is refused.
-``services.demands.demand_transition`` is the only code that applies it.
+Every transition (``core.workflow.Transition``) lists who may perform it; anything not in the
+table is refused. ``services.demands.demand_transition`` is the only code that applies it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from haochaping.core.workflow import Transition, allowed, transition_table
 from haochaping.organizations.models import Role
 from haochaping.outreach.choices import DemandState as S
 from haochaping.outreach.choices import DemandStep as A
@@ -23,28 +22,15 @@ HANDLING = frozenset({Role.SUPERVISOR, Role.DEPT_ADMIN})
 CALL_CENTRE = frozenset({Role.SUPERVISOR, Role.OPERATOR})
 
 
-@dataclass(frozen=True)
-class Step:
-    action: A
-    sources: tuple[str, ...]
-    target: S
-    roles: frozenset[str]
-    text_label: str
-    needs_text: bool = True
+TRANSITIONS: dict[str, Transition[A]] = transition_table(
+    Transition(A.ASSIGNED, (S.RECEIVED, S.ASSIGNED), S.ASSIGNED, SUPERVISION, "分派说明", needs_text=False),
+    Transition(A.RETURNED, (S.ASSIGNED,), S.RECEIVED, frozenset({Role.DEPT_ADMIN}), "退回理由"),
+    Transition(A.REPLIED, (S.RECEIVED, S.ASSIGNED), S.REPLIED, HANDLING, "答复内容"),
+    Transition(A.CLOSED, (S.REPLIED,), S.CLOSED, CALL_CENTRE, "回访情况", needs_text=False),
+    Transition(A.INVALIDATED, (S.RECEIVED,), S.INVALID, SUPERVISION, "不予受理的理由"),
+)
 
 
-STEPS: dict[str, Step] = {
-    s.action.value: s
-    for s in (
-        Step(A.ASSIGNED, (S.RECEIVED, S.ASSIGNED), S.ASSIGNED, SUPERVISION, "分派说明", needs_text=False),
-        Step(A.RETURNED, (S.ASSIGNED,), S.RECEIVED, frozenset({Role.DEPT_ADMIN}), "退回理由"),
-        Step(A.REPLIED, (S.RECEIVED, S.ASSIGNED), S.REPLIED, HANDLING, "答复内容"),
-        Step(A.CLOSED, (S.REPLIED,), S.CLOSED, CALL_CENTRE, "回访情况", needs_text=False),
-        Step(A.INVALIDATED, (S.RECEIVED,), S.INVALID, SUPERVISION, "不予受理的理由"),
-    )
-}
-
-
-def allowed_steps(state: str, role: str) -> list[Step]:
+def allowed_actions(state: str, role: str) -> list[Transition[A]]:
     """What this role may do to a demand in this state (the forms on the demand page)."""
-    return [s for s in STEPS.values() if state in s.sources and role in s.roles]
+    return allowed(TRANSITIONS.values(), state, role)
