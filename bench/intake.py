@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from haochaping.core.pool import default_pool  # noqa: E402  (after the path is set)
 
 PY = sys.executable
+TARGET = 0.55  # real intake / bare insert, each database (issue 12 kept it at or above 0.55)
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/haochaping_bench"
 
@@ -490,7 +491,7 @@ def report(result: dict) -> bool:
         + ("  (request list exhausted: raise --records)" if real["exhausted"] else "")
     )
     rounds = ", ".join(f"{r / b:.2f}" for b, r in zip(bare["rounds"], real["rounds"], strict=True) if b)
-    print(f"ratio real / bare      : {ratio:8.2f}   (target >= 0.50; per round {rounds})")
+    print(f"ratio real / bare      : {ratio:8.2f}   (target >= {TARGET:.2f}; per round {rounds})")
     print(
         f"wrk 201s vs rows stored: {real_201} vs {stored_from_wrk}  (lost {lost}; in flight at wrk's stops "
         f"{in_flight}, at most {len(real['rounds'])} x {result['connections']})"
@@ -559,11 +560,12 @@ def main() -> None:
             ratios[db] = float("nan")
     print("\nRESULT: ratings", "PASS (none lost or duplicated)" if ok else "FAIL")
     invalid = [db for db, ratio in ratios.items() if ratio != ratio]
-    missed = [f"{db} {ratio:.2f}" for db, ratio in ratios.items() if ratio < 0.5]
+    missed = [f"{db} {ratio:.2f}" for db, ratio in ratios.items() if ratio < TARGET]
     if invalid:
         print(f"RESULT: ratio not measured for {', '.join(invalid)}: the request list ran out (raise --records)")
     if len(invalid) < len(ratios):
-        print("RESULT: ratio", "meets the 0.50 target" if not missed else f"below the 0.50 target: {', '.join(missed)}")
+        target = f"the {TARGET:.2f} target"
+        print("RESULT: ratio", f"meets {target}" if not missed else f"below {target}: {', '.join(missed)}")
     sys.exit(0 if ok else 1)
 
 
