@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from haochaping.audit.services import Actor
@@ -29,7 +30,8 @@ from haochaping.evaluations.selectors import RatingTarget
 from haochaping.evaluations.services import RatingInput, indicator_set_ensure_default
 from haochaping.intake.services import RatingContext, ReceivedRating, rating_receive
 from haochaping.organizations.api_auth import sign_request
-from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind, Window
+from haochaping.organizations.devices import device_create, device_pair
+from haochaping.organizations.models import BusinessSystem, Device, Role, Staff, Unit, UnitKind, Window
 from haochaping.organizations.services import (
     business_system_register,
     console_user_create,
@@ -294,3 +296,17 @@ def submit_rating(
 ) -> Evaluation:
     """The stored rating of ``record`` (its case, if bad, cached as ``evaluation.case``)."""
     return receive(record, data, actor=actor, system=system).evaluation
+
+
+# --- rating devices and console messages ------------------------------------------------------
+
+
+def pair_tablet(window: Window, name: str = "评价器") -> tuple[Device, str]:
+    """A window tablet created and paired as an admin and the tablet would: (device, credential)."""
+    _, code = device_create(actor=Actor.cli(), name=name, window=window)
+    return device_pair(code=code)
+
+
+def flash_messages(response) -> list[str]:
+    """The console's flash messages of a response (``messages`` framework)."""
+    return [str(m) for m in get_messages(response.wsgi_request)]

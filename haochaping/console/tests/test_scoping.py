@@ -11,9 +11,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
-from haochaping.audit.services import Actor
-from haochaping.organizations.devices import device_create, device_pair
-from haochaping.testing import login
+from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
 
 PUBLIC = {"login", "logout"}
@@ -40,8 +38,8 @@ def world(world, cast):
     world.attachment_b = attach_evidence(cast, "admin_b", world.case_b)
     outreach_world(cast, world)  # an invitation task and a demand per unit (outreach pages)
     # A paired tablet at each unit's window (organizations/console/devices.py).
-    world.device_a = device_pair(code=device_create(actor=Actor.cli(), name="A 窗口评价器", window=cast.window_a)[1])[0]
-    world.device_b = device_pair(code=device_create(actor=Actor.cli(), name="B 窗口评价器", window=cast.window_b)[1])[0]
+    world.device_a = pair_tablet(cast.window_a, "A 窗口评价器")[0]
+    world.device_b = pair_tablet(cast.window_b, "B 窗口评价器")[0]
     return world
 
 

@@ -15,11 +15,10 @@ from openpyxl import load_workbook
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.core.pages.downloads import XLSX
-from haochaping.organizations.devices import device_create, device_pair
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
 from haochaping.service_records.models import ServiceRecord
-from haochaping.testing import login
+from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import push, push_b, rate
 
 COVERAGE = reverse("console:qr_coverage")
@@ -31,8 +30,7 @@ def rows(response) -> dict[str, object]:
 
 
 def paired_tablet(window) -> None:
-    _, code = device_create(actor=Actor.cli("tests"), name=f"{window.name}评价器", window=window)
-    device_pair(code=code)
+    pair_tablet(window, f"{window.name}评价器")
 
 
 @pytest.fixture

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from haochaping.audit.models import AuditEvent
-from haochaping.audit.services import Actor
 from haochaping.evaluations.models import RatingRequest
 from haochaping.evaluations.tablet import rating_request_next
-from haochaping.organizations.devices import device_create, device_pair
-from haochaping.testing import login
+from haochaping.testing import flash_messages, login, pair_tablet
 from haochaping.testing_world import push, push_b, rate
 
 
@@ -25,19 +22,10 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
-def flash(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def paired(cast, window, name="评价器"):
-    _, code = device_create(actor=Actor.cli(), name=name, window=window)
-    return device_pair(code=code)
-
-
 @pytest.fixture
 def tablets(cast):
     """A paired tablet at each unit's window."""
-    return paired(cast, cast.window_a, "A 窗口评价器")[0], paired(cast, cast.window_b, "B 窗口评价器")[0]
+    return pair_tablet(cast.window_a, "A 窗口评价器")[0], pair_tablet(cast.window_b, "B 窗口评价器")[0]
 
 
 def test_a_clerk_pushes_their_service_to_the_window_tablet(cast, tablets):
@@ -51,7 +39,7 @@ def test_a_clerk_pushes_their_service_to_the_window_tablet(cast, tablets):
     assert html.count(">请评价</button>") == 1 and f'action="{ask(record)}"' in html
     response = client.post(ask(record), {"next": reverse("console:record_list") + "?page=1"})
     assert response.status_code == 302 and response["Location"] == reverse("console:record_list") + "?page=1"
-    assert flash(response) == ["已推送到“市场监管综合窗口”窗口评价器，请办事群众在评价器上评价。"]
+    assert flash_messages(response) == ["已推送到“市场监管综合窗口”窗口评价器，请办事群众在评价器上评价。"]
     request = RatingRequest.objects.get()
     assert request.device == device_a and request.record == record and request.requested_by == "clerk_a"
     assert rating_request_next(device=device_a).pk == request.pk
@@ -67,9 +55,9 @@ def test_the_button_shows_only_where_a_paired_tablet_waits(cast):
     assert "还没有已配对的窗口评价器" in html and "请评价</button>" not in html
     response = client.post(ask(record))
     assert response.status_code == 302
-    assert flash(response) == ["未能推送到评价器：该窗口没有已配对的评价器"]
+    assert flash_messages(response) == ["未能推送到评价器：该窗口没有已配对的评价器"]
     assert not RatingRequest.objects.exists()
-    paired(cast, cast.window_a)
+    pair_tablet(cast.window_a)
     assert "请评价</button>" in html_of(client.get(reverse("console:record_list")))
     assert "请评价</button>" in html_of(client.get(ask(record)))
 
@@ -80,7 +68,7 @@ def test_a_rated_service_cannot_be_pushed_again(cast, tablets):
     client = login(Client(), cast, "clerk_a")
     assert "已评价，每次服务只能评价一次" in html_of(client.get(ask(record)))
     response = client.post(ask(record))
-    assert flash(response) == ["未能推送到评价器：该次服务已评价，每次服务只能评价一次"]
+    assert flash_messages(response) == ["未能推送到评价器：该次服务已评价，每次服务只能评价一次"]
     assert not RatingRequest.objects.exists()
 
 

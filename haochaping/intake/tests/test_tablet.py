@@ -9,16 +9,13 @@ from haochaping.evaluations.models import Evaluation, RatingRequest
 from haochaping.evaluations.services import RatingInput
 from haochaping.evaluations.tablet import rating_request_create
 from haochaping.intake.services import tablet_rate
-from haochaping.organizations.devices import device_create, device_pair
 from haochaping.service_records.models import ServiceRecord
-from haochaping.testing import record_payload
+from haochaping.testing import pair_tablet, record_payload
 
 
 @pytest.fixture
 def tablet(cast):
-    _device, code = device_create(actor=Actor.cli(), name="市场监管综合窗口评价器", window=cast.window_a)
-    paired, credential = device_pair(code=code)
-    return paired, credential
+    return pair_tablet(cast.window_a, "市场监管综合窗口评价器")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.errors import AuthenticationFailed
 from haochaping.organizations.devices import device_authenticate, device_create, device_heartbeat, device_pair
 from haochaping.organizations.models import Device, DeviceKind
-from haochaping.testing import login
+from haochaping.testing import login, pair_tablet
 
 LIST = reverse("console:device_list")
 NEW = reverse("console:device_new")
@@ -37,19 +36,10 @@ def shown_code(html: str) -> str | None:
     return match.group(1) + match.group(2) if match else None
 
 
-def flash(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def paired(cast, window, name="评价器"):
-    _, code = device_create(actor=Actor.cli(), name=name, window=window)
-    return device_pair(code=code)
-
-
 @pytest.fixture
 def tablets(cast):
     """A paired tablet at each unit's window."""
-    return paired(cast, cast.window_a, "A 窗口评价器")[0], paired(cast, cast.window_b, "B 窗口评价器")[0]
+    return pair_tablet(cast.window_a, "A 窗口评价器")[0], pair_tablet(cast.window_b, "B 窗口评价器")[0]
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -179,7 +169,7 @@ def test_a_supervisor_places_a_kiosk_in_a_hall(cast):
 
 
 def test_reissuing_a_code_ends_the_old_pairing(cast):
-    device_a, credential = paired(cast, cast.window_a, "A 窗口评价器")
+    device_a, credential = pair_tablet(cast.window_a, "A 窗口评价器")
     client = login(Client(), cast, "admin_a")
     assert "重新生成配对码" in html_of(client.get(detail(device_a)))
     response = client.post(detail(device_a), {"action": "code"}, follow=True)
@@ -194,7 +184,7 @@ def test_reissuing_a_code_ends_the_old_pairing(cast):
 
 
 def test_revoking_a_device_is_final_and_audited(cast):
-    device, credential = paired(cast, cast.window_a)
+    device, credential = pair_tablet(cast.window_a)
     client = login(Client(), cast, "supervisor")
     response = client.post(detail(device), {"action": "revoke"}, follow=True)
     html = html_of(response)
