@@ -18,6 +18,7 @@ from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import caller_for_system, scope_for_system
+from haochaping.rectification.attachments import file_name_problem
 from haochaping.rectification.filters import CaseFilter
 from haochaping.rectification.selectors import case_get_for, case_list
 from haochaping.rectification.services import StepInput, case_transition
@@ -92,6 +93,9 @@ class TransitionIn(Schema):
 def _files(attachments: list[AttachmentIn]) -> list[SimpleUploadedFile]:
     files = []
     for i, item in enumerate(attachments):
+        # Checked before Django sees the name: it refuses "", ".", ".." with SuspiciousFileOperation.
+        if problem := file_name_problem(item.name):
+            raise ValidationFailed(fields={f"attachments.{i}.name": [problem]})
         try:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:

@@ -33,6 +33,13 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
 MAX_FILES = 10
 
 
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an attachment's file name ("", ".", "..", a bare path), or None."""
+    if os.path.basename(name) in {"", ".", ".."}:
+        return "文件名无效：请提供含扩展名的文件名（如 整改照片.jpg）"
+    return None
+
+
 def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 

@@ -93,3 +93,16 @@ def test_a_replayed_transition_is_refused(case_id, api_a):
     assert api_a.post(f"/api/v1/cases/{case_id}/transitions", body, nonce="replay-nonce-1").status_code == 200
     r = api_a.post(f"/api/v1/cases/{case_id}/transitions", body, nonce="replay-nonce-1")
     assert r.status_code == 401 and r.json()["error"]["code"] == "nonce_reused"
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "/"])
+def test_an_attachment_without_a_usable_file_name_is_a_422_naming_it(case_id, api_all, name):
+    photo = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 32).decode()
+    files = [{"name": "录音.png", "content_base64": photo}, {"name": name, "content_base64": photo}]
+    body = {"action": "request_invalid", "text": "恶意差评", "attachments": files}
+    r = api_all.post(f"/api/v1/cases/{case_id}/transitions", body)
+    assert r.status_code == 422, r.content
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and list(error["fields"]) == ["attachments.1.name"]
+    assert RectificationCase.objects.get(pk=case_id).state == "pending_verify"
+    assert not CaseAttachment.objects.exists()

@@ -247,6 +247,28 @@ def test_missing_or_wrong_input_re_renders_the_form_with_chinese_errors(cast, fr
     assert "未知的处理操作" in html_of(response, 422)
 
 
+@pytest.mark.parametrize("name", ["", ".", "..", "/"])
+def test_a_file_without_a_usable_name_is_no_evidence_and_no_server_error(cast, fresh, name):
+    """Such a part (a browser sends filename="" for an empty input) is not a file: the form says
+    which field is missing, the case does not move."""
+    client = login(Client(), cast, "admin_a")
+    boundary = "----haochaping"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="action"\r\n\r\n{Action.REQUEST_INVALID}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n恶意差评\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(detail(fresh), body, content_type=f"multipart/form-data; boundary={boundary}")
+    html = html_of(response, 422)
+    assert "请上传证明材料" in html and "提交的内容不完整或有误" in html
+    assert state_of(fresh) == S.PENDING_VERIFY and not CaseAttachment.objects.exists()
+
+
 def test_an_oversized_upload_is_refused_before_it_is_read(cast, fresh, settings):
     settings.CASE_ATTACHMENT_MAX_BYTES = 1024
     client = login(Client(), cast, "admin_a")
