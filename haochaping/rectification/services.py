@@ -166,8 +166,9 @@ def case_transition(
         case Action.CALLBACK_SATISFIED:
             changes["closed_at"] = now
         case Action.CALLBACK_UNSATISFIED:
-            # Back to rectification with a fresh period: the citizen was not satisfied.
-            new_due = case_deadline(now)
+            # Back to rectification with a fresh period: the citizen was not satisfied. Never an
+            # earlier deadline than the case already has (an approved extension stands).
+            new_due = max(case.due_at, case_deadline(now))
             changes.update(due_at=new_due, rectified_at=None, fed_back_at=None, warned_at=None, overdue_at=None,
                            reopen_count=F("reopen_count") + 1)  # fmt: skip
             payload.update(previous_due=case.due_at.isoformat(), due_at=new_due.isoformat())

@@ -147,6 +147,21 @@ def test_unsatisfied_callback_reopens_with_a_fresh_deadline(cast):
     assert case.due_at > timezone.now() + dt.timedelta(days=14)
 
 
+def test_an_unsatisfied_callback_never_shortens_an_approved_extension(cast):
+    case = step(cast, "admin_a", bad_case(cast), Action.VERIFY)
+    far = extension_date(case, 60)  # well past a fresh 15-day period
+    case = step(cast, "admin_a", case, Action.REQUEST_EXTENSION, text="需跨部门协调", new_due=far)
+    case = step(cast, "supervisor", case, Action.APPROVE_EXTENSION, text="")
+    extended = case.due_at
+    for who, action in (("admin_a", Action.RECTIFY), ("admin_a", Action.FEED_BACK)):
+        case = step(cast, who, case, action)
+    case = step(cast, "operator", case, Action.CALLBACK_UNSATISFIED, text="问题仍未解决")
+    assert case.state == S.RECTIFYING and case.reopen_count == 1
+    assert case.due_at == extended and timezone.localtime(case.due_at).date() == far
+    reopened = case.actions.get(action=Action.CALLBACK_UNSATISFIED)
+    assert reopened.data["due_at"] == reopened.data["previous_due"] == extended.isoformat()
+
+
 def test_rectified_on_time_is_recorded(cast):
     case = step(cast, "admin_a", step(cast, "admin_a", bad_case(cast), Action.VERIFY), Action.RECTIFY,
                 text="已对窗口人员批评教育并调整排班")  # fmt: skip
