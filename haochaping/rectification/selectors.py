@@ -59,6 +59,13 @@ def requested_due(case: RectificationCase) -> dt.date | None:
         return None
 
 
+def latest_step_text(case: RectificationCase, action: str) -> str:
+    """The text of the case's latest ``action`` step ("" without one); reads ``case.actions``
+    like ``requested_due``."""
+    texts = [a.text for a in case.actions.all() if a.action == action]
+    return texts[-1] if texts else ""
+
+
 def case_timeline(*, scope: Scope, case: RectificationCase) -> QuerySet[AuditEvent]:
     """Audit events of a case, its rating and the rated service, oldest first.
 

@@ -90,8 +90,9 @@ class StepForm(forms.Form):
     new_due = forms.DateField(required=False, widget=DateInput())
     files = MultipleFileField(required=False)
 
-    def __init__(self, transition: Transition, data=None, files=None, *, requested_due=None):
-        super().__init__(data, files, auto_id=f"id_{transition.action.value}_%s", initial={"action": transition.action})
+    def __init__(self, transition: Transition, data=None, files=None, *, requested_due=None, text: str = ""):
+        initial = {"action": transition.action, "text": text}  # ``text``: a prefill the user may edit
+        super().__init__(data, files, auto_id=f"id_{transition.action.value}_%s", initial=initial)
         self.transition = t = transition
         text = self.fields["text"]
         text.label = t.text_label if t.needs_text else f"{t.text_label}（选填）"

@@ -35,6 +35,7 @@ from haochaping.rectification.selectors import (
     case_queue,
     case_queue_counts,
     case_timeline,
+    latest_step_text,
     requested_due,
 )
 from haochaping.rectification.services import StepInput, case_transition
@@ -83,7 +84,9 @@ def _step_forms(case, scope: Scope, bound: StepForm | None) -> list[StepForm]:
             forms.append(bound)
         else:
             requested = requested_due(case) if transition.action == Action.APPROVE_EXTENSION else None
-            forms.append(StepForm(transition, requested_due=requested))
+            # The feedback usually tells the evaluator what was done: start from the 整改 text.
+            text = latest_step_text(case, Action.RECTIFY) if transition.action == Action.FEED_BACK else ""
+            forms.append(StepForm(transition, requested_due=requested, text=text))
     return forms
 
 

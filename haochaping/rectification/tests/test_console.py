@@ -166,6 +166,21 @@ def test_an_unsatisfied_callback_sends_the_case_back_to_the_unit(cast, fresh):
     assert fresh.pk in [c.pk for c in admin_queue.context["page_obj"]]
 
 
+def test_the_feedback_box_starts_with_the_latest_rectification_text(cast, fresh):
+    step(cast, "admin_a", fresh, Action.VERIFY)
+    step(cast, "admin_a", fresh, Action.RECTIFY, text="已约谈窗口人员")
+    step(cast, "admin_a", fresh, Action.FEED_BACK, text="已整改")
+    step(cast, "operator", fresh, Action.CALLBACK_UNSATISFIED, text="问题仍未解决")
+    step(cast, "admin_a", fresh, Action.RECTIFY, text="已调整排班并增设引导员 <2 名>")
+    admin = login(Client(), cast, "admin_a")
+    page = admin.get(detail(fresh))
+    forms = {f.transition.action: f for f in page.context["step_forms"]}
+    assert forms[Action.FEED_BACK]["text"].value() == "已调整排班并增设引导员 <2 名>"
+    assert "已调整排班并增设引导员 &lt;2 名&gt;</textarea>" in html_of(page)  # editable, escaped
+    follow(admin, post_step(admin, fresh, Action.FEED_BACK, text="已调整排班，感谢您的监督"))
+    assert RectificationCase.objects.get(pk=fresh.pk).actions.last().text == "已调整排班，感谢您的监督"
+
+
 # --- refused steps change nothing ----------------------------------------------------------------
 
 
