@@ -1,9 +1,11 @@
 """The shipped message templates (code, channel, title, body).
 
-Migration 0002 loaded a frozen copy of these into ``MessageTemplate``; administrators edit the
-rows. ``notification_queue`` falls back to this list when a shipped template's row is missing
-(deleted by hand, or a test database flushed after a transactional test), so that a domain
-change never fails for want of a message text. A changed default needs a data migration too.
+Migration 0002 loaded a frozen copy of these into ``MessageTemplate``; later data migrations
+add new ones and update changed ones (only rows still equal to the text shipped before, never
+an administrator's edit). Administrators edit the rows. ``notification_queue`` falls back to
+this list when a shipped template's row is missing (deleted by hand, or a test database flushed
+after a transactional test), so that a domain change never fails for want of a message text.
+A changed default needs a data migration too.
 """
 
 SIGN = "【石龙区政务服务】"
@@ -18,8 +20,39 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str]] = [
         SIGN + "您对“{item}”的评价（工单{number}）已办理：{text}。详见“我的评价”，有疑问请拨打12345。",
     ),
     ("case_review_requested", "inapp", "待审核：{action}", "工单 {number}（{unit}）{action}，请审核。"),
-    ("case_returned", "inapp", "工单待处理：{action}", "工单 {number} {action}，请及时处理。"),
-    ("case_deadline_warning", "inapp", "整改即将到期", "工单 {number} 将于 {due} 到期，请按期整改并反馈。"),
+    (
+        "case_returned",
+        "inapp",
+        "回访不满意，工单退回整改",
+        "工单 {number} 回访时评价人表示不满意，已退回重新整改，整改期限 {due}。"
+        "请整改后提交整改结果并再次反馈评价人，原因见工单处理记录。",
+    ),
+    (
+        "case_deadline_warning",
+        "inapp",
+        "整改即将到期",
+        "工单 {number} 将于 {due} 到期，请在到期前完成整改并提交整改结果；确有困难可申请延期。",
+    ),
+    (
+        "case_extension_approved",
+        "inapp",
+        "延期申请已同意",
+        "您的延期申请已同意，工单 {number} 新整改期限 {due}。请在期限前完成整改并提交整改结果。",
+    ),
+    (
+        "case_extension_rejected",
+        "inapp",
+        "延期申请未获同意",
+        "您的延期申请未获同意，工单 {number} 整改期限仍为 {due}。"
+        "请按期完成整改并提交整改结果，驳回理由见工单处理记录。",
+    ),
+    (
+        "case_invalid_rejected",
+        "inapp",
+        "无效评价申请未获同意",
+        "您对工单 {number} 的无效评价申请未获同意，工单已转入整改，整改期限 {due}。"
+        "请按期整改并提交整改结果，驳回理由见工单处理记录。",
+    ),
     ("case_escalated", "inapp", "工单已逾期督办", "工单 {number}（{unit}）已逾期，已督办至 {to}。"),
     ("sms_code", "sms", "短信验证码", SIGN + "验证码 {code}，{minutes} 分钟内有效，请勿泄露。"),
     (

@@ -24,7 +24,7 @@ PUBLIC_STATE = {
     CaseState.RECTIFYING: "整改中",
     CaseState.EXTENSION_REQUESTED: "整改中",
     CaseState.RECTIFIED: "整改完成，待反馈",
-    CaseState.FED_BACK: "已反馈",
+    CaseState.FED_BACK: "已反馈，待回访",
     CaseState.CLOSED: "已办结",
     CaseState.INVALIDATED: "已办结",
 }

@@ -13,6 +13,14 @@ from haochaping.organizations.selectors import supervisors_over, users_with_role
 from haochaping.rectification.models import CaseAction, RectificationCase
 from haochaping.rectification.workflow import Action
 
+# The unit admins' message for a decision on their case.
+UNIT_TEMPLATES = {
+    Action.APPROVE_EXTENSION: "case_extension_approved",
+    Action.REJECT_EXTENSION: "case_extension_rejected",
+    Action.REJECT_INVALID: "case_invalid_rejected",
+    Action.CALLBACK_UNSATISFIED: "case_returned",  # 回访不满意: back to rectification
+}
+
 
 def _context(case: RectificationCase) -> dict:
     record = case.evaluation.record if case.evaluation_id else None
@@ -40,8 +48,10 @@ def after_transition(*, case: RectificationCase, transition: Transition, entry: 
                                    context={**context, "action": transition.action.label},
                                    dedupe_key=f"case:{case.pk}:review:{entry.pk}:{user.pk}")  # fmt: skip
         case Action.REJECT_INVALID | Action.REJECT_EXTENSION | Action.APPROVE_EXTENSION | Action.CALLBACK_UNSATISFIED:
+            # Each outcome has its own text: what was decided, the deadline now, what to do next.
+            template = UNIT_TEMPLATES[transition.action]
             for user in users_with_role(case.unit, Role.DEPT_ADMIN):
-                notification_queue(template="case_returned", to_user=user,
+                notification_queue(template=template, to_user=user,
                                    context={**context, "action": transition.action.label},
                                    dedupe_key=f"case:{case.pk}:returned:{entry.pk}:{user.pk}")  # fmt: skip
         case _:

@@ -143,7 +143,7 @@ def test_exactly_one_recipient_matching_the_template_channel(cast):
 def inapp(user, number: str, **kw) -> Notification:
     with transaction.atomic():
         return notification_queue(
-            template="case_returned", to_user=user, context={"number": number, "action": "驳回延期"}, **kw
+            template="case_extension_rejected", to_user=user, context={"number": number, "due": "2026-12-20"}, **kw
         )
 
 
@@ -152,7 +152,11 @@ def test_an_in_app_message_is_in_the_inbox_at_commit_without_a_job(cast):
     message = inapp(user, "GD1")
     assert (message.status, message.provider) == (NotificationStatus.SENT, "inapp")
     assert message.sent_at is not None and message.read_at is None
-    assert (message.title, message.body) == ("工单待处理：驳回延期", "工单 GD1 驳回延期，请及时处理。")
+    assert (message.title, message.body) == (
+        "延期申请未获同意",
+        "您的延期申请未获同意，工单 GD1 整改期限仍为 2026-12-20。"
+        "请按期完成整改并提交整改结果，驳回理由见工单处理记录。",
+    )
     assert not Job.objects.filter(name="notifications.deliver").exists()
     assert list(inbox_for(user)) == [message]
     events = AuditEvent.objects.filter(target_type="notifications.notification", target_id=str(message.pk))

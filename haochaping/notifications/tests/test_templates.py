@@ -35,9 +35,46 @@ def test_the_default_templates_are_shipped_by_the_data_migration():
     assert all(t.is_active for t in rows.values())
 
 
-def test_the_migration_and_the_code_ship_the_same_defaults():
-    migration = importlib.import_module("haochaping.notifications.migrations.0002_load_default_templates")
-    assert migration.DEFAULTS == DEFAULT_TEMPLATES
+def _migration(name: str):
+    return importlib.import_module(f"haochaping.notifications.migrations.{name}")
+
+
+CASE_MESSAGES = "0004_case_messages_say_what_happens_next"
+
+
+def test_the_migrations_and_the_code_ship_the_same_defaults():
+    """0002's frozen copy, with 0004's changes and additions applied, is ``defaults.py``."""
+    shipped = {
+        code: (channel, title, body)
+        for code, channel, title, body in _migration("0002_load_default_templates").DEFAULTS
+    }
+    later = _migration(CASE_MESSAGES)
+    for code, (old, new) in later.CHANGED.items():
+        assert shipped[code][1:] == old
+        shipped[code] = (shipped[code][0], *new)
+    for code, channel, title, body in later.ADDED:
+        assert code not in shipped
+        shipped[code] = (channel, title, body)
+    assert shipped == {code: (channel, title, body) for code, channel, title, body in DEFAULT_TEMPLATES}
+
+
+def test_the_case_message_migration_updates_only_rows_nobody_edited():
+    from django.apps import apps
+
+    later = _migration(CASE_MESSAGES)
+    later.backwards(apps, None)  # the database as 0002 left it
+    assert not MessageTemplate.objects.filter(code__in=[code for code, *_ in later.ADDED]).exists()
+    assert MessageTemplate.objects.get(code="case_returned").title == "工单待处理：{action}"
+    MessageTemplate.objects.filter(code="case_deadline_warning").update(body="工单 {number} {due} 到期（本区自定）")
+    MessageTemplate.objects.create(
+        code="case_invalid_rejected", channel=Channel.INAPP, title="自定", body="自定 {number}"
+    )
+    later.forwards(apps, None)
+    rows = {t.code: t for t in MessageTemplate.objects.all()}
+    assert rows["case_returned"].title == "回访不满意，工单退回整改"  # still the shipped text: updated
+    assert rows["case_deadline_warning"].body == "工单 {number} {due} 到期（本区自定）"  # edited: kept
+    assert (rows["case_invalid_rejected"].title, rows["case_invalid_rejected"].body) == ("自定", "自定 {number}")
+    assert rows["case_extension_approved"].title == "延期申请已同意"
 
 
 def test_the_feedback_sms_reads_like_a_government_sms():

@@ -117,7 +117,7 @@ def test_the_selector_reads_by_blind_index_in_four_queries(cast, history, django
         services = my_services(indexes=phone_indexes(PHONE))
     assert [s.record.project_no for s in services] == ["SCJG-NEW", "SCJG-GOOD", "SCJG-APPEAL", "SCJG-FED"]
     fed = services[-1]
-    assert fed.case_progress == "已反馈" and fed.feedback == FEEDBACK and fed.fed_back_at is not None
+    assert fed.case_progress == "已反馈，待回访" and fed.feedback == FEEDBACK and fed.fed_back_at is not None
 
 
 def test_the_citizen_also_sees_their_demands_and_the_reply(client, cast, history):

@@ -36,7 +36,7 @@ def test_my_ratings_shows_the_feedback_of_a_rectified_case(browser):
 
     fed = page.locator('[data-project="SCJG-FED"]')
     assert "非常不满意" in fed.inner_text() and case.number in fed.inner_text()
-    assert fed.locator(".progress").inner_text() == "已反馈"
+    assert fed.locator(".progress").inner_text() == "已反馈，待回访"
     assert fed.locator(".feedback-text").inner_text() == FEEDBACK
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     browser.screenshot(page, "my-ratings-phone")

@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from haochaping.audit.models import ActorType
-from haochaping.core.workflow import transitions_from
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
-from haochaping.rectification.models import CaseAction, CaseState
-from haochaping.rectification.workflow import TRANSITIONS, Action, Event
+from haochaping.rectification.models import FINAL_STATES, CaseAction, CaseState
+from haochaping.rectification.workflow import Action, Event
 
 
 def _label(choices, value) -> str:
@@ -76,20 +75,31 @@ def step_rows(case) -> tuple[list[dict], list]:
     return rows, loose
 
 
+# What happens next in each state and who acts, for whoever reads the case page or has just
+# taken a step. "{due}" is the case's current deadline.
+NEXT_STEPS = {
+    CaseState.PENDING_VERIFY: "等待承办单位核实：属实则整改，恶意或误评可申请认定无效评价。",
+    CaseState.INVALID_REQUESTED: "等待区政务服务中心审核无效评价申请：同意则工单关闭，驳回则转入整改。",
+    CaseState.RECTIFYING: "等待承办单位在 {due} 前整改并提交整改结果；确有困难可申请延期。",
+    CaseState.EXTENSION_REQUESTED: "等待区政务服务中心审核延期申请；审核前整改期限仍为 {due}。",
+    CaseState.RECTIFIED: "等待承办单位将整改结果反馈评价人。",
+    CaseState.FED_BACK: "等待回访员（或区政务服务中心督查）电话回访评价人：满意则办结，不满意则退回承办单位重新整改。",
+    CaseState.CLOSED: "工单已办结。",
+    CaseState.INVALIDATED: "该差评已认定为无效评价，工单已关闭（评价保留备查，不计入考核）。",
+}
+
+
+def next_step(case) -> str:
+    """What happens next to this case and who acts, in words."""
+    return NEXT_STEPS[CaseState(case.state)].format(due=f"{timezone.localtime(case.due_at):%Y-%m-%d}")
+
+
 def no_action_note(case, scope: Scope) -> str:
-    """Why this user has nothing to do here, in words."""
-    if case.state == CaseState.CLOSED:
-        return "工单已办结。"
-    if case.state == CaseState.INVALIDATED:
-        return "该差评已认定为无效评价，工单已关闭（评价保留备查，不计入考核）。"
-    if scope.role in (Role.WINDOW_CLERK, Role.AUDITOR):
-        return "您的角色可以查看工单，办理由单位管理员和区政务服务中心负责。"
-    waiting_for = {t.roles for t in transitions_from(TRANSITIONS.values(), case.state)}
-    if any(Role.SUPERVISOR in roles and Role.DEPT_ADMIN not in roles for roles in waiting_for):
-        return "等待区政务服务中心审核。"
-    if case.state == CaseState.FED_BACK:
-        return "已反馈评价人，等待回访。"
-    return "当前状态下您无可执行的操作。"
+    """Why this user has nothing to do here: what the case waits for, and from whom."""
+    note = next_step(case)
+    if case.state not in FINAL_STATES and scope.role in (Role.WINDOW_CLERK, Role.AUDITOR):
+        return f"{note}您的角色可以查看工单，不能办理。"
+    return note
 
 
 # --- audit trail presentation (the tamper-evident record behind the timeline) -------------------

@@ -28,7 +28,8 @@ from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
 from haochaping.rectification.console.forms import CaseQueueFilter, StepForm, attachment_limits
 from haochaping.rectification.console.tabs import pick_tab, tabs_for
-from haochaping.rectification.console.timeline import audit_row, no_action_note, step_rows
+from haochaping.rectification.console.timeline import audit_row, next_step, no_action_note, step_rows
+from haochaping.rectification.models import FINAL_STATES
 from haochaping.rectification.selectors import (
     case_attachment_get_for,
     case_get_for_detail,
@@ -164,7 +165,8 @@ def _perform(request, case):
         messages.error(request, f"工单状态已变化，“{transition.action.label}”未执行：{exc.message}")
         return redirect(here)
     # PermissionDenied (a role outside the table) propagates: the 403 page, nothing changed.
-    messages.success(request, f"已{transition.action.label}，工单状态为“{moved.get_state_display()}”。")
+    done = f"已{transition.action.label}，工单状态为“{moved.get_state_display()}”。"
+    messages.success(request, done if moved.state in FINAL_STATES else f"{done}接下来：{next_step(moved)}")
     return redirect(here)
 
 

@@ -19,7 +19,7 @@ def test_a_citizen_sees_progress_and_feedback_but_not_the_appeal(cast):
     services = citizen_services(of_phone("13812345678"))
     by_no = {s.record.project_no: s for s in services}
     fed = by_no["SCJG-CASE-1"]
-    assert fed.rated and fed.level_label == "非常不满意" and fed.case_progress == "已反馈"
+    assert fed.rated and fed.level_label == "非常不满意" and fed.case_progress == "已反馈，待回访"
     assert fed.feedback == "已为您优化办理流程，感谢监督"
     other = by_no["P-APPEAL"]
     assert other.case_number == appealed.number and other.case_progress == "核实中" and other.feedback == ""

@@ -181,6 +181,58 @@ def test_the_feedback_box_starts_with_the_latest_rectification_text(cast, fresh)
     assert RectificationCase.objects.get(pk=fresh.pk).actions.last().text == "已调整排班，感谢您的监督"
 
 
+def test_each_state_tells_its_reader_what_happens_next_and_who_acts(cast, fresh):
+    admin, operator = login(Client(), cast, "admin_a"), login(Client(), cast, "operator")
+    due = f"{local_due(fresh):%Y-%m-%d}"
+    assert "等待承办单位核实" in html_of(operator.get(detail(fresh)))
+    html = follow(admin, post_step(admin, fresh, Action.VERIFY, text="属实"))
+    assert f"接下来：等待承办单位在 {due} 前整改并提交整改结果" in html
+    step(cast, "admin_a", fresh, Action.RECTIFY, text="已整改")
+    assert "等待承办单位将整改结果反馈评价人" in html_of(operator.get(detail(fresh)))
+    html = follow(admin, post_step(admin, fresh, Action.FEED_BACK, text="已整改，感谢监督"))
+    assert "已反馈评价人，工单状态为“已反馈待回访”。接下来：等待回访员" in html
+    html = html_of(admin.get(detail(fresh)))  # the unit has nothing to do: it waits for the callback
+    assert (
+        "等待回访员（或区政务服务中心督查）电话回访评价人" in html and "审核" not in html.split('id="actions"')[1][:400]
+    )
+    clerk = html_of(login(Client(), cast, "clerk_a").get(detail(fresh)))
+    assert "等待回访员" in clerk and "您的角色可以查看工单，不能办理" in clerk
+    html = follow(operator, post_step(operator, fresh, Action.CALLBACK_SATISFIED, text="满意"))
+    assert "已回访满意，工单状态为“办结”。" in html and "接下来" not in html
+
+
+def _unit_message(cast, template: str) -> Notification:
+    return Notification.objects.get(recipient=cast.users["admin_a"], template_code=template)
+
+
+def test_decisions_reach_the_unit_saying_what_was_decided_and_what_to_do_next(cast, fresh):
+    step(cast, "admin_a", fresh, Action.VERIFY)
+    wanted = local_due(fresh) + dt.timedelta(days=20)
+    step(cast, "admin_a", fresh, Action.REQUEST_EXTENSION, text="需协调", new_due=wanted)
+    step(cast, "supervisor", fresh, Action.APPROVE_EXTENSION, text="")
+    approved = _unit_message(cast, "case_extension_approved")
+    assert approved.title == "延期申请已同意" and approved.body.startswith("您的延期申请已同意")
+    assert f"新整改期限 {wanted:%Y-%m-%d}" in approved.body and "请及时处理" not in approved.body
+
+    step(cast, "admin_a", fresh, Action.REQUEST_EXTENSION, text="再延", new_due=wanted + dt.timedelta(days=5))
+    step(cast, "supervisor", fresh, Action.REJECT_EXTENSION, text="理由不充分")
+    rejected = _unit_message(cast, "case_extension_rejected")
+    assert rejected.body.startswith("您的延期申请未获同意") and f"整改期限仍为 {wanted:%Y-%m-%d}" in rejected.body
+
+    for who, action in (("admin_a", Action.RECTIFY), ("admin_a", Action.FEED_BACK)):
+        step(cast, who, fresh, action)
+    step(cast, "operator", fresh, Action.CALLBACK_UNSATISFIED, text="问题仍未解决")
+    reopened = _unit_message(cast, "case_returned")
+    assert reopened.title == "回访不满意，工单退回整改" and "已退回重新整改" in reopened.body
+    assert f"整改期限 {wanted:%Y-%m-%d}" in reopened.body  # item 1: the extension stands
+
+    other = rate(push(cast, "SCJG2026130002"), 1, text="态度差").case
+    step(cast, "admin_a", other, Action.REQUEST_INVALID, text="恶意", files=[upload()])
+    step(cast, "supervisor", other, Action.REJECT_INVALID, text="证据不足")
+    refused = _unit_message(cast, "case_invalid_rejected")
+    assert refused.body.startswith(f"您对工单 {other.number} 的无效评价申请未获同意，工单已转入整改")
+
+
 # --- refused steps change nothing ----------------------------------------------------------------
 
 
