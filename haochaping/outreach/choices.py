@@ -13,6 +13,10 @@ class TaskKind(models.TextChoices):
 
 CALLBACK_KINDS = (TaskKind.CALLBACK_BAD_RATING, TaskKind.CALLBACK_COMPLAINT)
 
+# The order the workbench works the lists in: callbacks close cases and demands that are
+# waiting on them, so they come before invitations (a citizen who has not rated yet can wait).
+WORK_ORDER = (TaskKind.CALLBACK_BAD_RATING, TaskKind.CALLBACK_COMPLAINT, TaskKind.INVITATION_UNRATED)
+
 # The lists' short names (tabs, badges, messages of the workbench).
 TASK_KIND_SHORT = {
     TaskKind.CALLBACK_BAD_RATING: "差评回访",

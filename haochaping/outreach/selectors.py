@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from haochaping.core.errors import NotFound, PermissionDenied
@@ -20,6 +20,7 @@ from haochaping.organizations.selectors import Scope
 from haochaping.outreach.choices import (
     DEMAND_RUNNING,
     PUBLIC_DEMAND_STATE,
+    WORK_ORDER,
     DemandState,
     TaskKind,
     TaskStatus,
@@ -88,9 +89,20 @@ def task_get_for(*, scope: Scope, pk: int) -> CallTask:
     return task
 
 
+def work_priority() -> Case:
+    """A task's place in ``WORK_ORDER`` (callbacks before invitations), for ordering."""
+    return Case(
+        *(When(kind=kind, then=Value(rank)) for rank, kind in enumerate(WORK_ORDER)),
+        default=Value(len(WORK_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
 def workbench_list(*, scope: Scope, now: dt.datetime, kind: str | None = None) -> QuerySet[CallTask]:
-    """Today's list: open tasks due by the end of today, soonest first."""
-    return task_list(scope=scope, kind=kind, status=TaskStatus.OPEN, due_before=end_of_local_day(local_date(now)))
+    """Today's list: open tasks due by the end of today, callbacks first (``WORK_ORDER``), then
+    soonest due."""
+    tasks = task_list(scope=scope, kind=kind, status=TaskStatus.OPEN, due_before=end_of_local_day(local_date(now)))
+    return tasks.order_by(work_priority(), "due_at", "id")
 
 
 def task_counts(*, scope: Scope, now: dt.datetime, user=None) -> dict[str, int]:

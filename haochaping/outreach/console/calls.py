@@ -18,7 +18,7 @@ from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import TASK_KIND_SHORT, TaskKind, TaskStatus
+from haochaping.outreach.choices import TASK_KIND_SHORT, WORK_ORDER, TaskKind, TaskStatus
 from haochaping.outreach.console.forms import (
     AssignTaskForm,
     CallForm,
@@ -60,7 +60,7 @@ def workbench(request, scope: Scope):
     now = timezone.now()
     kind = _kind(request.GET.get("kind"))
     counts = task_counts(scope=scope, now=now, user=request.user)
-    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in TaskKind]
+    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in WORK_ORDER]
     context = {
         "nav": "outreach_workbench",
         "now": now,
