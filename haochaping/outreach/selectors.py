@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -314,6 +315,7 @@ class CitizenDemand:
     state: str
     progress: str
     due_at: dt.datetime
+    days: int  # the demand's own time limit (working days), fixed when it was received
     reply: str
     replied_at: dt.datetime | None
     satisfaction: str
@@ -330,6 +332,7 @@ def citizen_demand(demand: Demand) -> CitizenDemand:
         state=demand.state,
         progress=PUBLIC_DEMAND_STATE[DemandState(demand.state)],
         due_at=demand.due_at,
+        days=demand.days,
         reply=demand.reply if demand.state in (DemandState.REPLIED, DemandState.CLOSED) else "",
         replied_at=demand.replied_at,
         satisfaction=demand.get_satisfaction_display() if demand.satisfaction else "",
@@ -369,6 +372,26 @@ def ratings_with_suggestions(*, scope: Scope, since: dt.datetime) -> QuerySet[Ev
 
 
 # --- categories and rate limits ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """The reply time limits a new demand can get (working days): each active category's, and
+    ``HAOCHAPING_DEMAND_DEFAULT_DAYS`` for one that gets no category. The one source of every
+    page that promises a time limit before a demand exists (a received demand has its own)."""
+
+    shortest: int
+    longest: int
+    by_code: dict[str, int]
+
+
+def demand_reply_limits(categories: list[DemandCategory] | None = None) -> ReplyLimits:
+    """``categories``: the active ones, when the caller already has them (else read here)."""
+    if categories is None:
+        categories = list(DemandCategory.objects.filter(is_active=True))
+    by_code = {c.code: c.days for c in categories if c.is_active}
+    every = [*by_code.values(), settings.DEMAND_DEFAULT_DAYS]
+    return ReplyLimits(shortest=min(every), longest=max(every), by_code=by_code)
 
 
 def category_tree(*, active_only: bool = False) -> list[tuple[DemandCategory, int]]:
