@@ -57,6 +57,16 @@ CALLBACK_OUTCOME_LABELS = {
 }
 
 
+def outcome_label(outcome: str, kind: str) -> str:
+    """How an outcome reads on a task of this kind: the same words in the call form, its
+    confirmation and every list (a callback's citizen 表态, an invitation's citizen 评价)."""
+    if not outcome:
+        return ""
+    if kind in CALLBACK_KINDS and outcome in CALLBACK_OUTCOME_LABELS:
+        return CALLBACK_OUTCOME_LABELS[Outcome(outcome)]
+    return Outcome(outcome).label if outcome in Outcome.values else outcome
+
+
 class Satisfaction(models.TextChoices):
     """The citizen's satisfaction with a rectification or a demand's handling."""
 
