@@ -6,23 +6,44 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.console.forms import LoginForm
 from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
+from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, membership_for
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts, evaluation_summary
 from haochaping.service_records.selectors import service_record_list
 
 RECENT_BAD = 10
 
+# Where each role lands after login, unless the login was for another page (``next``). Roles not
+# listed land on the home page (``LOGIN_REDIRECT_URL``): its figures are their work overview.
+LANDING_PAGES = {
+    Role.OPERATOR: "console:outreach_workbench",
+}
+
 
 class LoginView(auth_views.LoginView):
     template_name = "console/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_success_url(self):
+        # ``next`` pointing at the home page is only the default of an anonymous visit to
+        # /console/: the role's own work page serves better there too.
+        url = self.get_redirect_url()
+        if url and url != reverse("console:home"):
+            return url
+        return self.get_default_redirect_url()
+
+    def get_default_redirect_url(self):
+        membership = membership_for(self.request.user)
+        page = LANDING_PAGES.get(membership.role) if membership is not None else None
+        return reverse(page) if page else super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):

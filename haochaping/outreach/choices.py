@@ -13,6 +13,10 @@ class TaskKind(models.TextChoices):
 
 CALLBACK_KINDS = (TaskKind.CALLBACK_BAD_RATING, TaskKind.CALLBACK_COMPLAINT)
 
+# The order the workbench works the lists in: callbacks close cases and demands that are
+# waiting on them, so they come before invitations (a citizen who has not rated yet can wait).
+WORK_ORDER = (TaskKind.CALLBACK_BAD_RATING, TaskKind.CALLBACK_COMPLAINT, TaskKind.INVITATION_UNRATED)
+
 # The lists' short names (tabs, badges, messages of the workbench).
 TASK_KIND_SHORT = {
     TaskKind.CALLBACK_BAD_RATING: "差评回访",
@@ -51,6 +55,16 @@ CALLBACK_OUTCOME_LABELS = {
     Outcome.REACHED_RATED: "接通，已表态",
     Outcome.REACHED_DECLINED: "接通，拒绝表态",
 }
+
+
+def outcome_label(outcome: str, kind: str) -> str:
+    """How an outcome reads on a task of this kind: the same words in the call form, its
+    confirmation and every list (a callback's citizen 表态, an invitation's citizen 评价)."""
+    if not outcome:
+        return ""
+    if kind in CALLBACK_KINDS and outcome in CALLBACK_OUTCOME_LABELS:
+        return CALLBACK_OUTCOME_LABELS[Outcome(outcome)]
+    return Outcome(outcome).label if outcome in Outcome.values else outcome
 
 
 class Satisfaction(models.TextChoices):

@@ -36,12 +36,30 @@ TEMPLATES: list[tuple[str, str, str, str]] = [
         "诉求答复",
         SIGN + "您反映的问题（受理编号{number}）已答复：{summary} 详情及评价：{url}",
     ),
-    ("demand_received", "inapp", "新诉求待分派", "收到诉求 {number}（{category}），请分派承办单位。"),
-    ("demand_assigned", "inapp", "新诉求待办理", "诉求 {number}（{category}）已分派给{unit}，请于 {due} 前答复。"),
-    ("demand_returned", "inapp", "诉求被退回", "诉求 {number} 被{unit}退回：{text}。请重新分派。"),
+    (
+        "demand_received",
+        "inapp",
+        "新诉求待分派",
+        "收到诉求 {number}（{category}），请在“诉求与意见建议”中确认分类并分派承办单位。",
+    ),
+    (
+        "demand_assigned",
+        "inapp",
+        "新诉求待办理",
+        "诉求 {number}（{category}）已分派给{unit}，请于 {due} 前在“诉求与意见建议”中答复群众；"
+        "不属于本单位职责的，请退回并说明理由。",
+    ),
+    ("demand_returned", "inapp", "诉求被退回", "诉求 {number} 被{unit}退回，理由：{text}。请核实后重新分派承办单位。"),
     ("demand_deadline_warning", "inapp", "诉求即将到期", "诉求 {number} 将于 {due} 到期，请及时答复群众。"),
-    ("demand_escalated", "inapp", "诉求逾期督办", "诉求 {number}（{unit}）已逾期未答复，已督办至{to}。"),
+    (
+        "demand_escalated",
+        "inapp",
+        "诉求逾期督办",
+        "诉求 {number}（{unit}）已逾期未答复，已督办至{to}：承办单位请立即答复群众，督查人员请跟进督办。",
+    ),
 ]
+
+_END_PUNCTUATION = "。．.！!？?；;，,、：:…"
 
 
 def _ensure_template(code: str) -> None:
@@ -100,7 +118,8 @@ def returned(*, demand, from_unit: Unit, text: str, step_id: int) -> None:
         _queue(
             template="demand_returned",
             to_user=user,
-            context={**_context(demand), "unit": from_unit.name, "text": text[:80]},
+            # The template closes the reason with its own 。: none of the staff's own at the end.
+            context={**_context(demand), "unit": from_unit.name, "text": text[:80].rstrip().rstrip(_END_PUNCTUATION)},
             dedupe_key=f"demand:{demand.pk}:returned:{step_id}:{user.pk}",
         )
 

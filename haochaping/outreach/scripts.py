@@ -3,7 +3,9 @@
 Each script is a list of steps (title, what to say, notes for the operator). ``{placeholders}``
 are filled from the task (the service, the unit, dates, the case or demand number, the
 rectification result or the reply), never with the citizen's identity beyond a polite form of
-address built from the masked name ("张先生/女士").
+address built from the masked name ("张先生/女士"). The operator introduces themself by 工号 (the
+staff record linked to their account) or else by name — never by the login name, which is an
+account detail, not something to read to a citizen (``operator_intro``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ CALLBACK_BAD_RATING = (
     ScriptStep(
         "开场、核实身份",
         (
-            "您好，我是石龙区政务服务中心的回访员，工号 {operator}。请问是{address}吗？",
+            "您好，我是石龙区政务服务中心的{operator}。请问是{address}吗？",
             "您在{rated_on}对“{item}”的服务作了评价，并反映了问题。{unit}已经对您反映的问题进行了核实和整改，"
             "今天给您打电话做个简短回访，大约占用您两分钟时间，现在方便吗？",
         ),
@@ -60,7 +62,7 @@ INVITATION_UNRATED = (
     ScriptStep(
         "开场、核实身份",
         (
-            "您好，我是石龙区政务服务中心的工作人员，工号 {operator}。请问是{address}吗？",
+            "您好，我是石龙区政务服务中心的{operator}。请问是{address}吗？",
             "您在{finished_on}通过{mode}办理的“{item}”（{unit}）已经办结。",
         ),
     ),
@@ -93,7 +95,7 @@ CALLBACK_COMPLAINT = (
     ScriptStep(
         "开场、核实身份",
         (
-            "您好，我是石龙区政务服务中心的回访员，工号 {operator}。请问是{address}吗？",
+            "您好，我是石龙区政务服务中心的{operator}。请问是{address}吗？",
             "您在{received_on}反映的问题（受理编号 {number}），{unit}已经答复，今天给您做个回访，现在方便吗？",
         ),
     ),
@@ -117,6 +119,23 @@ CALLBACK_COMPLAINT = (
         "结束语", ("感谢您对政务服务工作的监督！如有新的问题，欢迎随时通过网上诉求入口或 12345 热线反映。再见！",)
     ),
 )
+
+# How the operator is introduced on each list: a callback comes from the 回访员, an
+# invitation from a 工作人员 of the centre.
+INTRO_ROLE = {
+    TaskKind.CALLBACK_BAD_RATING: "回访员",
+    TaskKind.INVITATION_UNRATED: "工作人员",
+    TaskKind.CALLBACK_COMPLAINT: "回访员",
+}
+
+
+def operator_intro(kind: str, *, staff_no: str = "", name: str = "") -> str:
+    """ "回访员，工号 1001", else "回访员张晓燕", else "回访员" (the ``{operator}`` of the scripts)."""
+    role = INTRO_ROLE[TaskKind(kind)]
+    if staff_no.strip():
+        return f"{role}，工号 {staff_no.strip()}"
+    return f"{role}{name.strip()}"
+
 
 SCRIPTS = {
     TaskKind.CALLBACK_BAD_RATING: CALLBACK_BAD_RATING,

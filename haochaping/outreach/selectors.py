@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from haochaping.core.errors import NotFound, PermissionDenied
@@ -20,6 +21,7 @@ from haochaping.organizations.selectors import Scope
 from haochaping.outreach.choices import (
     DEMAND_RUNNING,
     PUBLIC_DEMAND_STATE,
+    WORK_ORDER,
     DemandState,
     TaskKind,
     TaskStatus,
@@ -88,9 +90,20 @@ def task_get_for(*, scope: Scope, pk: int) -> CallTask:
     return task
 
 
+def work_priority() -> Case:
+    """A task's place in ``WORK_ORDER`` (callbacks before invitations), for ordering."""
+    return Case(
+        *(When(kind=kind, then=Value(rank)) for rank, kind in enumerate(WORK_ORDER)),
+        default=Value(len(WORK_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
 def workbench_list(*, scope: Scope, now: dt.datetime, kind: str | None = None) -> QuerySet[CallTask]:
-    """Today's list: open tasks due by the end of today, soonest first."""
-    return task_list(scope=scope, kind=kind, status=TaskStatus.OPEN, due_before=end_of_local_day(local_date(now)))
+    """Today's list: open tasks due by the end of today, callbacks first (``WORK_ORDER``), then
+    soonest due."""
+    tasks = task_list(scope=scope, kind=kind, status=TaskStatus.OPEN, due_before=end_of_local_day(local_date(now)))
+    return tasks.order_by(work_priority(), "due_at", "id")
 
 
 def task_counts(*, scope: Scope, now: dt.datetime, user=None) -> dict[str, int]:
@@ -302,6 +315,7 @@ class CitizenDemand:
     state: str
     progress: str
     due_at: dt.datetime
+    days: int  # the demand's own time limit (working days), fixed when it was received
     reply: str
     replied_at: dt.datetime | None
     satisfaction: str
@@ -318,6 +332,7 @@ def citizen_demand(demand: Demand) -> CitizenDemand:
         state=demand.state,
         progress=PUBLIC_DEMAND_STATE[DemandState(demand.state)],
         due_at=demand.due_at,
+        days=demand.days,
         reply=demand.reply if demand.state in (DemandState.REPLIED, DemandState.CLOSED) else "",
         replied_at=demand.replied_at,
         satisfaction=demand.get_satisfaction_display() if demand.satisfaction else "",
@@ -357,6 +372,26 @@ def ratings_with_suggestions(*, scope: Scope, since: dt.datetime) -> QuerySet[Ev
 
 
 # --- categories and rate limits ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """The reply time limits a new demand can get (working days): each active category's, and
+    ``HAOCHAPING_DEMAND_DEFAULT_DAYS`` for one that gets no category. The one source of every
+    page that promises a time limit before a demand exists (a received demand has its own)."""
+
+    shortest: int
+    longest: int
+    by_code: dict[str, int]
+
+
+def demand_reply_limits(categories: list[DemandCategory] | None = None) -> ReplyLimits:
+    """``categories``: the active ones, when the caller already has them (else read here)."""
+    if categories is None:
+        categories = list(DemandCategory.objects.filter(is_active=True))
+    by_code = {c.code: c.days for c in categories if c.is_active}
+    every = [*by_code.values(), settings.DEMAND_DEFAULT_DAYS]
+    return ReplyLimits(shortest=min(every), longest=max(every), by_code=by_code)
 
 
 def category_tree(*, active_only: bool = False) -> list[tuple[DemandCategory, int]]:

@@ -63,7 +63,7 @@ def _too_many(request: HttpRequest, what: str) -> HttpResponse:
 
 
 def _form_page(request: HttpRequest, form: DemandForm, *, status: int = 200) -> HttpResponse:
-    context = {"form": form, "show_errors": form.is_bound, "default_days": settings.DEMAND_DEFAULT_DAYS}
+    context = {"form": form, "show_errors": form.is_bound, "limits": form.limits}
     return _page(request, "portal/demand_form.html", context, status=status)
 
 

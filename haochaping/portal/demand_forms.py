@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django import forms
 
-from haochaping.outreach.selectors import category_tree
+from haochaping.outreach.selectors import category_tree, demand_reply_limits
 from haochaping.outreach.services.demands import MAX_CONTENT, MIN_CONTENT
 
 HONEYPOT = "website"
+INDENT = "\u3000"
 
 
 class DemandForm(forms.Form):
@@ -41,8 +42,11 @@ class DemandForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        tree = category_tree(active_only=True)
+        # The time limits the page promises, from the categories themselves (one source).
+        self.limits = demand_reply_limits([c for c, _ in tree])
         self.fields["category_code"].choices = [("", "不确定（由工作人员分类）")] + [
-            (c.code, "\u3000" * depth + c.name) for c, depth in category_tree(active_only=True)
+            (c.code, INDENT * depth + f"{c.name}（{c.days} 个工作日）") for c, depth in tree
         ]
         self.fields["content"].widget.attrs["placeholder"] = "请写明办理的事项、时间、地点和遇到的问题，或您的意见建议"
         self.fields["contact_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})

@@ -35,6 +35,27 @@ def test_a_user_logs_in_and_lands_on_the_home_page(cast):
     assert "工作台" in html_of(client.get(reverse("console:home")))
 
 
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [
+        ("operator", "console:outreach_workbench"),
+        ("supervisor", "console:home"),
+        ("admin_a", "console:home"),
+        ("clerk_a", "console:home"),
+        ("auditor", "console:home"),
+    ],
+)
+def test_each_role_lands_on_its_own_work_page(cast, who, page):
+    """Issue 13 item 8: the operator lands on the workbench, also from a visit to /console/."""
+    response = Client().post(reverse("console:login"), {"username": who, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse(page)
+    home = reverse("console:home")
+    response = Client().post(
+        f"{reverse('console:login')}?next={home}", {"username": who, "password": PASSWORD, "next": home}
+    )
+    assert response["Location"] == reverse(page)
+
+
 def test_a_login_returns_to_the_page_first_asked_for(cast):
     client = Client()
     target = reverse("console:evaluation_list")

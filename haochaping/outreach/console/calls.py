@@ -17,15 +17,15 @@ from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
-from haochaping.outreach.choices import TASK_KIND_SHORT, TaskKind, TaskStatus
+from haochaping.organizations.selectors import Scope, caller_for_user, membership_for, unit_list
+from haochaping.outreach.choices import TASK_KIND_SHORT, WORK_ORDER, TaskKind, TaskStatus, outcome_label
 from haochaping.outreach.console.forms import (
     AssignTaskForm,
     CallForm,
     TaskFilterForm,
     add_service_errors,
 )
-from haochaping.outreach.scripts import GENERAL_RULES, script_for
+from haochaping.outreach.scripts import GENERAL_RULES, operator_intro, script_for
 from haochaping.outreach.selectors import (
     call_operators,
     require_reader,
@@ -60,7 +60,7 @@ def workbench(request, scope: Scope):
     now = timezone.now()
     kind = _kind(request.GET.get("kind"))
     counts = task_counts(scope=scope, now=now, user=request.user)
-    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in TaskKind]
+    tabs = [("", "全部", counts["today"])] + [(k.value, TASK_KIND_SHORT[k], counts[k.value]) for k in WORK_ORDER]
     context = {
         "nav": "outreach_workbench",
         "now": now,
@@ -143,7 +143,7 @@ def task_detail(request, scope: Scope, pk: int):
         "nav": "outreach_workbench",
         "task": task,
         "subject": subject.info,
-        "script": script_for(task.kind, {**subject.values, "operator": request.user.get_username()}),
+        "script": script_for(task.kind, {**subject.values, "operator": _introduce(request.user, task.kind)}),
         "rules": GENERAL_RULES,
         "calls": list(task.calls.all()),
         "call_form": call_form,
@@ -218,13 +218,22 @@ def _task_action(request, task):
     return redirect(here)
 
 
+def _introduce(user, kind: str) -> str:
+    """The operator as the script introduces them: 工号 of their staff record, else their name."""
+    membership = membership_for(user)
+    staff = membership.staff if membership is not None else None
+    if staff is not None:
+        return operator_intro(kind, staff_no=staff.staff_no, name=staff.name)
+    return operator_intro(kind, name=user.get_full_name())
+
+
 def _saved_message(task, record) -> str:
     if task.status == TaskStatus.OPEN:
         return (
-            f"已记录第 {record.attempt} 次拨打（{record.get_outcome_display()}），"
+            f"已记录第 {record.attempt} 次拨打（{outcome_label(record.outcome, task.kind)}），"
             f"下次拨打：{timezone.localtime(task.due_at):%m-%d %H:%M}。"
         )
-    text = f"已记录：{record.get_outcome_display()}，任务{task.get_status_display()}。"
+    text = f"已记录：{outcome_label(record.outcome, task.kind)}，任务{task.get_status_display()}。"
     if task.kind == TaskKind.CALLBACK_BAD_RATING and record.satisfaction:
         text += " 工单已退回整改中。" if record.satisfaction == "unsatisfied" else " 工单已办结。"
     if record.evaluation_id:

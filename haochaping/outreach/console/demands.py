@@ -240,6 +240,8 @@ def _demand_action(request, demand, units):
     done = {
         DemandStep.REPLIED: "已答复，答复内容已通过短信发送给群众",
         DemandStep.ASSIGNED: f"已分派给{moved.unit.name}",
+        DemandStep.RETURNED: f"已退回{moved.unit.name}重新分派",
+        DemandStep.INVALIDATED: "已作不予受理处理",
     }
     messages.success(
         request, f"{done.get(action, '已' + DemandStep(action).label)}，诉求状态为“{moved.get_state_display()}”。"

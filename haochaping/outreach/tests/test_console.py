@@ -26,7 +26,7 @@ from haochaping.outreach.tests.factories import (
     task_for,
 )
 from haochaping.rectification.models import CaseState
-from haochaping.testing import login, submit_rating
+from haochaping.testing import flash_messages, login, submit_rating
 
 PHONE = "13812345678"
 
@@ -55,11 +55,12 @@ def test_an_operator_works_through_an_invitation_and_a_callback_list(cast):
     html = page.content.decode()
     assert page.status_code == 200 and "下一个" in html and "138****5678" in html and PHONE not in html
     invitation, callback = task_for(record=record), task_for(case=case)
-    # Ordered by due time: the service was due for an invitation a day after it finished (yesterday).
-    assert [t.pk for t in page.context["page_obj"]] == [invitation.pk, callback.pk]
+    # Callbacks first (they close cases), though the invitation was due earlier (yesterday).
+    assert invitation.due_at < callback.due_at
+    assert [t.pk for t in page.context["page_obj"]] == [callback.pk, invitation.pk]
 
-    # 下一个 opens the invitation, with its script beside the form.
-    response = client.post(workbench, {"action": "next"})
+    # 下一个 on the 邀评 list opens the invitation, with its script beside the form.
+    response = client.post(workbench, {"action": "next", "kind": "invitation_unrated"})
     assert response.status_code == 302 and response["Location"] == task_url(invitation)
     html = client.get(task_url(invitation)).content.decode()
     assert "不得代替群众评价" in html and "邀请评价" in html and "发送评价短信" in html and "张先生/女士" in html
@@ -104,6 +105,59 @@ def test_an_operator_works_through_an_invitation_and_a_callback_list(cast):
     case_page = client.get(reverse("console:case_detail", args=[case.pk])).content.decode()
     assert "回访不满意" in case_page and "公示栏在窗口里面，排队时看不到" in case_page
     assert client.get(workbench).context["counts"]["today"] == 0
+
+
+def test_the_workbench_and_next_put_callbacks_ahead_of_invitations(cast):
+    """Issue 13 item 8: 差评回访 close cases, so they come before 邀评 due earlier."""
+    case = fed_back_case(cast)
+    record = finished_record(cast, "SCJG-INV-1", days_ago=2)
+    generate()
+    invitation, callback = task_for(record=record), task_for(case=case)
+    assert invitation.due_at < callback.due_at
+    client = login(Client(), cast, "operator")
+    workbench = reverse("console:outreach_workbench")
+    page = client.get(workbench)
+    assert [t.pk for t in page.context["page_obj"]] == [callback.pk, invitation.pk]
+    assert [label for _, label, _ in page.context["tabs"]] == ["全部", "差评回访", "投诉回访", "邀评"]
+    response = client.post(workbench, {"action": "next"})
+    assert response["Location"] == task_url(callback)
+
+
+def test_a_callback_outcome_is_confirmed_with_its_own_label(cast):
+    """Issue 13 item 4: "接通，已表态" is confirmed and listed as such, not as "接通已评价"."""
+    case = fed_back_case(cast)
+    generate()
+    callback = task_for(case=case)
+    client = login(Client(), cast, "operator")
+    response = client.post(
+        task_url(callback), {"action": "call", "outcome": "reached_rated", "satisfaction": "satisfied"}
+    )
+    assert response.status_code == 302
+    assert flash_messages(response) == ["已记录：接通，已表态，任务已完成。 工单已办结。"]
+    html = client.get(task_url(callback)).content.decode()
+    assert "第 1 次 · 接通，已表态" in html and "接通已评价" not in html.split("通话记录")[-1]
+    rows = client.get(reverse("console:outreach_task_list")).content.decode()
+    assert "接通，已表态" in rows
+
+
+def test_the_script_introduces_the_operator_by_staff_number_or_name_never_the_login(cast):
+    """Issue 13 item 4: the script reads 工号 of the linked staff record, else the name."""
+    from haochaping.organizations.models import Staff
+
+    case = fed_back_case(cast)
+    generate()
+    callback = task_for(case=case)
+    client = login(Client(), cast, "operator")
+    user = cast.users["operator"]
+    user.first_name = "张晓燕"
+    user.save(update_fields=["first_name"])
+    html = client.get(task_url(callback)).content.decode()
+    assert "我是石龙区政务服务中心的回访员张晓燕。" in html and "工号 operator" not in html
+    staff = Staff.objects.create(staff_no="HF1001", name="张晓燕", unit=cast.district)
+    user.membership.staff = staff
+    user.membership.save(update_fields=["staff"])
+    html = client.get(task_url(callback)).content.decode()
+    assert "我是石龙区政务服务中心的回访员，工号 HF1001。" in html and "operator" not in html.split("开场")[1][:300]
 
 
 def test_call_form_errors_are_shown_in_chinese_and_nothing_is_saved(cast):

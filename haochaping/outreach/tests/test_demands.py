@@ -182,6 +182,36 @@ def test_a_department_returns_a_misassigned_demand_to_the_centre(cast):
     assert demand.unit == cast.unit_b
 
 
+def test_inbox_messages_say_what_to_do_next_without_doubled_punctuation(cast):
+    """Issue 13 item 4: the returned reason keeps one 。; assignment says where to answer."""
+    demand = assigned_demand(cast, "社保卡补办要多久", unit="a")
+    assigned = Notification.objects.get(template_code="demand_assigned", recipient=cast.users["admin_a"])
+    assert "在“诉求与意见建议”中答复群众" in assigned.body and "请退回并说明理由" in assigned.body
+    move(cast, "admin_a", demand, DemandStep.RETURNED, text="社保卡业务不属于市场监管局职责。")
+    returned = Notification.objects.get(template_code="demand_returned", recipient=cast.users["supervisor"])
+    assert "理由：社保卡业务不属于市场监管局职责。请核实后重新分派承办单位。" in returned.body
+    assert "。。" not in returned.body
+
+
+def test_the_shipped_inbox_texts_are_replaced_only_where_unedited(cast):
+    """Migration 0007 updates a row whose body is still 0003's text; an edited row stays."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from haochaping.notifications.models import MessageTemplate
+
+    migration = import_module("haochaping.outreach.migrations.0007_message_templates_say_what_to_do_next")
+    old_assigned, new_assigned = migration.CHANGES["demand_assigned"]
+    MessageTemplate.objects.filter(code="demand_assigned").update(body=old_assigned)
+    MessageTemplate.objects.filter(code="demand_returned").update(body="本单位改过的文字 {number}")
+    migration.forward(apps, None)
+    assert MessageTemplate.objects.get(code="demand_assigned").body == new_assigned
+    assert MessageTemplate.objects.get(code="demand_returned").body == "本单位改过的文字 {number}"
+    migration.backward(apps, None)
+    assert MessageTemplate.objects.get(code="demand_assigned").body == old_assigned
+
+
 def test_the_supervisor_may_refuse_a_demand_without_content(cast):
     demand = submit_demand(cast, "啊啊啊啊啊啊啊")
     demand = move(cast, "supervisor", demand, DemandStep.INVALIDATED, text="无实际内容")
@@ -333,7 +363,16 @@ def test_the_migration_ships_the_same_templates_as_the_code():
     from haochaping.outreach.notify import TEMPLATES
 
     migration = importlib.import_module("haochaping.outreach.migrations.0003_message_templates")
-    assert migration.TEMPLATES == TEMPLATES
+    # 0007 (issue 13) replaced some bodies, where still unedited: 0003 + 0007 = the code.
+    changes = importlib.import_module("haochaping.outreach.migrations.0007_message_templates_say_what_to_do_next")
+    shipped = []
+    for code, channel, title, body in migration.TEMPLATES:
+        if code in changes.CHANGES:
+            old, new = changes.CHANGES[code]
+            assert body == old
+            body = new
+        shipped.append((code, channel, title, body))
+    assert shipped == TEMPLATES
 
 
 def test_a_missing_template_row_is_recreated_before_the_reply_is_queued(cast):

@@ -11,7 +11,7 @@ from haochaping.audit.models import AuditEvent
 from haochaping.notifications.models import Notification
 from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandState, DemandStep
-from haochaping.outreach.models import Demand, PortalAttempt
+from haochaping.outreach.models import Demand, DemandCategory, PortalAttempt
 from haochaping.outreach.services import DemandStepInput, demand_transition
 from haochaping.outreach.services.demands import category_ensure_default
 from haochaping.testing import login
@@ -170,3 +170,34 @@ def test_an_expired_link_asks_for_the_number_and_code(cast, time_machine):
     path = demand_link(demand.pk, now=0).removeprefix("http://127.0.0.1:8000")  # expired long ago
     response = client.get(path)
     assert response.status_code == 410 and "链接已失效" in response.content.decode()
+
+
+def test_every_page_states_the_time_limit_from_the_category(cast, settings):
+    """Issue 13 item 2: the form, the receipt and the status page state the limits the
+    categories (and HAOCHAPING_DEMAND_DEFAULT_DAYS) set; none hard-codes a number."""
+    settings.DEMAND_DEFAULT_DAYS = 4
+    DemandCategory.objects.update(days=6)
+    DemandCategory.objects.filter(code="timeliness").update(days=9)
+    client = Client()
+    form = client.get(reverse("portal:demand")).content.decode()
+    assert "按问题类别在 4–9 个工作日内答复" in form and "以受理回执为准" in form
+    assert "办理时限（9 个工作日）" in form and "场所设施（6 个工作日）" in form
+    assert "5 个工作日" not in form and "10 个工作日" not in form
+
+    response = submit(client)  # a complaint about waiting: 办理时限
+    demand = Demand.objects.get()
+    assert (demand.category.code, demand.days) == ("timeliness", 9)
+    done = client.get(response["Location"]).content.decode()
+    assert "（9 个工作日，节假日顺延）" in done
+    response = client.post(reverse("portal:demand_track"), {"number": demand.number, "code": _code(done)})
+    status = client.get(response["Location"]).content.decode()
+    assert "（9 个工作日，节假日顺延）" in status and f"{demand.due_at:%Y}年" in status
+
+    # One limit everywhere: the form promises that one figure.
+    DemandCategory.objects.update(days=7)
+    settings.DEMAND_DEFAULT_DAYS = 7
+    assert "一般在 7 个工作日内答复" in client.get(reverse("portal:demand")).content.decode()
+
+
+def _code(done: str) -> str:
+    return re.search(r'id="query-code">(\d{6})<', done).group(1)

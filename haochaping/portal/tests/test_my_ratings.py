@@ -122,8 +122,10 @@ def test_the_selector_reads_by_blind_index_in_four_queries(cast, history, django
 
 def test_the_citizen_also_sees_their_demands_and_the_reply(client, cast, history):
     from haochaping.audit.services import Actor
+    from haochaping.outreach.models import DemandCategory
     from haochaping.outreach.services.demands import DemandInput, demand_submit
 
+    DemandCategory.objects.update(days=8)  # issue 13 item 2: the page states the demand's own limit
     demand_submit(actor=Actor.citizen(), source="portal",
                   data=DemandInput(content="建议大厅增设老年人休息座椅，排队时间太长站不住", contact_name="张三丰",
                                    contact_phone=PHONE))  # fmt: skip
@@ -132,4 +134,5 @@ def test_the_citizen_also_sees_their_demands_and_the_reply(client, cast, history
                                    contact_phone=OTHER_PHONE))  # fmt: skip
     html = body(verify(client, MY))
     assert "我的诉求与意见建议" in html and "老年人休息座椅" in html
+    assert "前（8 个工作日）" in html
     assert "别人的诉求内容" not in html

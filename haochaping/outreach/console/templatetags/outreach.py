@@ -14,6 +14,7 @@ from haochaping.outreach.choices import (
     DemandState,
     TaskKind,
     TaskStatus,
+    outcome_label,
 )
 
 register = template.Library()
@@ -119,3 +120,9 @@ def report_cell(report, row, key, is_rate):
     if is_rate:
         return format_html('<td class="num">{}</td>', "—" if value is None else f"{value * 100:.1f}%")
     return format_html('<td class="num{}">{}</td>', "" if value else " num-zero", value)
+
+
+@register.filter(name="outcome_label")
+def outcome_label_filter(outcome: str, kind: str) -> str:
+    """``{{ call.outcome|outcome_label:task.kind }}``: the outcome as this list words it."""
+    return outcome_label(outcome, kind)

@@ -16,7 +16,7 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Caller
 from haochaping.outreach.choices import TaskStatus
 from haochaping.outreach.models import CallTask
-from haochaping.outreach.selectors import call_operators, task_get_for
+from haochaping.outreach.selectors import call_operators, task_get_for, work_priority
 from haochaping.outreach.services.calls.common import CALL_ROLES, _require_call_role
 
 
@@ -25,7 +25,8 @@ def _claim_free(user, now: dt.datetime) -> Q:
 
 
 def call_task_claim_next(*, caller: Caller, kind: str | None = None, now: dt.datetime | None = None) -> CallTask | None:
-    """下一个: take the next due open task (mine first, then assigned to me, then unassigned),
+    """下一个: take the next due open task (mine first, then assigned to me, then unassigned;
+    within each, callbacks before invitations, then soonest due),
     held for ``OUTREACH_CLAIM_MINUTES`` so that no other operator calls the same citizen."""
     user = _require_call_role(caller, "拨打回访电话")
     now = now or timezone.now()
@@ -36,9 +37,10 @@ def call_task_claim_next(*, caller: Caller, kind: str | None = None, now: dt.dat
     )
     if kind:
         candidates = candidates.filter(kind=kind)
+    rows = candidates.annotate(priority=work_priority()).order_by("priority", "due_at", "id")
     ordered = sorted(
-        candidates.values_list("pk", "claimed_by_id", "assigned_to_id", "due_at")[:200],
-        key=lambda row: (row[1] != user.pk, row[2] != user.pk, row[3], row[0]),
+        rows.values_list("pk", "claimed_by_id", "assigned_to_id", "priority", "due_at")[:200],
+        key=lambda row: (row[1] != user.pk, row[2] != user.pk, row[3], row[4], row[0]),
     )
     until = now + dt.timedelta(minutes=settings.OUTREACH_CLAIM_MINUTES)
     for pk, *_ in ordered[:20]:
