@@ -39,6 +39,10 @@ def pydantic_fields(errors: list[dict]) -> dict[str, list[str]]:
         ctx = err.get("ctx") or {}
         if err.get("type") in ("enum", "literal_error") and "expected" in ctx:
             message += f"（允许：{ctx['expected']}）"
+        if err.get("type") == "greater_than_equal" and "ge" in ctx:
+            message = f"不能小于 {ctx['ge']}"
+        if err.get("type") == "less_than_equal" and "le" in ctx:
+            message = f"不能大于 {ctx['le']}"
         if err.get("type") in ("string_too_long",) and "max_length" in ctx:
             message = f"长度不能超过 {ctx['max_length']}"
         fields.setdefault(key, []).append(message)

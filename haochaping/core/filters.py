@@ -60,6 +60,27 @@ def date_filter(*, label: str, field_name: str, lookup_expr: str, **kwargs) -> d
     )
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number ≥ 1 (an exact match), e.g. a service number."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("error_messages", {"invalid": "须为整数", "min_value": "不能小于 1"})
+        super().__init__(*args, **kwargs)
+
+
+def text_filter(*, label: str, field_name: str, **kwargs) -> django_filters.CharFilter:
+    """An exact match on a code typed or pasted (surrounding spaces ignored)."""
+    return django_filters.CharFilter(label=label, field_name=field_name, method=_exact_stripped, **kwargs)
+
+
+def _exact_stripped(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    value = value.strip()
+    return queryset.filter(**{name: value}) if value else queryset
+
+
 class FlagField(forms.Field):
     """A yes/no query flag: ``true/false``, ``1/0``, ``yes/no``, ``on/off`` (absent: no)."""
 
@@ -166,6 +187,8 @@ def _schema(filter_: django_filters.Filter) -> dict[str, Any]:
         return _choice_schema(filter_.extra["choices"])
     if isinstance(filter_, django_filters.DateFilter):
         return {"type": "string", "format": "date"}
+    if isinstance(filter_, IntegerFilter):
+        return {"type": "integer", "minimum": 1}
     if isinstance(filter_, FlagFilter):
         return {"type": "boolean", "default": False}
     if isinstance(filter_, django_filters.NumberFilter):

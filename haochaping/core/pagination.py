@@ -8,11 +8,18 @@ from typing import Any
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
+# The highest page number accepted: its row offset ((page - 1) * page_size, at most about
+# 2 * 10^11) stays far inside the databases' 64-bit integers; a larger ``page`` is a 422
+# ``validation_error`` on ``page``, not a database error. A page past the last one within this
+# range is an empty page (200).
+MAX_PAGE = 1_000_000_000
+MAX_PAGE_SIZE = 200
+
 
 class Pagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="页码，从 1 开始")
-        page_size: int = Field(50, ge=1, le=200, description="每页条数，最多 200")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，从 1 开始，最大 {MAX_PAGE}")
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}")
 
     class Output(Schema):
         items: list[Any]

@@ -57,6 +57,7 @@ class EvaluationIn(Schema):
 
 
 class CaseOut(Schema):
+    id: int = Field(..., description="工单 ID：GET /api/v1/cases/{id} 查看工单详情")
     number: str
     state: str
     state_label: str
@@ -165,6 +166,7 @@ def evaluation_out(received: ReceivedRating) -> dict:
         "case": None
         if case is None
         else {
+            "id": case.pk,
             "number": case.number,
             "state": case.state,
             "state_label": case.get_state_display(),

@@ -4,8 +4,11 @@ Canonical string (UTF-8)::
 
     METHOD "\\n" PATH "\\n" X-Timestamp "\\n" X-Nonce "\\n" hex(SM3(body))
 
-PATH is the request path as sent, including the query string if there is one
+PATH is the request target exactly as the client sends it on the request line: the path with
+its percent-escapes as sent, plus ``?`` and the query string if there is one
 (``/api/v1/units?page=2``). ``X-Signature`` = lowercase hex HMAC-SM3(secret, canonical).
+WSGI decodes the path (PEP 3333), so the server verifies over the raw target where it can see
+it, and otherwise over the forms a client may have sent (``signed_paths``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -97,8 +102,11 @@ def authenticate_request(request) -> BusinessSystem:
         )
     if not NONCE_RE.match(nonce):
         raise AuthenticationFailed("X-Nonce 须为 8–64 位字母、数字、下划线或连字符", code="bad_nonce")
-    expected = sign_request(secret, request.method, request.get_full_path(), timestamp, nonce, request.body)
-    if not constant_time_equal(expected, signature):
+    body = request.body
+    if not any(
+        constant_time_equal(sign_request(secret, request.method, path, timestamp, nonce, body), signature)
+        for path in signed_paths(request)
+    ):
         raise AuthenticationFailed("签名校验失败", code="bad_signature")
     business_system_touch(system=system)
     request.system = system
@@ -112,6 +120,69 @@ def authenticate_request(request) -> BusinessSystem:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Where a server or proxy leaves the request target as sent: gunicorn (RAW_URI); uWSGI, mod_wsgi,
+# waitress (REQUEST_URI); Nginx in front of granian, which passes none of these
+# (``proxy_set_header X-Original-URI $request_uri;``).
+RAW_TARGET_KEYS = ("RAW_URI", "REQUEST_URI", "HTTP_X_ORIGINAL_URI")
+# What RFC 3986 lets stand unescaped in a path besides the unreserved characters (which
+# ``quote`` never escapes): sub-delims, ":", "@" and "/".
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI string (the request's bytes as ISO-8859-1) as the UTF-8 text the client signed."""
+    try:
+        return value.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return value
+
+
+def _raw_target(request) -> str | None:
+    """The request target as the client sent it, if the server or proxy passed it on and it
+    names this very request (decoded, the same path and the same query string): a value that
+    says otherwise is ignored, so the signature always covers what is served."""
+    meta = request.META
+    query = _wsgi_text(meta.get("QUERY_STRING", ""))
+    for key in RAW_TARGET_KEYS:
+        raw = meta.get(key)
+        if not raw:
+            continue
+        raw = _wsgi_text(raw)
+        if "://" in raw.split("?", 1)[0]:  # absolute form: drop scheme and authority
+            rest = raw.split("://", 1)[1]
+            raw = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        path, _, raw_query = raw.partition("?")
+        if unquote(path) == request.path and raw_query == query:
+            return raw
+    return None
+
+
+def signed_paths(request) -> Iterator[str]:
+    """The PATHs a correctly signed request may carry, most likely first (computed lazily).
+
+    1. The raw target, where the server or proxy passes it (``RAW_TARGET_KEYS``): exactly as
+       sent, so ``/api/v1/demands/%41`` or a bare ``?`` verify.
+    2. The decoded path re-escaped as RFC 3986 requires and no more (``;``, ``=``, ``,`` … stay
+       as they are; other characters as UTF-8 ``%XX``), with the query string as received: what
+       HTTP libraries send, so it is the target as sent in practice, also under granian, whose
+       WSGI environ keeps only the decoded path.
+    3. Django's ``get_full_path()`` (escapes ``;`` and ``=`` too): the form verified before.
+
+    Every form decodes to the path and query string this request is served for, so accepting
+    any of them never lets a signature cover another request.
+    """
+    seen: set[str] = set()
+    raw = _raw_target(request)
+    query = _wsgi_text(request.META.get("QUERY_STRING", ""))
+    minimal = quote(request.path, safe=_PATH_SAFE) + (f"?{query}" if query else "")
+    for path in (raw, minimal):
+        if path is not None and path not in seen:
+            seen.add(path)
+            yield path
+    django_form = request.get_full_path()
+    if django_form not in seen:
+        yield django_form
 
 
 def _nonce_insert(request) -> tuple[str, list]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from haochaping.core.filters import FilterSet, FlagFilter, choice_filter, unit_path_filter
+from haochaping.core.filters import FilterSet, FlagFilter, IntegerFilter, choice_filter, text_filter, unit_path_filter
 from haochaping.rectification.models import OPEN_STATES, CaseState, RectificationCase
 
 
@@ -24,6 +24,15 @@ class CaseFilter(FilterSet):
     )
     unit_code = django_filters.CharFilter(
         label="责任单位", method=unit_path_filter("unit"), help_text="责任单位编码（含下级）"
+    )
+    number = text_filter(label="工单编号", field_name="number", help_text="工单编号（完整编号，如 CP2026113000000202）")
+    project_no = text_filter(
+        label="办件编号", field_name="evaluation__record__project_no", help_text="被评价办件的办件编号"
+    )
+    service_no = IntegerFilter(
+        label="服务序号",
+        field_name="evaluation__record__service_no",
+        help_text="被评价服务的序号（与 project_no 合用）",
     )
     open_only = FlagFilter(label="仅未办结", q=Q(state__in=OPEN_STATES), help_text="仅未办结的工单（true / false）")
 

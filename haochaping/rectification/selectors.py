@@ -27,15 +27,15 @@ from haochaping.service_records.models import encrypted_identity
 
 
 def case_list(*, scope: Scope) -> QuerySet[RectificationCase]:
-    """Cases in scope, earliest deadline first (the API narrows them with
-    ``rectification.filters.CaseFilter``)."""
+    """Cases in scope, newest first (``opened_at``, then id; the API narrows them with
+    ``rectification.filters.CaseFilter``). The console's work queue is ``case_queue``."""
     qs = scope.filter(
         RectificationCase.objects.select_related(
             "unit", "evaluation", "evaluation__record", "evaluation__record__item", "evaluation__record__staff"
         ),
         staff_field="evaluation__record__staff_id",
     )
-    return qs.order_by("due_at", "id")
+    return qs.order_by("-opened_at", "-id")
 
 
 def case_get_for(*, scope: Scope, pk: int) -> RectificationCase:

@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 from django.test import Client
 
 from haochaping.organizations.api_auth import canonical_request, forget_cached_systems, sign_request
@@ -146,3 +147,76 @@ def test_expired_nonces_are_forgotten_and_those_in_the_window_kept(cast, api_all
     with transaction.atomic():
         _forget_nonces(now + dt.timedelta(seconds=60))
     assert not ApiNonce.objects.exists()
+
+
+# --- the signed PATH is the request target as sent (percent-escapes, ";") ------------------------
+
+
+def _get_as_sent(api: SignedClient, sent: str, *, signed: str | None = None, **environ):
+    """GET ``sent`` (the request target on the request line) signed over ``signed`` (default: as sent)."""
+    return api.client.get(sent, headers=api.headers("GET", signed or sent, b""), **environ)
+
+
+def _not_refused(response) -> bool:
+    return response.status_code != 401 and response.json()["error"]["code"] != "bad_signature"
+
+
+def test_a_path_with_a_semicolon_is_verified_as_sent(api_all):
+    r = _get_as_sent(api_all, "/api/v1/demands/1;x")
+    assert _not_refused(r), r.content
+    assert r.status_code in (404, 422)
+    # Signed as Django re-escapes it (the former documented form): still accepted.
+    assert _not_refused(_get_as_sent(api_all, "/api/v1/demands/1;x", signed="/api/v1/demands/1%3Bx"))
+    # A non-ASCII segment sent UTF-8 percent-encoded, as every HTTP library sends it.
+    assert _not_refused(_get_as_sent(api_all, "/api/v1/demands/%E4%B8%AD?x=%E4%B8%AD"))
+
+
+def test_a_percent_escape_is_verified_as_sent_when_the_server_sees_the_raw_target(api_all):
+    path = "/api/v1/demands/%41"
+    # gunicorn's RAW_URI, uWSGI / mod_wsgi / waitress's REQUEST_URI, Nginx's X-Original-URI.
+    for environ in ({"RAW_URI": path}, {"REQUEST_URI": path}, {"HTTP_X_ORIGINAL_URI": path}):
+        r = _get_as_sent(api_all, path, **environ)
+        assert _not_refused(r), (environ, r.content)
+        assert r.status_code == 422 and list(r.json()["error"]["fields"]) == ["demand_id"]  # "A" is no id
+    # The target signed and sent with its query string (even a bare "?").
+    for target in ("/api/v1/items?page=%31", "/api/v1/items?"):
+        r = _get_as_sent(api_all, target, RAW_URI=target)
+        assert r.status_code == 200, (target, r.content)
+
+
+def test_a_tampered_path_is_still_refused(api_all):
+    # Signed for %41 (A), sent for %42 (B): a raw target that says otherwise is not believed.
+    for environ in ({}, {"RAW_URI": "/api/v1/demands/%41"}, {"HTTP_X_ORIGINAL_URI": "/api/v1/demands/%41"}):
+        r = _get_as_sent(api_all, "/api/v1/demands/%42", signed="/api/v1/demands/%41", **environ)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_signature", environ
+    r = _get_as_sent(api_all, "/api/v1/demands/1;y", signed="/api/v1/demands/1;x")
+    assert r.json()["error"]["code"] == "bad_signature"
+    r = _get_as_sent(api_all, "/api/v1/items?page=2", signed="/api/v1/items?page=1", RAW_URI="/api/v1/items?page=1")
+    assert r.json()["error"]["code"] == "bad_signature"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_targets_signed_as_sent_over_real_http(live_server):
+    """Through a real WSGI server (which, like granian, passes only the decoded path)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from haochaping.testing import build_cast
+
+    cast = build_cast()
+    signer = SignedClient(Client(), cast.system_all.app_id, cast.secret_all)
+    host = urlsplit(live_server.url)
+    for target, signed, expected in [
+        ("/api/v1/demands/1;x", None, {404, 422}),
+        ("/api/v1/items?page_size=1;x=%E4%B8%AD", None, {200, 422}),
+        ("/api/v1/demands/%E4%B8%AD", None, {404, 422}),
+        ("/api/v1/demands/1;y", "/api/v1/demands/1;x", {401}),
+    ]:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        conn.request("GET", target, headers=signer.headers("GET", signed or target, b""))
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        conn.close()
+        assert response.status in expected, (target, body)
+        if signed is None:
+            assert "error" not in body or body["error"]["code"] != "bad_signature", (target, body)

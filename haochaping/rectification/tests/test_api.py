@@ -106,3 +106,51 @@ def test_an_attachment_without_a_usable_file_name_is_a_422_naming_it(case_id, ap
     assert error["code"] == "validation_error" and list(error["fields"]) == ["attachments.1.name"]
     assert RectificationCase.objects.get(pk=case_id).state == "pending_verify"
     assert not CaseAttachment.objects.exists()
+
+
+def _bad_rating(cast, api_all, project_no: str, service_no: int = 1) -> dict:
+    api_all.post("/api/v1/service-records", record_payload(cast, project_no=project_no, service_no=service_no))
+    r = api_all.post("/api/v1/evaluations", {"project_no": project_no, "service_no": service_no, "level": 1,
+                                             "channel": 4, "text": "窗口无人"})  # fmt: skip
+    assert r.status_code == 201, r.content
+    return r.json()
+
+
+def test_an_integrator_finds_the_case_of_its_service_newest_first(cast, api_all):
+    first = _bad_rating(cast, api_all, "SCJG2026110001")
+    second = _bad_rating(cast, api_all, "SCJG2026110002")
+    third = _bad_rating(cast, api_all, "SCJG2026110002", service_no=2)
+    RectificationCase.objects.filter(number=first["case"]["number"]).update(opened_at="2026-11-28T09:00:00+08:00")
+    RectificationCase.objects.filter(number=second["case"]["number"]).update(opened_at="2026-11-29T09:00:00+08:00")
+    RectificationCase.objects.filter(number=third["case"]["number"]).update(opened_at="2026-11-30T09:00:00+08:00")
+
+    listing = api_all.get("/api/v1/cases").json()
+    assert [c["number"] for c in listing["items"]] == [r["case"]["number"] for r in (third, second, first)]
+
+    by_project = api_all.get("/api/v1/cases?project_no=SCJG2026110002").json()["items"]
+    assert [(c["project_no"], c["service_no"]) for c in by_project] == [("SCJG2026110002", 2), ("SCJG2026110002", 1)]
+    by_service = api_all.get("/api/v1/cases?project_no=SCJG2026110002&service_no=1").json()["items"]
+    assert [c["number"] for c in by_service] == [second["case"]["number"]]
+    by_number = api_all.get(f"/api/v1/cases?number={first['case']['number']}").json()["items"]
+    assert [c["number"] for c in by_number] == [first["case"]["number"]]
+    assert api_all.get("/api/v1/cases?number=CP0000").json()["count"] == 0
+
+    bad = api_all.get("/api/v1/cases?service_no=x")
+    assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["service_no"]
+
+
+def test_the_rating_response_leads_to_its_case_in_one_call(cast, api_all):
+    rating = _bad_rating(cast, api_all, "SCJG2026110001")
+    case = api_all.get(f"/api/v1/cases/{rating['case']['id']}")
+    assert case.status_code == 200
+    assert case.json()["number"] == rating["case"]["number"]
+    one = api_all.get(f"/api/v1/evaluations/{rating['id']}").json()
+    listed = api_all.get("/api/v1/evaluations").json()["items"][0]
+    assert one["case"]["id"] == listed["case"]["id"] == rating["case"]["id"]
+
+
+def test_the_docs_list_the_case_finding_filters(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/cases"]["get"]["parameters"]}
+    assert {"project_no", "service_no", "number"} <= set(params)
+    assert params["service_no"]["schema"]["type"] == "integer"

@@ -506,6 +506,16 @@ def test_the_supervisor_sees_everything_and_the_review_queues(cast, queue):
     assert response.context["tab"].key == "extension" and pks(response) == [queue["extension"].pk]
 
 
+def test_the_queue_finds_a_case_by_its_number_in_the_tab_holding_it(cast, queue):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:case_list")
+    response = client.get(url, {"number": f" {queue['rectified'].number} "})
+    assert pks(response) == [queue["rectified"].pk]
+    assert {"number", "project_no"} <= set(response.context["form"].fields)
+    assert "service_no" not in response.context["form"].fields and "工单编号</span>" in html_of(response)
+    assert pks(client.get(url, {"tab": "all", "number": "CP0000"})) == []
+
+
 def test_a_unit_without_sub_units_gets_no_unit_filter(cast, queue):
     response = login(Client(), cast, "admin_a").get(reverse("console:case_list"))
     assert "unit_code" not in response.context["form"].fields and "责任单位</span>" not in html_of(response)
