@@ -68,9 +68,9 @@ def _parse_key(hex_key: str) -> bytes:
     try:
         key = bytes.fromhex(hex_key.strip())
     except ValueError as exc:
-        raise ImproperlyConfigured("HAOCHAPING_SM4_KEY must be 32 hexadecimal characters") from exc
+        raise ImproperlyConfigured("HAOCHAPING_SM4_KEY 应为 32 位十六进制字符") from exc
     if len(key) != 16:
-        raise ImproperlyConfigured("HAOCHAPING_SM4_KEY must be 32 hexadecimal characters (128 bit)")
+        raise ImproperlyConfigured("HAOCHAPING_SM4_KEY 应为 32 位十六进制字符（128 位密钥）")
     return key
 
 
