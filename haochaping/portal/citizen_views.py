@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -48,7 +49,9 @@ from haochaping.portal.verification import (
     sms_code_verify,
 )
 from haochaping.portal.views import _page as render_page  # the portal's shared page frame (大字, hall phone)
-from haochaping.service_records.services import rating_link_for
+from haochaping.service_records.services import my_link_read, rating_link_for
+
+SESSION_MY_FOCUS = "citizen_my_focus"  # {"record": id} or {"expired": True}: what an SMS link asked for
 
 
 def _link_path(record, *, channel: int | None = None) -> str:
@@ -202,14 +205,38 @@ def _service_row(record) -> dict:
 # --- 我的评价 (mobile user centre) -------------------------------------------------------------------
 
 
-def _my_context() -> dict:
-    return {"flow": "my", "phone_url": reverse("portal:my"), "days": limit("CITIZEN_QR_DAYS")}
+def _my_context(request: HttpRequest | None = None) -> dict:
+    focus = request.session.get(SESSION_MY_FOCUS) if request is not None else None
+    return {
+        "flow": "my",
+        "phone_url": reverse("portal:my"),
+        "days": limit("CITIZEN_QR_DAYS"),
+        "link_expired": isinstance(focus, dict) and bool(focus.get("expired")),
+        "link_days": settings.MY_LINK_DAYS,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def my_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The short link in the feedback SMS: 我的评价, opening on the service it names.
+
+    The link proves nothing about who holds it (an SMS is forwarded, shown on a lock screen,
+    fetched by link-preview robots), so it never verifies the phone: 我的评价 asks for the SMS
+    code as always, and the service it names is shown first only if it belongs to the phone
+    verified. A forged link is plain 我的评价; an expired one says so.
+    """
+    read = my_link_read(token)
+    if read is not None:
+        record_id, expired = read
+        request.session[SESSION_MY_FOCUS] = {"expired": True} if expired else {"record": record_id}
+    return redirect("portal:my")
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_page(request: HttpRequest) -> HttpResponse:
-    context = _my_context()
+    context = _my_context(request)
     if request.method == "POST":
         return _send_code(request, purpose=Purpose.MY, context=context, next_url=reverse("portal:my_code"))
     verified = session_verified_phone(request)
@@ -229,6 +256,12 @@ def my_page(request: HttpRequest) -> HttpResponse:
                 "can_rate": not service.rated and record.created_at >= since,
             }
         )
+    focus = request.session.pop(SESSION_MY_FOCUS, None) or {}
+    focused = [row for row in rows if row["record"].pk == focus.get("record")]
+    for row in focused:  # the service the SMS was about, first (only if it is this phone's)
+        row["focused"] = True
+        rows.remove(row)
+        rows.insert(0, row)
     demands = [d for index in verified.indexes for d in demands_for_phone(index)]
     context.update({"masked": verified.masked, "rows": rows, "demands": demands, "logout_next": reverse("portal:my")})
     return render_page(request, "portal/my_services.html", context)
@@ -240,7 +273,7 @@ def my_code(request: HttpRequest) -> HttpResponse:
     pending = session_pending(request, Purpose.MY)
     if pending is None:
         return redirect("portal:my")
-    context = _my_context()
+    context = _my_context(request)
     if request.method == "POST":
         return _check_code(request, pending=pending, context=context, done_url=reverse("portal:my"))
     return _code_page(request, pending=pending, context=context)
