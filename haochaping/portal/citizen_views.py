@@ -40,6 +40,8 @@ from haochaping.portal.verification import (
     CodeRefused,
     Purpose,
     limit,
+    phone_indexes,
+    resend_wait_seconds,
     session_forget_citizen,
     session_mark_verified,
     session_pending,
@@ -48,6 +50,7 @@ from haochaping.portal.verification import (
     sms_code_issue,
     sms_code_verify,
 )
+from haochaping.portal.views import SESSION_QR_SLUG
 from haochaping.portal.views import _page as render_page  # the portal's shared page frame (大字, hall phone)
 from haochaping.service_records.services import my_link_read, rating_link_for
 
@@ -71,14 +74,32 @@ def _qr_invalid(request: HttpRequest) -> HttpResponse:
     return render_page(request, "portal/qr_invalid.html", {}, status=404)
 
 
-def _phone_page(request, *, context: dict, form: PhoneForm | None = None, error: str = "", status: int = 200):
-    return render_page(
-        request, "portal/citizen_phone.html", {"form": form or PhoneForm(), "error": error, **context}, status=status
-    )
+def _phone_page(
+    request, *, context: dict, form: PhoneForm | None = None, error: str = "", status: int = 200, pending=None
+):
+    """The phone form; with a code already sent in this session (``pending``), the code field
+    too, usable at once, while the button to get another code waits out its interval."""
+    extra: dict = {"form": form or PhoneForm(), "error": error}
+    if pending is not None:
+        extra.update(
+            {
+                "code_form": CodeForm(),
+                "pending_masked": pending["masked"],
+                "resend_wait": resend_wait_seconds(pending["indexes"][0]),
+                "minutes": limit("SMS_CODE_MINUTES"),
+            }
+        )
+    return render_page(request, "portal/citizen_phone.html", {**context, **extra}, status=status)
 
 
-def _send_code(request, *, purpose: Purpose, context: dict, next_url: str, **pending_extra) -> HttpResponse:
-    """POST of the phone form: send a code within the limits, then the code page."""
+def _send_code(
+    request, *, purpose: Purpose, context: dict, next_url: str, code_url: str, **pending_extra
+) -> HttpResponse:
+    """POST of the phone form: send a code within the limits, then the code page.
+
+    Asked again too soon ("请 44 秒后再获取验证码"), the code sent a moment ago is still valid: the
+    page keeps the message and offers the code field for it, with this phone as the pending one.
+    """
     form = PhoneForm(request.POST)
     if not form.is_valid():
         return _phone_page(request, context=context, form=form, status=422)
@@ -86,9 +107,23 @@ def _send_code(request, *, purpose: Purpose, context: dict, next_url: str, **pen
     try:
         sms_code_issue(mobile=mobile, purpose=purpose, ip=client_ip(request))
     except CodeRefused as exc:
-        return _phone_page(request, context=context, form=form, error=exc.message, status=exc.status)
+        pending = session_pending(request, purpose)
+        if exc.code == "too_soon":
+            same = pending is not None and pending["indexes"] == phone_indexes(mobile)
+            if not same or not _same_extra(pending, pending_extra):
+                session_set_pending(request, mobile=mobile, purpose=purpose, **pending_extra)
+            pending = session_pending(request, purpose)
+        elif pending is not None and not _same_extra(pending, pending_extra):
+            pending = None
+        context = {**context, "pending_url": code_url if pending else ""}
+        return _phone_page(request, context=context, form=form, error=exc.message, status=exc.status, pending=pending)
     session_set_pending(request, mobile=mobile, purpose=purpose, **pending_extra)
     return redirect(next_url)
+
+
+def _same_extra(pending: dict, extra: dict) -> bool:
+    """The pending code belongs to this page (the QR code's slug)."""
+    return all(pending.get(key) == value for key, value in extra.items())
 
 
 def _code_page(request, *, pending: dict, context: dict, form=None, status=200):
@@ -147,12 +182,16 @@ def qr_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = _qr_context(qr)
     code_url = reverse("portal:qr_code", args=[qr.slug])
     if request.method == "POST":
-        return _send_code(request, purpose=Purpose.QR, context=context, next_url=code_url, slug=qr.slug)
+        return _send_code(
+            request, purpose=Purpose.QR, context=context, next_url=code_url, code_url=code_url, slug=qr.slug
+        )
     verified = session_verified_phone(request)
     if verified is None:
         pending = session_pending(request, Purpose.QR)
-        context["pending_url"] = code_url if pending and pending.get("slug") == qr.slug else ""
-        return _phone_page(request, context=context)
+        if pending is not None and pending.get("slug") != qr.slug:
+            pending = None
+        context["pending_url"] = code_url if pending else ""
+        return _phone_page(request, context=context, pending=pending)
     services = place_pending_services(indexes=verified.indexes, qr=qr, days=context["days"])
     context.update(
         {
@@ -194,6 +233,7 @@ def qr_rate(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
         record = place_pending_get(indexes=verified.indexes, qr=qr, days=limit("CITIZEN_QR_DAYS"), record_id=record_id)
     if record is None:
         return redirect("portal:qr", slug=qr.slug)
+    request.session[SESSION_QR_SLUG] = qr.slug  # the thank-you page offers "继续评价其他服务" here
     return redirect(_link_path(record, channel=Channel.QR))
 
 
@@ -237,12 +277,14 @@ def my_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_page(request: HttpRequest) -> HttpResponse:
     context = _my_context(request)
+    code_url = reverse("portal:my_code")
     if request.method == "POST":
-        return _send_code(request, purpose=Purpose.MY, context=context, next_url=reverse("portal:my_code"))
+        return _send_code(request, purpose=Purpose.MY, context=context, next_url=code_url, code_url=code_url)
     verified = session_verified_phone(request)
     if verified is None:
-        context["pending_url"] = reverse("portal:my_code") if session_pending(request, Purpose.MY) else ""
-        return _phone_page(request, context=context)
+        pending = session_pending(request, Purpose.MY)
+        context["pending_url"] = code_url if pending else ""
+        return _phone_page(request, context=context, pending=pending)
     since = timezone.now() - dt.timedelta(days=context["days"])
     rows = []
     for service in my_services(indexes=verified.indexes):

@@ -49,6 +49,9 @@ DEFAULT_HALL_PHONE = "12345（政务服务便民热线）"
 BIG_COOKIE = "portal_big"
 DONE = DoneStamp(name="portal_done", salt="portal.rate.done", path="/r/")
 OPENED_SALT = "portal.rate.opened"
+# The static QR code page a rating was started from (set by citizen_views.qr_rate): the
+# thank-you page offers "继续评价其他服务" there.
+SESSION_QR_SLUG = "citizen_qr_slug"
 SUBMIT_GRACE = dt.timedelta(hours=24)
 LINK_CHANNEL_CODES = {str(c.value) for c in (Channel.PC, Channel.MOBILE, Channel.QR, Channel.SMS)}
 MOBILE_UA = re.compile(r"Mobile|Android|iPhone|iPad|iPod|HarmonyOS|OpenHarmony|Windows Phone", re.IGNORECASE)
@@ -222,5 +225,14 @@ def rate_done(request: HttpRequest, token: str) -> HttpResponse:
         "case": case,
         "due_at": timezone.localtime(case.due_at) if case else None,
         "sms_feedback": bool(link.record.phone_index),
+        "continue_url": _continue_url(request, evaluation),
     }
     return _page(request, "portal/thanks.html", context)
+
+
+def _continue_url(request: HttpRequest, evaluation) -> str:
+    """Back to the QR code's list of unrated services, for a rating given from it."""
+    slug = request.session.get(SESSION_QR_SLUG)
+    if evaluation.channel != Channel.QR or not isinstance(slug, str):
+        return ""
+    return reverse("portal:qr", args=[slug])
