@@ -44,6 +44,7 @@ from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.portal.done import DoneStamp
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
 from haochaping.portal.links import LinkState, RatingLink, rating_link_resolve
+from haochaping.portal.verification import limit
 
 DEFAULT_HALL_PHONE = "12345（政务服务便民热线）"
 BIG_COOKIE = "portal_big"
@@ -154,7 +155,15 @@ def _rated_page(request: HttpRequest, link: RatingLink, *, status: int = 200) ->
 
 
 def _expired_page(request: HttpRequest, link: RatingLink) -> HttpResponse:
-    context = {"expired_at": timezone.localtime(link.expires_at), "link_days": settings.RATING_LINK_DAYS}
+    # The QR code and 我的评价 still take a rating for a service of the last CITIZEN_QR_DAYS days
+    # (citizen_data); past that, the page does not send the citizen there to rate.
+    qr_days = limit("CITIZEN_QR_DAYS")
+    context = {
+        "expired_at": timezone.localtime(link.expires_at),
+        "link_days": settings.RATING_LINK_DAYS,
+        "can_rate_elsewhere": link.record.created_at >= timezone.now() - dt.timedelta(days=qr_days),
+        "qr_days": qr_days,
+    }
     return _page(request, "portal/expired.html", context)
 
 
