@@ -25,9 +25,16 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] == "list-commands":
         args = ["help"]
     args[0] = ALIASES.get(args[0], args[0])
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["haochaping", *args])
+    try:
+        execute_from_command_line(["haochaping", *args])
+    except ImproperlyConfigured as exc:
+        # A configuration error (missing keys outside demo mode, a malformed variable) is the
+        # operator's to fix: the message names the variable; a traceback would only hide it.
+        print(f"配置错误：{exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

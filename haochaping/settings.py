@@ -229,6 +229,8 @@ CSRF_FAILURE_VIEW = "haochaping.core.views.csrf_failure"
 TABLET_REQUEST_SECONDS = env_int("HAOCHAPING_TABLET_REQUEST_SECONDS", 600)
 # Lifetime of a signed citizen rating link.
 RATING_LINK_DAYS = env_int("HAOCHAPING_RATING_LINK_DAYS", 30)
+# Lifetime of the short link to 我的评价 in the feedback SMS (docs/subsystems/notifications.md).
+MY_LINK_DAYS = env_int("HAOCHAPING_MY_LINK_DAYS", 30)
 
 # --- outreach: call lists and demands (haochaping/outreach, docs/subsystems/outreach.md) ---
 # Calls per task before it closes as unreachable (无人接听 counts; 号码错误 closes at once).

@@ -75,6 +75,14 @@ DEVICES: dict[str, dict[str, Any]] = {
         "has_touch": True,
         "user_agent": IPHONE_UA,
     },
+    # A 390 px wide phone (iPhone 12 … 15 class), the width the demo walk-through used.
+    "phone-390": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": IPHONE_UA,
+    },
     # An ordinary office PC (Chromium's own desktop user agent).
     "pc": {"viewport": {"width": 1280, "height": 800}},
 }

@@ -22,7 +22,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+    raise ImproperlyConfigured(f"环境变量 {name} 应为布尔值（1/0、true/false），当前为 {raw!r}")
 
 
 def env_int(name: str, default: int) -> int:
@@ -32,7 +32,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+        raise ImproperlyConfigured(f"环境变量 {name} 应为整数，当前为 {raw!r}") from exc
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -52,7 +52,7 @@ def env_secret(name: str, default: str | None) -> str:
         return value
     if default is None:
         raise ImproperlyConfigured(
-            f"{name} (or {name}_FILE) must be set outside demo mode; "
-            "set HAOCHAPING_DEMO=1 only for a local demonstration"
+            f"未设置密钥 {name}（或 {name}_FILE，指向保存密钥的文件）：非演示模式必须设置。"
+            "仅在本机演示时可设置 HAOCHAPING_DEMO=1 使用演示密钥"
         )
     return default

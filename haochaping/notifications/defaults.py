@@ -12,12 +12,16 @@ SIGN = "【石龙区政务服务】"
 
 # SMS bodies carry the sign name in brackets, as the citizen sees them, and stay near one
 # 70-character message once their placeholders are filled.
+# Variables a shipped template may use beyond those in its default text (the sending code fills
+# them too): the feedback SMS's default leaves out the case number to stay within two parts.
+EXTRA_VARIABLES: dict[str, list[str]] = {"case_feedback": ["number"]}
+
 DEFAULT_TEMPLATES: list[tuple[str, str, str, str]] = [
     (
         "case_feedback",
         "sms",
         "差评整改结果反馈",
-        SIGN + "您对“{item}”的评价（工单{number}）已办理：{text}。详见“我的评价”，有疑问请拨打12345。",
+        SIGN + "您对“{item}”的评价已有整改反馈：{text}。查看详情：{url}",
     ),
     ("case_review_requested", "inapp", "待审核：{action}", "工单 {number}（{unit}）{action}，请审核。"),
     (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from haochaping.core.errors import NotFound
-from haochaping.notifications.defaults import DEFAULT_TEMPLATES
+from haochaping.notifications.defaults import DEFAULT_TEMPLATES, EXTRA_VARIABLES
 from haochaping.notifications.models import Channel, MessageTemplate, Notification, NotificationStatus
 from haochaping.notifications.rendering import placeholders
 
@@ -29,7 +29,8 @@ def template_variables(code: str) -> list[str]:
     default (this app's templates) or, for templates other apps ship, of the stored text."""
     for default_code, _channel, title, body in DEFAULT_TEMPLATES:
         if default_code == code:
-            return placeholders(title + body)
+            names = placeholders(title + body)
+            return names + [name for name in EXTRA_VARIABLES.get(code, []) if name not in names]
     stored = MessageTemplate.objects.filter(code=code).values_list("title", "body").first()
     return placeholders(stored[0] + stored[1]) if stored else []
 

@@ -35,7 +35,7 @@ from haochaping.jobs.registry import JobError
 from haochaping.jobs.services import job_enqueue
 from haochaping.notifications.defaults import DEFAULT_TEMPLATES
 from haochaping.notifications.models import Channel, MessageTemplate, Notification, NotificationStatus
-from haochaping.notifications.rendering import placeholders, plain_context
+from haochaping.notifications.rendering import names_before_marks, placeholders, plain_context, without_end_mark
 from haochaping.notifications.selectors import inbox_for, template_variables, unread_count  # noqa: F401  (part of this API)
 from haochaping.notifications.transports import QueryableTransport, SmsTransport, TransportError, get_transport
 
@@ -126,6 +126,10 @@ def _draft(
     values = plain_context(context)
     title, body = tpl.render(values)
     params = {name: "" if values.get(name) is None else str(values[name]) for name in placeholders(tpl.body)}
+    # A provider-side template (Aliyun) follows the variable with the same mark as ours and
+    # cannot drop it: the value goes without its own final mark instead.
+    for name in names_before_marks(tpl.body) & params.keys():
+        params[name] = without_end_mark(params[name])
     now = timezone.now()
     notification = Notification(
         template_code=tpl.code,

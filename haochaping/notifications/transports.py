@@ -373,6 +373,6 @@ def get_transport() -> SmsTransport:
         factory = TRANSPORTS[settings.SMS_TRANSPORT]
     except KeyError:
         raise ImproperlyConfigured(
-            f"SMS_TRANSPORT must be one of {', '.join(sorted(TRANSPORTS))}, got {settings.SMS_TRANSPORT!r}"
+            f"HAOCHAPING_SMS_TRANSPORT 应为 {'、'.join(sorted(TRANSPORTS))} 之一，当前为 {settings.SMS_TRANSPORT!r}"
         ) from None
     return factory()

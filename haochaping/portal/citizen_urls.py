@@ -12,6 +12,7 @@ urlpatterns = [
     path("q/<str:slug>/code", citizen_views.qr_code, name="qr_code"),
     path("q/<str:slug>/rate/<int:record_id>", citizen_views.qr_rate, name="qr_rate"),
     path("my/", citizen_views.my_page, name="my"),
+    path("m/<str:token>", citizen_views.my_link, name="my_link"),  # the feedback SMS's short link
     path("my/code", citizen_views.my_code, name="my_code"),
     path("my/rate/<int:record_id>", citizen_views.my_rate, name="my_rate"),
     path("citizen/logout", citizen_views.citizen_logout, name="citizen_logout"),

@@ -229,6 +229,21 @@ def sms_code_issue(*, mobile: str, purpose: Purpose, ip: str) -> SmsCode:
     return row
 
 
+def resend_wait_seconds(phone_index: str) -> int:
+    """Seconds until this phone may get another code (0: now); the per-phone interval only."""
+    now = timezone.now()
+    last = (
+        SmsCode.objects.filter(phone_index=phone_index, created_at__gt=now - dt.timedelta(hours=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return 0
+    left = (last + dt.timedelta(seconds=limit("SMS_CODE_PHONE_INTERVAL_SECONDS")) - now).total_seconds()
+    return max(0, math.ceil(left))
+
+
 class Outcome(StrEnum):
     VERIFIED = "verified"
     NO_CODE = "no_code"

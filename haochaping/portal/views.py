@@ -44,11 +44,15 @@ from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.portal.done import DoneStamp
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
 from haochaping.portal.links import LinkState, RatingLink, rating_link_resolve
+from haochaping.portal.verification import limit
 
 DEFAULT_HALL_PHONE = "12345（政务服务便民热线）"
 BIG_COOKIE = "portal_big"
 DONE = DoneStamp(name="portal_done", salt="portal.rate.done", path="/r/")
 OPENED_SALT = "portal.rate.opened"
+# The static QR code page a rating was started from (set by citizen_views.qr_rate): the
+# thank-you page offers "继续评价其他服务" there.
+SESSION_QR_SLUG = "citizen_qr_slug"
 SUBMIT_GRACE = dt.timedelta(hours=24)
 LINK_CHANNEL_CODES = {str(c.value) for c in (Channel.PC, Channel.MOBILE, Channel.QR, Channel.SMS)}
 MOBILE_UA = re.compile(r"Mobile|Android|iPhone|iPad|iPod|HarmonyOS|OpenHarmony|Windows Phone", re.IGNORECASE)
@@ -151,7 +155,15 @@ def _rated_page(request: HttpRequest, link: RatingLink, *, status: int = 200) ->
 
 
 def _expired_page(request: HttpRequest, link: RatingLink) -> HttpResponse:
-    context = {"expired_at": timezone.localtime(link.expires_at), "link_days": settings.RATING_LINK_DAYS}
+    # The QR code and 我的评价 still take a rating for a service of the last CITIZEN_QR_DAYS days
+    # (citizen_data); past that, the page does not send the citizen there to rate.
+    qr_days = limit("CITIZEN_QR_DAYS")
+    context = {
+        "expired_at": timezone.localtime(link.expires_at),
+        "link_days": settings.RATING_LINK_DAYS,
+        "can_rate_elsewhere": link.record.created_at >= timezone.now() - dt.timedelta(days=qr_days),
+        "qr_days": qr_days,
+    }
     return _page(request, "portal/expired.html", context)
 
 
@@ -222,5 +234,14 @@ def rate_done(request: HttpRequest, token: str) -> HttpResponse:
         "case": case,
         "due_at": timezone.localtime(case.due_at) if case else None,
         "sms_feedback": bool(link.record.phone_index),
+        "continue_url": _continue_url(request, evaluation),
     }
     return _page(request, "portal/thanks.html", context)
+
+
+def _continue_url(request: HttpRequest, evaluation) -> str:
+    """Back to the QR code's list of unrated services, for a rating given from it."""
+    slug = request.session.get(SESSION_QR_SLUG)
+    if evaluation.channel != Channel.QR or not isinstance(slug, str):
+        return ""
+    return reverse("portal:qr", args=[slug])

@@ -12,6 +12,18 @@ from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import supervisors_over, users_with_role
 from haochaping.rectification.models import CaseAction, RectificationCase
 from haochaping.rectification.workflow import Action
+from haochaping.service_records.services import my_link_for
+
+# The feedback SMS quotes at most this much of the staff's text (the whole text is on 我的评价,
+# behind the link; Aliyun also limits a template variable's value to 35 characters).
+FEEDBACK_SMS_CHARS = 35
+
+
+def sms_summary(text: str, limit: int = FEEDBACK_SMS_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters with "…" when longer."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
 
 # The unit admins' message for a decision on their case.
 UNIT_TEMPLATES = {
@@ -40,7 +52,8 @@ def after_transition(*, case: RectificationCase, transition: Transition, entry: 
             evaluation = case.evaluation
             phone = evaluation.evaluator_phone or evaluation.record.applicant_phone
             if phone:
-                notification_queue(template="case_feedback", to_phone=phone, context={**context, "text": entry.text},
+                feedback = {**context, "text": sms_summary(entry.text), "url": my_link_for(evaluation.record)}
+                notification_queue(template="case_feedback", to_phone=phone, context=feedback,
                                    dedupe_key=f"case:{case.pk}:feedback:{entry.pk}")  # fmt: skip
         case Action.REQUEST_INVALID | Action.REQUEST_EXTENSION:
             for user in supervisors_over(case.unit):

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from haochaping.audit.services import Actor, audit_record
-from haochaping.core.crypto import blind_index, canonical_json, hmac_sm3_hex, sign_token
+from haochaping.core.crypto import blind_index, canonical_json, hmac_sm3_hex, sign_short, sign_token, unsign_short
 from haochaping.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
 from haochaping.organizations.selectors import Scope
@@ -20,6 +20,7 @@ from haochaping.service_records.choices import ItemType
 from haochaping.service_records.models import ServiceItem, ServiceRecord
 
 RATING_LINK_PURPOSE = "portal.rate"
+MY_LINK_PURPOSE = "portal.my"
 
 
 @transaction.atomic
@@ -240,3 +241,23 @@ def rating_link_for(record: ServiceRecord, *, now: float | None = None, channel:
     token = sign_token(RATING_LINK_PURPOSE, {"r": record.pk, "k": record.fingerprint[:12], "x": expires})
     url = settings.PUBLIC_BASE_URL + reverse("portal:rate", args=[token])
     return f"{url}?c={channel}" if channel else url
+
+
+def my_link_for(record: ServiceRecord, *, now: float | None = None) -> str:
+    """A short signed link to the citizen's 我的评价 page about this service (the feedback SMS).
+
+    The token names the record and the day it expires (``MY_LINK_DAYS``), nothing about the
+    person; opening it still asks for the phone's SMS code (``portal.citizen_views.my_link``).
+    """
+    expires_day = int((time.time() if now is None else now) // 86400) + settings.MY_LINK_DAYS + 1
+    token = sign_short(MY_LINK_PURPOSE, record.pk, expires_day)
+    return settings.PUBLIC_BASE_URL + reverse("portal:my_link", args=[token])
+
+
+def my_link_read(token: str, *, now: float | None = None) -> tuple[int, bool] | None:
+    """``(record id, expired)`` from a ``my_link_for`` token, or None when it is not ours."""
+    numbers = unsign_short(MY_LINK_PURPOSE, token, count=2)
+    if numbers is None:
+        return None
+    record_id, expires_day = numbers
+    return record_id, expires_day * 86400 <= (time.time() if now is None else now)

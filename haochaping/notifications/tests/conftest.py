@@ -15,7 +15,12 @@ from haochaping.notifications.transports import FileTransport, TransportError
 
 T0 = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
 PHONE = "13812345678"
-FEEDBACK_CONTEXT = {"item": "食品经营许可（新办）", "number": "GD202611300001", "text": "已对窗口人员进行批评教育"}
+FEEDBACK_CONTEXT = {
+    "item": "食品经营许可（新办）",
+    "number": "GD202611300001",
+    "text": "已对窗口人员进行批评教育",
+    "url": "http://127.0.0.1:8000/m/1.2.x",
+}
 
 
 @pytest.fixture(autouse=True)

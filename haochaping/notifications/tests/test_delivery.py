@@ -72,8 +72,8 @@ def test_the_worker_sends_a_queued_sms_once_through_the_file_transport(frozen):
     assert line["body"] == message.body and line["template"] == "case_feedback"
     assert line["params"] == {
         "item": "食品经营许可（新办）",
-        "number": "GD202611300001",
         "text": "已对窗口人员进行批评教育",
+        "url": "http://127.0.0.1:8000/m/1.2.x",
     }
     message.refresh_from_db()
     assert (message.status, message.attempts, message.provider) == (NotificationStatus.SENT, 1, "file")

@@ -40,10 +40,11 @@ def _migration(name: str):
 
 
 CASE_MESSAGES = "0004_case_messages_say_what_happens_next"
+FEEDBACK_SMS = "0005_feedback_sms_links_to_my_ratings"
 
 
 def test_the_migrations_and_the_code_ship_the_same_defaults():
-    """0002's frozen copy, with 0004's changes and additions applied, is ``defaults.py``."""
+    """0002's frozen copy, with 0004's and 0005's changes and additions applied, is ``defaults.py``."""
     shipped = {
         code: (channel, title, body)
         for code, channel, title, body in _migration("0002_load_default_templates").DEFAULTS
@@ -55,6 +56,10 @@ def test_the_migrations_and_the_code_ship_the_same_defaults():
     for code, channel, title, body in later.ADDED:
         assert code not in shipped
         shipped[code] = (channel, title, body)
+    feedback = _migration(FEEDBACK_SMS)
+    channel, title, body = shipped["case_feedback"]
+    assert body == feedback.OLD
+    shipped["case_feedback"] = (channel, title, feedback.NEW)
     assert shipped == {code: (channel, title, body) for code, channel, title, body in DEFAULT_TEMPLATES}
 
 
@@ -80,8 +85,8 @@ def test_the_case_message_migration_updates_only_rows_nobody_edited():
 def test_the_feedback_sms_reads_like_a_government_sms():
     _, body = MessageTemplate.objects.get(code="case_feedback").render(FEEDBACK_CONTEXT)
     assert body == (
-        "【石龙区政务服务】您对“食品经营许可（新办）”的评价（工单GD202611300001）已办理："
-        "已对窗口人员进行批评教育。详见“我的评价”，有疑问请拨打12345。"
+        "【石龙区政务服务】您对“食品经营许可（新办）”的评价已有整改反馈："
+        "已对窗口人员进行批评教育。查看详情：http://127.0.0.1:8000/m/1.2.x"
     )
 
 
@@ -127,7 +132,7 @@ def test_context_values_are_plain_so_a_template_cannot_reach_into_objects():
 
 def test_placeholders_are_listed_in_order_of_first_use():
     body = MessageTemplate.objects.get(code="case_feedback").body
-    assert placeholders(body) == ["item", "number", "text"]
+    assert placeholders(body) == ["item", "text", "url"]
     assert placeholders("{a}{b.c}{a}{d[0]}") == ["a", "b", "d"]
     assert placeholders("{ 孤立") == []
 
@@ -139,7 +144,7 @@ def test_editing_a_template_changes_future_messages_only():
     with transaction.atomic():
         second = notification_queue(template="case_feedback", to_phone=PHONE, context=FEEDBACK_CONTEXT)
     first.refresh_from_db()
-    assert "已办理" in first.body
+    assert "已有整改反馈" in first.body
     assert second.body == "【石龙区政务服务】新版本：已对窗口人员进行批评教育"
     assert second.template_params == {"text": "已对窗口人员进行批评教育"}
 

@@ -84,3 +84,52 @@ def test_a_wrong_code_is_explained_and_a_forged_code_is_a_404_page(browser):
     response = page.goto(f"/q/{qr.slug[:-2]}xx")
     assert response.status == 404 and page.locator("h1").inner_text() == "二维码无效"
     browser.screenshot(page, "qr-phone-invalid")
+
+
+def test_at_390px_a_code_already_received_is_entered_while_the_resend_waits_then_rate_another(browser):
+    """Issue 13 item 15: "请 44 秒后再获取验证码" must not block the code already received, and the
+    thank-you page offers 继续评价其他服务 and 我的评价."""
+    cast = build_cast()
+    first, second = push(cast, "SCJG-Q1"), push(cast, "SCJG-Q2")
+    qr = qr_for(window=cast.window_a)
+    page = browser.new_page("phone-390")
+
+    page.goto(f"/q/{qr.slug}")
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_role("button", name="获取验证码").click()
+    page.wait_for_url(f"**/q/{qr.slug}/code")
+    code = sms_code_from_outbox()
+
+    # The citizen goes back and asks again: the wait is explained, the code field stays usable.
+    page.goto(f"/q/{qr.slug}")
+    page.get_by_label("手机号码").fill(PHONE)
+    send = page.locator("#send-code")
+    assert send.is_disabled() and "秒后可重新获取" in send.inner_text()  # counting down
+    page.evaluate("document.getElementById('send-code').disabled = false")  # as without JavaScript
+    send.click()
+    page.wait_for_load_state()
+    assert "秒后再获取验证码" in page.locator("#form-errors").inner_text()
+    assert page.locator("#send-code").is_disabled()
+    code_field = page.locator("#pending-code-form").get_by_label("短信验证码")
+    assert code_field.is_enabled() and code_field.is_editable()
+    assert page.locator("#pending-masked").inner_text() == "138****5678"
+    assert_fits_the_screen(page)
+    browser.screenshot(page, "qr-390-code-while-waiting")
+    code_field.fill(code)
+    page.locator("#pending-code-form").get_by_role("button", name="验证").click()
+
+    page.wait_for_url(f"**/q/{qr.slug}")
+    assert page.locator("#pending-services > li").count() == 2
+    page.locator("#pending-services > li").first.get_by_role("link", name="去评价").click()
+    page.wait_for_url("**/r/**")
+    page.locator("#level-block").get_by_text("满意", exact=True).click()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url("**/done")
+    assert page.get_by_role("link", name="我的评价").is_visible()
+    assert_fits_the_screen(page)
+    browser.screenshot(page, "qr-390-thanks-next-steps")
+
+    page.get_by_role("link", name="继续评价其他服务").click()
+    page.wait_for_url(f"**/q/{qr.slug}")
+    assert page.locator("#pending-services > li").count() == 1
+    assert Evaluation.objects.filter(record__in=[first, second]).count() == 1

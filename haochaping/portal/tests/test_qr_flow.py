@@ -186,6 +186,44 @@ def test_the_rate_limits_show_on_the_page_in_chinese(client, cast, window_qr):
     assert 'value="13812345678"' in body(r)  # the citizen's own input is kept on their page
 
 
+def test_asked_again_too_soon_the_code_already_sent_can_still_be_entered(client, cast, window_qr, record):
+    assert client.post(qr_url(window_qr), {"phone": PHONE}).status_code == 302
+    code_url = reverse("portal:qr_code", args=[window_qr.slug])
+    # Back on the QR page (browser back, or scanned again) with a code on its way: its field is there.
+    html = body(client.get(qr_url(window_qr)))
+    assert 'id="pending-code-form"' in html and f'action="{code_url}"' in html and 'data-wait="60"' in html
+    # Pressing 获取验证码 again too soon: the wait is explained and the code field offered, not blocked.
+    r = client.post(qr_url(window_qr), {"phone": PHONE})
+    html = body(r)
+    assert r.status_code == 429 and "请 60 秒后再获取验证码" in html
+    assert 'id="pending-code-form"' in html and f'action="{code_url}"' in html and MASKED in html
+    assert client.post(code_url, {"code": code_for()})["Location"] == qr_url(window_qr)
+    assert "去评价" in body(client.get(qr_url(window_qr)))
+
+
+def test_too_soon_in_a_fresh_session_still_offers_the_code_field(client, cast, window_qr, record):
+    """The code went to this phone from another tab or browser a moment ago: enter it here."""
+    assert Client().post(qr_url(window_qr), {"phone": PHONE}).status_code == 302
+    r = client.post(qr_url(window_qr), {"phone": PHONE})
+    assert r.status_code == 429 and 'id="pending-code-form"' in body(r)
+    code_url = reverse("portal:qr_code", args=[window_qr.slug])
+    assert client.post(code_url, {"code": code_for()})["Location"] == qr_url(window_qr)
+
+
+def test_after_rating_from_a_qr_code_the_citizen_can_rate_another_or_open_my_ratings(client, cast, window_qr):
+    first, second = push(cast, "SCJG-Q1"), push(cast, "SCJG-Q2")
+    verify(client, qr_url(window_qr))
+    r = client.get(reverse("portal:qr_rate", args=[window_qr.slug, first.pk]))
+    token_path = r["Location"].split("?")[0]
+    done = client.post(token_path, {"level": "5", "c": "3"})
+    html = body(client.get(done["Location"]))
+    assert "感谢您的评价" in html
+    assert f'id="continue-rating" href="{qr_url(window_qr)}"' in html and "继续评价其他服务" in html
+    assert f'id="my-ratings" href="{reverse("portal:my")}"' in html
+    listing = body(client.get(qr_url(window_qr)))
+    assert reverse("portal:qr_rate", args=[window_qr.slug, second.pk]) in listing
+
+
 def test_brute_force_on_the_code_page_locks_the_phone(client, cast, window_qr, record):
     client.post(qr_url(window_qr), {"phone": PHONE})
     code_url = reverse("portal:qr_code", args=[window_qr.slug])

@@ -220,6 +220,25 @@ def test_an_expired_link_says_so_and_what_to_do_next(client, record, settings):
     assert "链接已失效" in text_of(r) and not Evaluation.objects.exists()
 
 
+def test_an_expired_link_of_an_old_service_does_not_send_the_citizen_to_rate_elsewhere(client, cast):
+    """Past CITIZEN_QR_DAYS neither the QR code nor 我的评价 takes a rating: the page says what is left."""
+    with time_machine.travel(time.time() - 40 * DAY):
+        old = push(cast, "SCJG-OLD")
+        link = link_path(old)
+    body = text_of(client.get(link))
+    assert "链接已失效" in body and "超过网上评价期限" in body and "扫描" not in body
+    assert 'id="my-ratings" href="/my/"' in body
+    recent = text_of(client.get(link_path(push(cast, "SCJG-RECENT"), now=time.time() - 31 * DAY)))
+    assert "扫描" in recent and "30 天内办理的服务可以评价" in recent and 'href="/my/"' in recent
+
+
+def test_the_invalid_and_rated_pages_point_to_my_ratings(client, record):
+    assert 'id="my-ratings" href="/my/"' in text_of(client.get("/r/garbage"))
+    client.post(link_path(record), {"level": "1", "text": "窗口人员态度差"})
+    body = text_of(client.get(link_path(record)))
+    assert "这次服务已评价" in body and "整改进度可在" in body and 'id="my-ratings" href="/my/"' in body
+
+
 def test_the_hall_phone_has_a_default_and_can_be_configured(client, record, settings):
     expired = link_path(record, now=time.time() - 31 * DAY)
     body = text_of(client.get(expired))

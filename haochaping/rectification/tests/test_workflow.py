@@ -269,5 +269,5 @@ def test_feedback_reaches_the_evaluator_by_sms_once_after_commit(settings, tmp_p
     call_command("worker", "--once")
     lines = [json.loads(line) for line in settings.SMS_OUTBOX_FILE.read_text().splitlines()]
     assert len(lines) == 1
-    assert lines[0]["phone"] == "13812345678" and case.number in lines[0]["body"]
+    assert lines[0]["phone"] == "13812345678" and "/m/" in lines[0]["body"]  # the link to 我的评价
     assert "已增开窗口" in lines[0]["body"]

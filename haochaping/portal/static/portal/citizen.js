@@ -1,7 +1,35 @@
-/* 政务服务好差评 · 自助终端. Progressive enhancement only (every page works without it): on a
+/* 政务服务好差评 · 扫码评价、我的评价、自助终端. Progressive enhancement only (every page works
+   without it): the button to get another SMS code counts down its wait; on a
    kiosk page ([data-kiosk]) the terminal returns to the start after data-idle seconds without
    a touch, key or scroll, announcing it data-warn seconds before with a button to stay; the
    return submits "退出" so nothing of the previous person stays on the terminal. Plain ES5. */
+(function () {
+  "use strict";
+  // The button to get another SMS code waits out the per-phone interval (data-wait seconds)
+  // with a countdown; the code field above it stays usable all along.
+  var resend = document.querySelector("[data-wait]");
+  if (resend) {
+    var until = Date.now() + (parseInt(resend.getAttribute("data-wait"), 10) || 0) * 1000;
+    var label = resend.getAttribute("data-label");
+    var hint = document.getElementById("resend-hint");
+    var tick = function () {
+      var left = Math.ceil((until - Date.now()) / 1000);
+      if (left > 0) {
+        resend.disabled = true;
+        resend.textContent = left + " 秒后可重新获取";
+        window.setTimeout(tick, 500);
+      } else {
+        resend.disabled = false;
+        resend.textContent = label;
+        if (hint) {
+          hint.hidden = true;
+        }
+      }
+    };
+    tick();
+  }
+})();
+
 (function () {
   "use strict";
   var kiosk = document.querySelector("[data-kiosk]");
