@@ -29,5 +29,11 @@ urlpatterns = [
     path("console/", include((console_urls, "console"))),
     path("", include("haochaping.portal.urls")),
 ]
+# Every error is a styled Chinese page with a way back (the API keeps its JSON errors).
+handler400 = "haochaping.core.views.bad_request"
+handler403 = "haochaping.core.views.permission_denied"
+handler404 = "haochaping.core.views.page_not_found"
+handler500 = "haochaping.core.views.server_error"
+
 if "bench.baseline" in settings.INSTALLED_APPS:
     urlpatterns.append(path("bench/", include("bench.baseline.urls")))

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from haochaping.console.context_processors import console as console_context
 from haochaping.console.forms import LoginForm
 from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
 from haochaping.organizations.models import Role
@@ -59,7 +60,9 @@ def home(request, scope: Scope):
     now = timezone.now()
     services = service_record_list(scope=scope).count()
     ratings = evaluation_summary(scope=scope)
-    counts = case_queue_counts(scope=scope, now=now)
+    # The menu's case figures (one query for the page and its menu), else read here.
+    menu = console_context(request).get("menu_counts")
+    counts = menu.case_counts if menu is not None else case_queue_counts(scope=scope, now=now)
     # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
     cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
     recent_bad = list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD])

@@ -70,6 +70,11 @@ def scope_for_user(user) -> Scope:
     membership = membership_for(user)
     if membership is None or not user.is_active:
         raise PermissionDenied("该账号未分配单位和角色，请联系管理员")
+    return scope_for_membership(membership)
+
+
+def scope_for_membership(membership: Membership) -> Scope:
+    """The scope of a membership already read (no query): ``scope_for_user`` without the lookup."""
     staff_id = None
     if membership.role == Role.WINDOW_CLERK:
         # A clerk sees only their own services and ratings, never who gave them.

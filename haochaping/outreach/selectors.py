@@ -106,6 +106,11 @@ def workbench_list(*, scope: Scope, now: dt.datetime, kind: str | None = None) -
     return tasks.order_by(work_priority(), "due_at", "id")
 
 
+def workbench_count(*, scope: Scope, now: dt.datetime) -> int:
+    """How many tasks today's list (``workbench_list``) holds, in one query: the menu's 回访 count."""
+    return workbench_list(scope=scope, now=now).count()
+
+
 def task_counts(*, scope: Scope, now: dt.datetime, user=None) -> dict[str, int]:
     """The workbench figures, in one query each for tasks and today's calls."""
     today_end = end_of_local_day(local_date(now))

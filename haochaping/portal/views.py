@@ -36,6 +36,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from haochaping.audit.services import Actor, audit_record
+from haochaping.core.contact import hall_phone, tel_of
 from haochaping.core.errors import ApplicationError, Conflict, ValidationFailed
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
 from haochaping.evaluations.selectors import RatingTarget
@@ -46,7 +47,6 @@ from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
 from haochaping.portal.links import LinkState, RatingLink, rating_link_resolve
 from haochaping.portal.verification import limit
 
-DEFAULT_HALL_PHONE = "12345（政务服务便民热线）"
 BIG_COOKIE = "portal_big"
 DONE = DoneStamp(name="portal_done", salt="portal.rate.done", path="/r/")
 OPENED_SALT = "portal.rate.opened"
@@ -56,17 +56,6 @@ SESSION_QR_SLUG = "citizen_qr_slug"
 SUBMIT_GRACE = dt.timedelta(hours=24)
 LINK_CHANNEL_CODES = {str(c.value) for c in (Channel.PC, Channel.MOBILE, Channel.QR, Channel.SMS)}
 MOBILE_UA = re.compile(r"Mobile|Android|iPhone|iPad|iPod|HarmonyOS|OpenHarmony|Windows Phone", re.IGNORECASE)
-
-
-def hall_phone() -> str:
-    """The number citizens are told to call (``PORTAL_HALL_PHONE``)."""
-    return (settings.PORTAL_HALL_PHONE or "").strip() or DEFAULT_HALL_PHONE
-
-
-def _tel(phone: str) -> str:
-    """The dialable part of a phone text: "0375-1234567（总机）" -> "03751234567"."""
-    match = re.search(r"\+?\d[\d\- ]*", phone)
-    return re.sub(r"[^\d+]", "", match.group()) if match else ""
 
 
 def _declared_channel(request: HttpRequest) -> int | None:
@@ -93,7 +82,7 @@ def _page(request: HttpRequest, template: str, context: dict, *, status: int = 2
         "big": big,
         "big_toggle_url": f"{request.path}?{query.urlencode()}",
         "hall_phone": hall_phone(),
-        "hall_phone_tel": _tel(hall_phone()),
+        "hall_phone_tel": tel_of(hall_phone()),
         **context,
     }
     response = render(request, template, context, status=status)

@@ -70,3 +70,8 @@ TRANSITIONS: dict[str, Transition[Action]] = transition_table(
 def allowed_actions(state: str, role: str) -> list[Transition[Action]]:
     """What this role may do to a case in this state (the buttons on the case page)."""
     return allowed(TRANSITIONS.values(), state, role)
+
+
+def actionable_states(role: str) -> tuple[str, ...]:
+    """The states in which this role has a step to take (the queue's 待我处理, the menu's count)."""
+    return tuple(state.value for state in S if allowed_actions(state, role))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from haochaping.organizations.models import Role
 from haochaping.rectification.models import DEADLINE_STATES, OPEN_STATES, CaseState
-from haochaping.rectification.workflow import allowed_actions
+from haochaping.rectification.workflow import actionable_states
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,6 @@ class Tab:
 
 
 REVIEW = "review"  # not a tab: the 审核 link, resolved to one of the two review tabs
-
-
-def actionable_states(role: str) -> tuple[str, ...]:
-    """The states in which this role has a step to take (from the transition table)."""
-    return tuple(state.value for state in CaseState if allowed_actions(state, role))
 
 
 def tabs_for(role: str) -> list[Tab]:
