@@ -71,6 +71,13 @@ def after_transition(*, case: RectificationCase, transition: Transition, entry: 
             pass
 
 
+def statement_added(*, case: RectificationCase, entry: CaseAction) -> None:
+    """The clerk's 情况说明 reaches the unit's admins, who verify the rating."""
+    for user in users_with_role(case.unit, Role.DEPT_ADMIN):
+        notification_queue(template="case_statement_added", to_user=user, context=_context(case),
+                           dedupe_key=f"case:{case.pk}:statement:{entry.pk}:{user.pk}")  # fmt: skip
+
+
 def deadline_warning(*, case: RectificationCase) -> None:
     for user in users_with_role(case.unit, Role.DEPT_ADMIN):
         notification_queue(template="case_deadline_warning", to_user=user, context=_context(case),

@@ -32,7 +32,7 @@ from haochaping.rectification import notify
 from haochaping.rectification.attachments import attachment_store, attachments_validate
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
 from haochaping.rectification.selectors import case_get_for, requested_due
-from haochaping.rectification.workflow import TRANSITIONS, Action, Event
+from haochaping.rectification.workflow import STATEMENT_ROLES, TRANSITIONS, Action, Event
 
 MAX_TEXT = 2000
 MAX_EXTENSION_DAYS = 90
@@ -190,6 +190,44 @@ def case_transition(
         if at is None:
             notify.after_transition(case=case, transition=t, entry=entry)
     return case
+
+
+def case_statement_add(*, caller: Caller, case_id: int, text: str, files: Sequence[UploadedFile] = ()) -> CaseAction:
+    """A window clerk's 情况说明 on a bad rating of their own service, while the case is open.
+
+    Not a transition: the state stays; the statement is a timeline event (``Event.STATEMENT``)
+    with its attachments, shown to the unit when it verifies. A clerk may add several; each is
+    kept. The unit's admins are told in the console inbox.
+    """
+    if caller.role not in STATEMENT_ROLES or caller.scope.staff_id is None:
+        raise PermissionDenied("只有被评价的窗口工作人员本人可以提交情况说明", code="statement_not_allowed")
+    case = case_get_for(scope=caller.scope, pk=case_id)  # NotFound unless it is the clerk's service
+    record = case.evaluation.record if case.evaluation is not None else None
+    if record is None or record.staff_id != caller.scope.staff_id:
+        raise PermissionDenied("只有被评价的窗口工作人员本人可以提交情况说明", code="statement_not_allowed")
+    if not case.is_open:
+        raise Conflict(f"工单已{case.get_state_display()}，不能再提交情况说明", code="case_closed")
+    text = text.strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["text"] = ["请填写情况说明"]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"不能超过 {MAX_TEXT} 字"]
+    errors.update(attachments_validate(files))
+    if errors:
+        raise ValidationFailed("提交的内容不完整或有误", fields=errors)
+    actor = Actor.for_caller(caller)
+    with transaction.atomic():
+        entry = timeline_append(CaseAction, case, Event.STATEMENT, actor=actor, user=caller.user, text=text)
+        stored = attachment_store(case=case, action=entry, files=files, user=caller.user)
+        audit_record(
+            actor=actor,
+            action="rectification:case:statement_added",
+            target=case,
+            data={"state": case.state, "attachments": [a.sm3 for a in stored]},
+        )
+        notify.statement_added(case=case, entry=entry)
+    return entry
 
 
 def supervising_unit(unit: Unit) -> Unit:

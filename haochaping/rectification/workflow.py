@@ -42,6 +42,7 @@ class Event(models.TextChoices):
     OVERDUE = "overdue", "已逾期"
     ESCALATED = "escalated", "督办"
     NOTE = "note", "备注"
+    STATEMENT = "statement", "情况说明"
 
 
 UNIT_SIDE = frozenset({Role.DEPT_ADMIN, Role.SUPERVISOR})
@@ -72,6 +73,17 @@ def allowed_actions(state: str, role: str) -> list[Transition[Action]]:
     return allowed(TRANSITIONS.values(), state, role)
 
 
+# A window clerk takes no step, but may add a 情况说明 (statement) to a case about their own
+# service while it is open (``services.case_statement_add``). It matters most while the facts
+# are judged (the unit verifies; the centre reviews an invalidity appeal): those cases are the
+# clerk's queue and menu count ("待说明情况").
+STATEMENT_ROLES = frozenset({Role.WINDOW_CLERK})
+STATEMENT_WANTED = (S.PENDING_VERIFY, S.INVALID_REQUESTED)
+
+
 def actionable_states(role: str) -> tuple[str, ...]:
-    """The states in which this role has a step to take (the queue's 待我处理, the menu's count)."""
+    """The states in which this role has a step to take (the queue's 待我处理, the menu's count);
+    for a window clerk, the states in which a statement is wanted (``STATEMENT_WANTED``)."""
+    if role in STATEMENT_ROLES:
+        return tuple(state.value for state in STATEMENT_WANTED)
     return tuple(state.value for state in S if allowed_actions(state, role))

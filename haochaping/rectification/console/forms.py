@@ -120,3 +120,32 @@ class StepForm(forms.Form):
     def is_negative(self) -> bool:
         """A refusal or a return (shown as a red button)."""
         return self.transition.action in NEGATIVE_ACTIONS
+
+
+STATEMENT = "statement"  # the posted ``action`` of the clerk's 情况说明 form
+
+
+class StatementForm(forms.Form):
+    """A window clerk's 情况说明 on a case about their own service (``case_statement_add``)."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial=STATEMENT)
+    text = forms.CharField(
+        label="情况说明",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "maxlength": MAX_TEXT,
+                "required": True,
+                "placeholder": "请如实说明当时的办理情况（如办理经过、未能当场办结的原因），供单位核实时参考",
+            }
+        ),
+    )
+    files = MultipleFileField(required=False, label="附件（选填）")
+
+    def __init__(self, data=None, files=None):
+        super().__init__(data, files, auto_id="id_statement_%s")
+        files_field = self.fields["files"]
+        files_field.help_text = attachment_limits()
+        files_field.widget.attrs["accept"] = ",".join(sorted(ALLOWED_ATTACHMENTS))

@@ -97,7 +97,9 @@ def next_step(case) -> str:
 def no_action_note(case, scope: Scope) -> str:
     """Why this user has nothing to do here: what the case waits for, and from whom."""
     note = next_step(case)
-    if case.state not in FINAL_STATES and scope.role in (Role.WINDOW_CLERK, Role.AUDITOR):
+    if case.state not in FINAL_STATES and scope.role == Role.WINDOW_CLERK:
+        return f"{note}您的角色可以查看工单，不能办理；可在下方提交情况说明，供单位核实时参考。"
+    if case.state not in FINAL_STATES and scope.role == Role.AUDITOR:
         return f"{note}您的角色可以查看工单，不能办理。"
     return note
 
@@ -112,6 +114,7 @@ ACTION_LABELS = {
     "rectification:case:warned": "到期预警",
     "rectification:case:overdue": "标记逾期",
     "rectification:case:escalated": "逾期督办",
+    "rectification:case:statement_added": "窗口工作人员情况说明",
 }
 # Side effects the platform performs itself, whoever's request set them off.
 AUTOMATIC_ACTIONS = {"rectification:case:opened"}

@@ -26,7 +26,13 @@ from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
-from haochaping.rectification.console.forms import CaseQueueFilter, StepForm, attachment_limits
+from haochaping.rectification.console.forms import (
+    STATEMENT,
+    CaseQueueFilter,
+    StatementForm,
+    StepForm,
+    attachment_limits,
+)
 from haochaping.rectification.console.tabs import pick_tab, tabs_for
 from haochaping.rectification.console.timeline import audit_row, next_step, no_action_note, step_rows
 from haochaping.rectification.models import FINAL_STATES
@@ -39,8 +45,8 @@ from haochaping.rectification.selectors import (
     latest_step_text,
     requested_due,
 )
-from haochaping.rectification.services import StepInput, case_transition
-from haochaping.rectification.workflow import TRANSITIONS, Action, allowed_actions
+from haochaping.rectification.services import StepInput, case_statement_add, case_transition
+from haochaping.rectification.workflow import STATEMENT_ROLES, TRANSITIONS, Action, Event, allowed_actions
 
 # --- the work queue ------------------------------------------------------------------------------
 
@@ -96,11 +102,18 @@ def _step_forms(case, scope: Scope, bound: StepForm | None) -> list[StepForm]:
 def case_detail(request, scope: Scope, pk: int):
     case = case_get_for_detail(scope=scope, pk=pk)  # NotFound (404) before anything else
     bound = None
+    statement_form = StatementForm() if _may_add_statement(case, scope) else None
     if request.method == "POST":
-        outcome = _perform(request, case)
-        if not isinstance(outcome, StepForm):
-            return outcome
-        bound = outcome
+        if request.POST.get("action") == STATEMENT:
+            outcome = _add_statement(request, case)
+            if not isinstance(outcome, StatementForm):
+                return outcome
+            statement_form = outcome
+        else:
+            outcome = _perform(request, case)
+            if not isinstance(outcome, StepForm):
+                return outcome
+            bound = outcome
     evaluation = case.evaluation
     steps, loose_attachments = step_rows(case)
     context = {
@@ -111,6 +124,8 @@ def case_detail(request, scope: Scope, pk: int):
         "reasons": reason_texts(evaluation) if evaluation else [],
         "dimensions": [(d.label, getattr(evaluation, d.value)) for d in Dimension] if evaluation else [],
         "steps": steps,
+        "statements": [row for row in steps if row["action"] == Event.STATEMENT],
+        "statement_form": statement_form,
         "loose_attachments": loose_attachments,
         "audit_trail": [audit_row(event) for event in case_timeline(scope=scope, case=case)],
         "step_forms": _step_forms(case, scope, bound),
@@ -121,7 +136,50 @@ def case_detail(request, scope: Scope, pk: int):
         "can_download": scope.sees_evaluator,
         "now": timezone.now(),
     }
-    return render(request, "rectification/case_detail.html", context, status=422 if bound is not None else 200)
+    failed = bound is not None or (statement_form is not None and statement_form.is_bound)
+    return render(request, "rectification/case_detail.html", context, status=422 if failed else 200)
+
+
+def _may_add_statement(case, scope: Scope) -> bool:
+    """The clerk whose service was rated, while the case is open (the service decides again)."""
+    record = case.evaluation.record if case.evaluation_id else None
+    return (
+        scope.role in STATEMENT_ROLES
+        and case.is_open
+        and record is not None
+        and scope.staff_id is not None
+        and record.staff_id == scope.staff_id
+    )
+
+
+def _add_statement(request, case):
+    """Store the clerk's 情况说明: a redirect on success, the form on input errors."""
+    here = reverse("console:case_detail", args=[case.pk])
+    if _too_large(request):
+        messages.error(request, f"上传内容过大，未能提交：{attachment_limits()}。")
+        return redirect(here)
+    form = StatementForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form
+    try:
+        case_statement_add(
+            caller=caller_for_user(request.user),
+            case_id=case.pk,
+            text=form.cleaned_data.get("text") or "",
+            files=form.cleaned_data.get("files") or [],
+        )
+    except ValidationFailed as exc:
+        for field, errors in exc.fields.items():
+            form.add_error(field if field in form.fields else None, errors)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        return form
+    except Conflict as exc:
+        messages.error(request, f"情况说明未提交：{exc.message}")
+        return redirect(here)
+    # PermissionDenied (not the clerk whose service it was) propagates: the 403 page.
+    messages.success(request, "情况说明已提交，单位核实时可以看到。")
+    return redirect(here)
 
 
 def _too_large(request) -> bool:
