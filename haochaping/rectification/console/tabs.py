@@ -45,8 +45,8 @@ def tabs_for(role: str) -> list[Tab]:
         if role == Role.OPERATOR:
             tabs.append(Tab("todo", "待回访", todo, note="已整改并反馈评价人、等待回访的工单"))
         elif role == Role.WINDOW_CLERK:
-            tabs.append(Tab("todo", "待说明情况", todo,
-                            note="针对您的服务、等待核实或无效申请审核的差评：可提交情况说明，供核实时参考"))  # fmt: skip
+            note = "针对您的服务、等待核实或无效申请审核的差评：可提交情况说明，供核实时参考"
+            tabs.append(Tab("todo", "待说明情况", todo, note=note))
         else:
             tabs.append(Tab("todo", "待我处理", todo, note="待核实、整改中、已整改待反馈的工单"))
     tabs.append(Tab("open", "全部未办结", tuple(s.value for s in OPEN_STATES)))
