@@ -2,9 +2,11 @@
 
 Older cases have gone the whole way (核实 → 整改 → 反馈 → 回访 → 办结), some with an extension,
 a rejected or approved invalidity appeal, or an unsatisfied callback; recent cases are spread
-over the open states; a few are left unhandled so the deadline watch marks them overdue and
-escalates them (督办). Steps are dated in the past with ``case_transition(at=...)`` (history
-import: nobody is notified).
+over the open states; a handful (``UNHANDLED``), whose deadline passed in the last
+``UNHANDLED_WITHIN_DAYS`` days, are left unhandled so the deadline watch marks them overdue and
+escalates them (督办). No older case is left behind: a well-run centre has worked through its
+year. Steps are dated in the past with ``case_transition(at=...)`` (history import: nobody is
+notified).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ INVALID = (
 REVIEW_OK = ("经审核，证据充分，同意认定为无效评价。",)
 REVIEW_NO = ("证据不足，驳回申请，请按程序整改。",)
 PDF = b"%PDF-1.4\n% demo evidence\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+UNHANDLED = 4  # cases nobody has handled: overdue now and escalated (督办)
+UNHANDLED_WITHIN_DAYS = 30  # ... chosen among those whose deadline passed (over a day ago) this recently
 
 
 class _Clock:
@@ -95,7 +99,13 @@ def work_cases(*, now: dt.datetime, seed: int, out: Callable[[str], None]) -> di
     admins = _unit_admins(actor)
     rng = random.Random(seed)
     cases = list(RectificationCase.objects.filter(state=CaseState.PENDING_VERIFY).order_by("opened_at", "id"))
+    missed = [
+        c.pk for c in cases if now - dt.timedelta(days=UNHANDLED_WITHIN_DAYS) <= c.due_at < now - dt.timedelta(days=1)
+    ]
+    unhandled = set(rng.sample(missed, min(UNHANDLED, len(missed))))
     for index, case in enumerate(cases):
+        if case.pk in unhandled:
+            continue  # the deadline watch below marks it overdue and escalates it
         with transaction.atomic():
             _work(case, admins[case.unit_id], supervisor, operator, _Clock(case.opened_at, now, rng), rng, now)
         if index % 200 == 199:
@@ -107,8 +117,6 @@ def work_cases(*, now: dt.datetime, seed: int, out: Callable[[str], None]) -> di
 
 
 def _work(case, admin: Caller, supervisor: Caller, operator: Caller, clock: _Clock, rng, now) -> None:
-    age_days = (now - case.opened_at).days
-
     def do(caller, action, text="", **kw) -> bool:
         nonlocal case
         case = case_transition(caller=caller, case_id=case.pk, action=action,
@@ -116,8 +124,7 @@ def _work(case, admin: Caller, supervisor: Caller, operator: Caller, clock: _Clo
         return True
 
     roll = rng.random()
-    if age_days > 30 and roll < 0.02:
-        return  # never handled: the deadline watch will mark it overdue and escalate it
+    extended = False
     if roll < 0.07:  # an invalidity appeal with evidence
         if not clock.advance(3, 30):
             return
@@ -136,16 +143,20 @@ def _work(case, admin: Caller, supervisor: Caller, operator: Caller, clock: _Clo
     if 0.07 <= roll < 0.13:  # needs more time
         due = timezone.localtime(case.due_at).date()
         request_at = case.due_at - dt.timedelta(days=rng.uniform(1, 3))
-        if request_at <= clock.at or request_at >= now:
-            return
-        clock.at = request_at
-        do(admin, Action.REQUEST_EXTENSION, rng.choice(EXTENSION), new_due=due + dt.timedelta(days=rng.randint(7, 15)))
-        if not clock.advance(3, 20):
-            return
-        do(supervisor, Action.APPROVE_EXTENSION, "同意延期，请按新期限完成整改。")
+        if request_at >= now:
+            return  # still within its period: the request is yet to come
+        if request_at > clock.at:  # else verified too late to ask: rectified without an extension
+            clock.at = request_at
+            do(admin, Action.REQUEST_EXTENSION, rng.choice(EXTENSION),
+               new_due=due + dt.timedelta(days=rng.randint(7, 15)))  # fmt: skip
+            if not clock.advance(3, 20):
+                return
+            do(supervisor, Action.APPROVE_EXTENSION, "同意延期，请按新期限完成整改。")
+            extended = True
     rounds = 2 if 0.13 <= roll < 0.17 else 1  # the first callback was not satisfied
     for round_ in range(rounds):
-        if not clock.advance(20, 24 * 12):
+        # Rectified within the period: an extended case has days, not weeks, left.
+        if not clock.advance(20, 24 * (6 if extended else 12)):
             return
         do(admin, Action.RECTIFY, rng.choice(RECTIFY))
         if not clock.advance(1, 20):
