@@ -137,6 +137,7 @@ def test_the_clerks_queue_and_menu_count_the_cases_awaiting_a_statement(cast, fr
     assert response.context["tab"].label == "待说明情况"
     assert [case.pk for case in response.context["page_obj"]] == [fresh.pk]
     assert response.context["menu_counts"].cases == 1
+    assert 'aria-label="1 件可提交情况说明"' in html
 
 
 # --- the API -------------------------------------------------------------------------------------
