@@ -71,6 +71,9 @@ bench: install ## Intake benchmark (on demand, not in CI): real stack vs bare en
 bench-cpu: install ## CPU time per request in-process (app and PostgreSQL backend), real vs bare
 	$(BIN)/python bench/cpu.py
 
+bench-console: install ## Console pages cold (fresh process) and warm on the demo data (after `haochaping seed-demo`)
+	HAOCHAPING_DEMO=1 $(BIN)/python bench/console.py
+
 format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -78,4 +81,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console format clean

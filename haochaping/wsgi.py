@@ -11,3 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
 # that parse requests (measured with bench/intake.py).
 sys.setswitchinterval(float(os.environ.get("HAOCHAPING_GIL_SWITCH_INTERVAL", "0.0005")))
 application = get_wsgi_application()
+
+# Before the first request, not during it: the URLconf, the templates, jieba's dictionary.
+if os.environ.get("HAOCHAPING_WARM_UP", "1") != "0":
+    from haochaping.core.warmup import warm_up
+
+    warm_up()

@@ -36,6 +36,13 @@ import jieba
 
 jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not ours to log
 
+
+def load_dictionary() -> None:
+    """Load jieba's dictionary (from its cache file; 0.6–1 s), which ``jieba.lcut`` would do on
+    its first call; a server worker calls this at start (``core.warmup``)."""
+    jieba.initialize()
+
+
 MAX_RUN = 4
 NEGATION_REACH = 3  # tokens back from a keyword within which a denial cancels it
 NEGATORS = frozenset({"不是", "并非", "不算", "谈不上", "算不上", "无关"})

@@ -1,0 +1,82 @@
+"""Every console list page runs a fixed number of queries, whatever the number of rows (issue 13
+item 17): each page is counted with 30 rated services, cases, demands and call tasks, then again
+with 10 more (still one page of 50: a second page adds its one COUNT); the count must not grow
+(no query per row) and stays within the bound pinned here. ``bench/console.py`` times the same
+pages on the demo data."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from haochaping.audit.services import Actor
+from haochaping.organizations.selectors import caller_for_user
+from haochaping.outreach.services import call_lists_generate, demand_from_evaluation
+from haochaping.testing import login
+from haochaping.testing_world import outreach_world, push, rate
+
+pytestmark = pytest.mark.django_db
+
+ROWS, MORE = 30, 10
+# (who, page): the most queries the page may run, with 30 rows and with 40.
+PAGES = {
+    ("supervisor", "/console/"): 11,
+    ("admin_a", "/console/"): 10,
+    ("clerk_a", "/console/"): 10,
+    ("supervisor", "/console/records/"): 11,
+    ("supervisor", "/console/evaluations/"): 11,
+    ("supervisor", "/console/qr/"): 11,
+    ("supervisor", "/console/devices/"): 11,
+    ("supervisor", "/console/inbox/"): 9,
+    ("admin_a", "/console/inbox/"): 9,
+    ("supervisor", "/console/message-templates/"): 14,
+    ("supervisor", "/console/cases/"): 11,
+    ("supervisor", "/console/cases/?tab=all"): 11,
+    ("supervisor", "/console/cases/?tab=review"): 11,
+    ("admin_a", "/console/cases/"): 10,
+    ("supervisor", "/console/cases/summary/"): 9,
+    ("operator", "/console/outreach/"): 12,
+    ("operator", "/console/outreach/tasks/"): 10,
+    ("supervisor", "/console/outreach/demands/"): 12,
+    ("admin_a", "/console/outreach/demands/"): 11,
+    ("supervisor", "/console/outreach/suggestions/"): 11,
+    ("supervisor", "/console/outreach/categories/"): 10,
+    ("supervisor", "/console/outreach/reports/"): 17,
+}
+
+
+def grow(cast, rows: int, start: int = 0) -> None:
+    """``rows`` more bad ratings of unit A with a suggestion in their words (a case each, and
+    each second one promoted to a demand), and ``rows`` more unrated services (call tasks)."""
+    admin = caller_for_user(cast.users["admin_a"])
+    for n in range(start, start + rows):
+        evaluation = rate(push(cast, f"SCJG20261200{n:02d}"), 1, text="等了很久，建议增加窗口")
+        if n % 2:
+            demand_from_evaluation(caller=admin, evaluation_id=evaluation.pk, content=evaluation.text)
+        push(cast, f"SCJG20261299{n:02d}")
+    with override_settings(OUTREACH_INVITE_MAX_AGE_DAYS=100_000):
+        call_lists_generate(actor=Actor.job("tests"))
+
+
+def counts(cast) -> dict[tuple[str, str], int]:
+    clients = {who: login(Client(), cast, who) for who in {who for who, _ in PAGES}}
+    found = {}
+    for who, path in PAGES:
+        clients[who].get(path)  # first render: per-process caches (templates, categories) filled
+        with CaptureQueriesContext(connection) as queries:
+            response = clients[who].get(path)
+        assert response.status_code == 200, (who, path, response.status_code)
+        found[(who, path)] = len(queries)
+    return found
+
+
+def test_console_list_pages_run_a_fixed_number_of_queries(cast, world):
+    outreach_world(cast, world)
+    grow(cast, ROWS)
+    few = counts(cast)
+    grow(cast, MORE, start=ROWS)
+    many = counts(cast)
+    assert many == few, "a page's query count grows with its rows"
+    assert {page: n for page, n in many.items() if n > PAGES[page]} == {}
