@@ -47,6 +47,8 @@ def rating_request_create(*, actor: Actor, record: ServiceRecord, device: Device
     device = device or tablet_for_window(record.window_id)
     if device.window_id != record.window_id:
         raise ValidationFailed("评价器不属于该办件的窗口", code="wrong_window", fields={"window": ["窗口不符"]})
+    if device.paused_at is not None:
+        raise Conflict("该窗口评价器已暂停服务，请先在办件服务页面恢复服务", code="tablet_paused")
     RatingRequest.objects.filter(device=device, status__in=[S.PENDING, S.SHOWN]).update(status=S.REPLACED)
     request = RatingRequest.objects.create(
         device=device, record=record, requested_by=actor.label[:150],
@@ -58,7 +60,10 @@ def rating_request_create(*, actor: Actor, record: ServiceRecord, device: Device
 
 
 def rating_request_next(*, device: Device) -> RatingRequest | None:
-    """The newest live request for this tablet (marked shown the first time it is fetched)."""
+    """The newest live request for this tablet (marked shown the first time it is fetched);
+    none while the tablet is paused (暂停服务)."""
+    if device.paused_at is not None:
+        return None
     now = timezone.now()
     request = (
         RatingRequest.objects.select_related("record", "record__item", "record__unit", "record__staff")

@@ -110,6 +110,24 @@ def device_is_online(device: Device) -> bool:
 
 
 @transaction.atomic
+def device_set_paused(*, actor: Actor, device: Device, paused: bool) -> Device:
+    """暂停服务 / 恢复服务 of a window tablet (the clerk steps away, the window closes).
+
+    A paused tablet shows 暂停服务 on its idle screen and takes no rating request; a rating
+    already queued on it is still received. Setting the state it already has changes nothing."""
+    if device.kind != DeviceKind.TABLET:
+        raise ValidationFailed("只有窗口评价器可以暂停服务", code="not_a_tablet")
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if (device.paused_at is not None) == paused:
+        return device
+    device.paused_at = timezone.now() if paused else None
+    device.save(update_fields=["paused_at"])
+    audit_record(actor=actor, action=f"organizations:device:{'paused' if paused else 'resumed'}", target=device,
+                 data={"window": device.window_id})  # fmt: skip
+    return device
+
+
+@transaction.atomic
 def device_revoke(*, actor: Actor, device: Device) -> None:
     Device.objects.filter(pk=device.pk).update(is_active=False, credential_hash="", pairing_code_hash="")
     audit_record(actor=actor, action="organizations:device:revoked", target=device, data={})

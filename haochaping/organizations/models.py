@@ -181,6 +181,9 @@ class Device(models.Model):
     paired_at = models.DateTimeField("配对时间", null=True, blank=True)
     last_seen_at = models.DateTimeField("最近心跳", null=True, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # 暂停服务: set by the window's clerk (or an admin) from the console; a paused tablet shows
+    # 暂停服务 and takes no rating request. Null: in service.
+    paused_at = models.DateTimeField("暂停服务时间", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

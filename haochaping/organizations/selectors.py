@@ -15,6 +15,7 @@ from haochaping.organizations.models import (
     DeviceKind,
     Membership,
     Role,
+    Staff,
     Unit,
     UnitKind,
     Window,
@@ -228,6 +229,23 @@ def device_get_for(*, scope: Scope, pk: int) -> Device:
 def device_place_list(*, scope: Scope) -> QuerySet[Unit]:
     """Places in scope where a kiosk can stand: halls, street centres, community points."""
     return unit_list(scope=scope).filter(kind__in=DEVICE_PLACE_KINDS)
+
+
+def tablet_list_for(*, scope: Scope) -> QuerySet[Device]:
+    """The active window tablets a caller may pause or resume: a clerk's, those of their own
+    window (the clerk's scope sees no devices otherwise); an admin's, those in ``device_list``."""
+    tablets = Device.objects.filter(kind=DeviceKind.TABLET, is_active=True)
+    if scope.staff_id is not None:
+        window_id = Staff.objects.filter(pk=scope.staff_id).values_list("window_id", flat=True).first()
+        if window_id is None:
+            return Device.objects.none()
+        return tablets.filter(window_id=window_id).select_related("window")
+    return device_list(scope=scope).filter(kind=DeviceKind.TABLET, is_active=True)
+
+
+def window_staff_on_duty(*, window_id: int) -> QuerySet[Staff]:
+    """The staff on duty (在岗) at a window, for its tablet's idle screen."""
+    return Staff.objects.filter(window_id=window_id, is_active=True).order_by("staff_no")
 
 
 def tablet_window_ids(*, window_ids: set[int]) -> set[int]:

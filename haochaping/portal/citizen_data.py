@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from haochaping.core.crypto import sm4_decrypt, sm4_encrypt
 from haochaping.organizations.models import PlaceQrCode
 from haochaping.portal.links import IDENTITY_FIELDS
 from haochaping.portal.verification import phone_indexes
@@ -88,18 +89,37 @@ def kiosk_match(*, project_no: str, name: str = "", mobile: str = "") -> tuple[S
     records = ServiceRecord.objects.filter(project_no=project_no).order_by("service_no", "pk")
     if mobile:
         indexes = set(phone_indexes(mobile))
-        records = records.only("pk", "phone_index", "applicant_phone")
-        for record in records:
+        rows = list(records.only("pk", "phone_index", "applicant_phone"))
+        if not rows:
+            _decoy_decryptions(1)  # an unknown number costs what a wrong phone costs
+        for record in rows:
             if record.phone_index in indexes:
                 return record, record.applicant_phone
         return None, ""
     wanted = _normal_name(name)
     if not wanted:
         return None, ""
-    for record in records.only("pk", "phone_index", "applicant_name", "applicant_phone"):
+    rows = list(records.only("pk", "phone_index", "applicant_name", "applicant_phone"))
+    if not rows:
+        _decoy_decryptions(2)  # name and phone of one row: a wrong name takes no longer
+    for record in rows:
         if _normal_name(record.applicant_name) == wanted:
             return record, record.applicant_phone or ""
     return None, ""
+
+
+_DECOY: dict[str, str] = {}
+
+
+def _decoy_decryptions(count: int) -> None:
+    """Decrypt a throw-away ciphertext ``count`` times: the work of reading one 办件's identity
+    columns, done when the 办件编号 is unknown so that the answer's timing does not tell an
+    unknown number from an existing one with a wrong name (the answer's text never does)."""
+    context = "service_records_servicerecord.applicant_name"
+    if "token" not in _DECOY:
+        _DECOY["token"] = sm4_encrypt("某某某", context=context)
+    for _ in range(count):
+        sm4_decrypt(_DECOY["token"], context=context)
 
 
 def kiosk_services(*, project_no: str, indexes: Sequence[str]) -> list[ServiceRecord]:

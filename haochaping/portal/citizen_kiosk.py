@@ -8,6 +8,17 @@ Decisions:
   whether the 办件 exists or not. Misses per 办件编号 are audited (without what was typed)
   and, after ``KIOSK_LOOKUP_FAILURES`` (5) within ``KIOSK_LOOKUP_LOCK_MINUTES`` (15), that
   number cannot be looked up until the window has passed: no guessing names on a terminal.
+  Misses are also counted per client address: after ``KIOSK_LOOKUP_CLIENT_FAILURES`` (20) in
+  the same window that address looks nothing up (no trying many numbers from one place). A
+  wrong name or phone for an existing 办件 costs the same work as an unknown number
+  (``kiosk_match``) and gets the same answer.
+* **Scanned receipts.** A keyboard-wedge scanner types the receipt QR's content into the 办件编号
+  field and presses Enter: a rating link (``…/r/<token>``) gives the 办件编号 of its record (the
+  signature is checked; an expired link still names its record), a plain 办件编号 is taken as
+  typed. A scan without a name yet shows the number and asks for the name, not an error.
+* **Type size.** Kiosk pages are large by default and have the portal's 大字版 switch
+  (``?big=1``/``0``, larger still); opening the start page afresh returns to the default, so the
+  next person does not inherit the previous one's choice.
 * **Code.** The code goes to the phone registered on the record (shown masked), with the
   limits of ``verification.py``. The kiosk's verified state is kept apart from the phone
   verified for "我的评价", under its own session key, and covers that one 办件 only.
@@ -24,6 +35,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +56,7 @@ from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.portal.citizen_data import kiosk_match, kiosk_service_get, kiosk_services
 from haochaping.portal.citizen_forms import CodeForm, KioskLookupForm
 from haochaping.portal.forms import LEVELS, RatingForm, reasons_for
+from haochaping.portal.links import rating_link_resolve
 from haochaping.portal.verification import (
     SESSION_PENDING,
     CodeRefused,
@@ -58,7 +71,7 @@ from haochaping.portal.verification import (
     sms_code_issue,
     sms_code_verify,
 )
-from haochaping.portal.views import _page
+from haochaping.portal.views import BIG_COOKIE, _page
 
 SESSION_KIOSK = "citizen_kiosk"
 LOOKUP_FAILED = "portal:kiosk:lookup_failed"
@@ -67,9 +80,9 @@ WARN_SECONDS = 30  # the "还在吗？" notice before JavaScript returns to the 
 
 
 def _page_kiosk(request, template: str, context: dict, *, status: int = 200, idle: int | None = None) -> HttpResponse:
-    """Kiosk pages: always 大字, touch-sized, with the idle return to the start."""
+    """Kiosk pages: large type (html.kiosk-page) with the 大字版 switch, touch-sized, with the idle
+    return to the start."""
     context = {
-        "big": True,
         "kiosk": True,
         "idle_seconds": idle or limit("KIOSK_IDLE_SECONDS"),
         "warn_seconds": WARN_SECONDS,
@@ -106,16 +119,43 @@ def _pending(request) -> dict | None:
     return pending
 
 
-def _lookup_locked(project_no: str) -> bool:
-    since = timezone.now() - dt.timedelta(minutes=limit("KIOSK_LOOKUP_LOCK_MINUTES"))
-    failures = AuditEvent.objects.filter(
-        action=LOOKUP_FAILED, target_type=LOOKUP_TARGET, target_id=project_no[:64], occurred_at__gte=since
-    ).count()
-    return failures >= limit("KIOSK_LOOKUP_FAILURES")
+def _lookup_locked(project_no: str, ip: str) -> str:
+    """Why lookups are refused now ("" when they are not): too many misses for this 办件编号, or
+    from this client address (whatever numbers it tried)."""
+    minutes = limit("KIOSK_LOOKUP_LOCK_MINUTES")
+    misses = AuditEvent.objects.filter(action=LOOKUP_FAILED, target_type=LOOKUP_TARGET,
+                                       occurred_at__gte=timezone.now() - dt.timedelta(minutes=minutes))  # fmt: skip
+    if misses.filter(data__ip=ip).count() >= limit("KIOSK_LOOKUP_CLIENT_FAILURES"):
+        return f"本终端查询失败次数过多，请 {minutes} 分钟后再试，或到服务窗口咨询"
+    if misses.filter(target_id=project_no[:64]).count() >= limit("KIOSK_LOOKUP_FAILURES"):
+        return f"该办件编号查询失败次数过多，请 {minutes} 分钟后再试，或到服务窗口咨询"
+    return ""
 
 
-def _start_page(request, form=None, *, error: str = "", status: int = 200) -> HttpResponse:
-    context = {"form": form or KioskLookupForm(), "error": error, "timed_out": request.GET.get("timeout") == "1"}
+# What a receipt's QR code holds: the rating link of one service (``https://…/r/<token>``).
+SCANNED_LINK = re.compile(r"/r/([A-Za-z0-9_:.\-]+)")
+
+
+def _scanned(text: str) -> tuple[bool, str]:
+    """(whether the field holds a scanned rating link, the 办件编号 to look up).
+
+    A link gives its record's 办件编号 (or "" when its signature fails); anything else is a
+    办件编号 as typed (spaces removed)."""
+    text = text.strip()
+    found = SCANNED_LINK.search(text) if "/r/" in text else None
+    if found is None:
+        return False, "".join(text.split())
+    link = rating_link_resolve(found.group(1))
+    return True, link.record.project_no if link.record is not None else ""
+
+
+def _start_page(request, form=None, *, error: str = "", status: int = 200, scanned: bool = False) -> HttpResponse:
+    context = {
+        "form": form or KioskLookupForm(),
+        "error": error,
+        "scanned": scanned,
+        "timed_out": request.GET.get("timeout") == "1",
+    }
     return _page_kiosk(request, "portal/kiosk_start.html", context, status=status)
 
 
@@ -126,18 +166,30 @@ def kiosk_start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         if request.session.get(SESSION_KIOSK) or request.session.get(SESSION_PENDING):
             _forget(request)
-        return _start_page(request)
-    form = KioskLookupForm(request.POST)
+        fresh = "big" not in request.GET
+        if fresh:
+            request.COOKIES.pop(BIG_COOKIE, None)
+        response = _start_page(request)
+        if fresh:  # a fresh start: the next person gets the default size
+            response.delete_cookie(BIG_COOKIE, samesite="Lax")
+        return response
+    data = request.POST.copy()
+    scanned, data["project_no"] = _scanned(data.get("project_no", ""))
+    if scanned and not data["project_no"]:
+        return _start_page(request, KioskLookupForm(data), status=422,
+                           error="无法识别该二维码，请扫描受理回执上的二维码，或直接输入办件编号")  # fmt: skip
+    form = KioskLookupForm(data)
+    if scanned and not data.get("who", "").strip():
+        # The scanner's Enter: show the number read and ask for the name (no error yet).
+        return _start_page(request, KioskLookupForm(initial={"project_no": data["project_no"]}), scanned=True)
     if not form.is_valid():
         return _start_page(request, form, status=422)
     project_no = form.cleaned_data["project_no"]
     lookup = form.lookup()
     ip = client_ip(request)
-    if _lookup_locked(project_no):
-        minutes = limit("KIOSK_LOOKUP_LOCK_MINUTES")
-        return _start_page(
-            request, form, error=f"该办件编号查询失败次数过多，请 {minutes} 分钟后再试，或到服务窗口咨询", status=429
-        )
+    refused = _lookup_locked(project_no, ip)
+    if refused:
+        return _start_page(request, form, error=refused, status=429)
     record, phone = kiosk_match(project_no=project_no, **lookup)
     if record is None:
         audit_record(

@@ -19,13 +19,20 @@ The endpoints:
 
 * ``GET /tablet/next`` — the poll (every second): the device, and the newest live rating request
   for it with what the rating screen shows (service, clerk's name, 工号 and photo, the reasons
-  of the active indicator set for the record's mode). Each poll is also the heartbeat. With
+  of the active indicator set for the record's mode), and the idle screen's state (暂停服务, the
+  window's staff on duty). Each poll is also the heartbeat. With
   ``?known=<request id>`` an unchanged request is answered in a few bytes.
 * ``POST /tablet/rate`` — one rating: ``{record_id, level, reasons, text, dimensions,
   client_key, evaluated_at?}``. ``client_key`` is made on the tablet for each rating and sent
   again, unchanged, by its offline queue: a replay of a stored rating answers ``200`` with the
   same rating (``201`` when new); the channel is always 4 (窗口评价器).
 * ``GET /tablet/photo/<request id>`` — the clerk's photo for a request of this tablet.
+* ``GET /tablet/staff-photo/<staff id>`` — the photo of a staff member on duty at this tablet's
+  window (the idle screen lists them: the poll's ``state.staff``).
+
+The poll's ``state.paused`` is the 暂停服务 set by the window's clerk on the console
+(``organizations.devices.device_set_paused``): the idle screen says 暂停服务 and no rating
+request is handed out until the clerk resumes.
 """
 
 from __future__ import annotations
@@ -65,7 +72,8 @@ from haochaping.evaluations.services import MAX_TEXT, RatingInput
 from haochaping.evaluations.tablet import rating_request_next
 from haochaping.intake.services import tablet_rate
 from haochaping.organizations.devices import device_authenticate, device_heartbeat, device_pair
-from haochaping.organizations.models import Device, DeviceKind
+from haochaping.organizations.models import Device, DeviceKind, Staff
+from haochaping.organizations.selectors import window_staff_on_duty
 from haochaping.portal.forms import LEVEL_TONES, LEVELS, reasons_for
 from haochaping.service_records.models import ServiceRecord
 
@@ -157,6 +165,23 @@ def _device_out(device: Device) -> dict:
     }
 
 
+def _state_out(device: Device) -> dict:
+    """What the idle screen shows besides the window: 暂停服务, and the window's staff on duty
+    (name, 工号, photo) so that citizens know who serves them before anybody asks to rate."""
+    staff = window_staff_on_duty(window_id=device.window_id) if device.window_id else []
+    return {
+        "paused": device.paused_at is not None,
+        "staff": [
+            {
+                "name": person.name,
+                "staff_no": person.staff_no,
+                "photo": reverse("portal:tablet_staff_photo", args=[person.pk]) if person.photo else None,
+            }
+            for person in staff
+        ],
+    }
+
+
 # --- the page ------------------------------------------------------------------------------------
 
 
@@ -215,7 +240,7 @@ def tablet_pair(request: HttpRequest) -> HttpResponse:
             status=429,
         )  # fmt: skip
     code = str(_body(request).get("code", ""))
-    code = "".join(code.split())
+    code = re.sub(r"[\s-]+", "", code)  # as displayed: "9946 5374", "9946-5374"
     if not re.fullmatch(r"\d{8}", code):
         raise ValidationFailed("请输入 8 位数字配对码", code="bad_pairing_code", fields={"code": ["须为 8 位数字"]})
     try:
@@ -275,7 +300,12 @@ def tablet_next(request: HttpRequest) -> HttpResponse:
     device = _device(request)
     device_heartbeat(device=device)
     rating_request = rating_request_next(device=device)
-    payload: dict = {"now": timezone.now().isoformat(), "device": _device_out(device), "request": None}
+    payload: dict = {
+        "now": timezone.now().isoformat(),
+        "device": _device_out(device),
+        "state": _state_out(device),
+        "request": None,
+    }
     if rating_request is not None:
         if request.GET.get("known") == str(rating_request.pk):
             payload["request"] = {"id": rating_request.pk, "unchanged": True}
@@ -289,7 +319,18 @@ def tablet_next(request: HttpRequest) -> HttpResponse:
 def tablet_photo(request: HttpRequest, request_id: int) -> HttpResponse:
     device = _device(request)
     rating_request = RatingRequest.objects.select_related("record__staff").filter(pk=request_id, device=device).first()
-    staff = rating_request.record.staff if rating_request is not None else None
+    return _photo_response(rating_request.record.staff if rating_request is not None else None)
+
+
+@tablet_endpoint
+@require_GET
+def tablet_staff_photo(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """The photo of one of the staff on duty at this tablet's window (the idle screen)."""
+    device = _device(request)
+    return _photo_response(window_staff_on_duty(window_id=device.window_id).filter(pk=staff_id).first())
+
+
+def _photo_response(staff: Staff | None) -> HttpResponse:
     if staff is None or not staff.photo:
         raise NotFound("没有工作人员照片", code="no_photo")
     content_type = mimetypes.guess_type(staff.photo.name)[0]

@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("tablet/next", tablet.tablet_next, name="tablet_next"),
     path("tablet/rate", tablet.tablet_rate_view, name="tablet_rate"),
     path("tablet/photo/<int:request_id>", tablet.tablet_photo, name="tablet_photo"),
+    path("tablet/staff-photo/<int:staff_id>", tablet.tablet_staff_photo, name="tablet_staff_photo"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from haochaping.core.errors import NotFound
 from haochaping.organizations.selectors import Scope
@@ -77,3 +78,24 @@ def record_counts_by_place(
             total = by_unit.get(unit_id, (0, 0))
             by_unit[unit_id] = (total[0] + n, total[1] + rated)
     return by_window, by_unit
+
+
+# The live states of evaluations.RatingRequest (this app sits below evaluations and cannot import
+# its model; the reverse relation ``rating_requests`` is queried by name).
+RATING_REQUEST_LIVE = ("pending", "shown")
+
+
+def record_ids_awaiting_rating(*, record_ids: set[int]) -> set[int]:
+    """Which of these (already scoped) records have a rating request pushed to a tablet in
+    service and not yet answered, replaced or expired: the list shows 已推送，等待评价."""
+    if not record_ids:
+        return set()
+    return set(
+        ServiceRecord.objects.filter(
+            pk__in=record_ids,
+            evaluation__isnull=True,
+            rating_requests__status__in=RATING_REQUEST_LIVE,
+            rating_requests__expires_at__gt=timezone.now(),
+            rating_requests__device__paused_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )

@@ -98,3 +98,59 @@ def test_the_record_list_stays_within_its_query_budget_with_tablets(cast, tablet
     with django_assert_max_num_queries(12):
         html = html_of(client.get(reverse("console:record_list")))
     assert html.count(">请评价</button>") == 50
+
+
+def test_the_records_list_says_pushed_and_waiting_until_the_citizen_rates(cast, tablets):
+    """Issue 13 item 14: after 请评价 the row says 已推送，等待评价 while the request is live."""
+    _ = tablets
+    record = push(cast, "SCJG2026110001")
+    client = login(Client(), cast, "clerk_a")
+    assert "已推送，等待评价" not in html_of(client.get(reverse("console:record_list")))
+    client.post(ask(record))
+    html = html_of(client.get(reverse("console:record_list")))
+    assert html.count("已推送，等待评价") == 1
+    rate(record, 5)  # answered: no longer waiting (and no longer 未评价)
+    assert "已推送，等待评价" not in html_of(client.get(reverse("console:record_list")))
+
+
+def test_the_clerk_pauses_and_resumes_their_windows_tablet(cast, tablets):
+    """Issue 13 item 14: 暂停服务 from the console, audited; a paused tablet takes no request."""
+    device_a, _ = tablets
+    record = push(cast, "SCJG2026110001")
+    client = login(Client(), cast, "clerk_a")
+    pause = reverse("console:tablet_pause", args=[device_a.pk])
+    html = html_of(client.get(reverse("console:record_list")))
+    assert f'action="{pause}"' in html and "服务中" in html and ">暂停服务</button>" in html
+    response = client.post(pause, {"paused": "1", "next": reverse("console:record_list")})
+    assert response.status_code == 302 and response["Location"] == reverse("console:record_list")
+    assert flash_messages(response) == ["“市场监管综合窗口”窗口评价器已暂停服务，恢复前不会显示评价页面。"]
+    device_a.refresh_from_db()
+    assert device_a.paused_at is not None
+    assert AuditEvent.objects.filter(action="organizations:device:paused", target_id=str(device_a.pk),
+                                     actor_id=str(cast.users["clerk_a"].pk)).exists()  # fmt: skip
+    assert ">恢复服务</button>" in html_of(client.get(reverse("console:record_list")))
+    response = client.post(ask(record))
+    assert flash_messages(response) == ["未能推送到评价器：该窗口评价器已暂停服务，请先在办件服务页面恢复服务"]
+    assert not RatingRequest.objects.exists()
+    client.get(reverse("console:record_list"))  # the message shown
+    response = client.post(pause, {"paused": "0"})
+    assert flash_messages(response) == ["“市场监管综合窗口”窗口评价器已恢复服务。"]
+    device_a.refresh_from_db()
+    assert device_a.paused_at is None
+    assert AuditEvent.objects.filter(action="organizations:device:resumed", target_id=str(device_a.pk)).exists()
+    client.post(ask(record))
+    assert rating_request_next(device=device_a) is not None
+
+
+def test_nobody_pauses_another_windows_tablet(cast, tablets):
+    device_a, device_b = tablets
+    for who, device in (("clerk_a", device_b), ("admin_b", device_a), ("operator", device_a)):
+        client = login(Client(), cast, who)
+        response = client.post(reverse("console:tablet_pause", args=[device.pk]), {"paused": "1"})
+        assert response.status_code in (403, 404), who
+    assert not type(device_a).objects.filter(paused_at__isnull=False).exists()
+    # The admin of unit A may (the device pages' scope).
+    client = login(Client(), cast, "admin_a")
+    client.post(reverse("console:tablet_pause", args=[device_a.pk]), {"paused": "1"})
+    device_a.refresh_from_db()
+    assert device_a.paused_at is not None

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import MASKED, PHONE, code_for, push
+from haochaping.portal.tests.factories import MASKED, PHONE, code_for, link_path, push
 from haochaping.rectification.models import RectificationCase
 from haochaping.testing import login
 
@@ -47,7 +47,7 @@ def sign_in(client, project_no: str = "SCJG-K1", who: str = "张三丰"):
 
 def test_the_start_page_is_large_and_asks_for_the_project_number_and_name(client, db):
     html = body(client.get(KIOSK))
-    assert '<html lang="zh-CN" class="big"' in html and "data-kiosk" in html and 'data-idle="120"' in html
+    assert '<html lang="zh-CN" class="kiosk-page"' in html and "data-kiosk" in html and 'data-idle="120"' in html
     assert "办件编号" in html and "申请人姓名或手机号码" in html
 
 
@@ -196,3 +196,69 @@ def test_validation_errors_keep_the_input_on_the_kiosk_form(client, cast, record
     sign_in(client)
     r = client.post(reverse("portal:kiosk_rate", args=[records[0].pk]), {"level": "2", "dim_attitude": "2"})
     assert r.status_code == 422 and "请至少勾选一项理由" in body(r) and "data-kiosk" in body(r)
+
+
+# --- issue 13 item 16 ------------------------------------------------------------------------------
+
+
+def test_the_kiosk_has_the_big_type_switch_and_a_fresh_start_returns_to_the_default(client, cast, records):
+    html = body(client.get(KIOSK))
+    assert 'href="/kiosk/?big=1"' in html and ">大字版</a>" in html
+    big = client.get(KIOSK, {"big": "1"})
+    assert '<html lang="zh-CN" class="big kiosk-page"' in body(big) and ">标准版</a>" in body(big)
+    assert client.cookies["portal_big"].value == "1"
+    r = start(client)  # the choice holds for this person's visit
+    assert '<html lang="zh-CN" class="big kiosk-page"' in body(client.get(r["Location"]))
+    fresh = client.get(KIOSK)  # 返回首页, the idle return, the next person
+    assert '<html lang="zh-CN" class="kiosk-page"' in body(fresh)
+    assert fresh.cookies["portal_big"].value == "" and fresh.cookies["portal_big"]["max-age"] == 0
+
+
+def test_a_scanned_receipt_link_fills_in_its_project_number(client, cast, records):
+    url = "https://pj.example.gov.cn" + link_path(records[1])
+    r = client.post(KIOSK, {"project_no": url, "who": ""})  # the scanner's Enter
+    html = body(r)
+    assert r.status_code == 200 and "已读取受理回执上的办件编号" in html
+    assert 'value="SCJG-K1"' in html and url not in html and "field-error" not in html
+    r = client.post(KIOSK, {"project_no": url, "who": "张三丰"})
+    assert r.status_code == 302 and r["Location"] == reverse("portal:kiosk_code")
+    # A plain 办件编号 in the QR code is taken as typed; a forged link is not read.
+    assert start(client, " SCJG-K2\n", "赵明远").status_code == 302
+    r = client.post(KIOSK, {"project_no": "https://pj.example.gov.cn/r/forged-token", "who": "张三丰"})
+    assert r.status_code == 422 and "无法识别该二维码" in body(r)
+
+
+def test_one_client_address_trying_many_numbers_is_refused(client, cast, records, settings):
+    settings.KIOSK_LOOKUP_CLIENT_FAILURES = 6
+    for n in range(6):  # a different number each time: the per-number limit never trips
+        r = client.post(KIOSK, {"project_no": f"SCJG-X{n}", "who": "张三丰"}, REMOTE_ADDR="10.1.1.1")
+        assert r.status_code == 422
+    r = client.post(KIOSK, {"project_no": "SCJG-K1", "who": "张三丰"}, REMOTE_ADDR="10.1.1.1")
+    assert r.status_code == 429 and "本终端查询失败次数过多" in body(r)
+    # Another terminal is not affected.
+    assert client.post(KIOSK, {"project_no": "SCJG-K1", "who": "张三丰"}, REMOTE_ADDR="10.1.1.2").status_code == 302
+
+
+def test_a_wrong_name_costs_what_an_unknown_number_costs(client, cast, records, monkeypatch):
+    """The answer's text was already the same; its work (identity decryptions) is too now, so
+    the timing does not tell that the number exists."""
+    from haochaping.core import crypto
+
+    calls: list[str] = []
+    real = crypto.sm4_decrypt
+
+    def counting(token, *, context=""):
+        calls.append(context)
+        return real(token, context=context)
+
+    monkeypatch.setattr("haochaping.core.fields.sm4_decrypt", counting)
+    monkeypatch.setattr("haochaping.portal.citizen_data.sm4_decrypt", counting, raising=False)
+    counts = {}
+    for project_no, who in (("SCJG-K2", "张三"), ("NO-SUCH", "张三"), ("SCJG-K2", "13900000000"),
+                            ("NO-SUCH", "13900000000")):  # fmt: skip
+        calls.clear()
+        r = start(client, project_no, who)
+        assert r.status_code == 422 and "办件编号与申请人姓名（或手机号码）不一致" in body(r)
+        counts[(project_no, who)] = len(calls)
+    assert counts[("SCJG-K2", "张三")] == counts[("NO-SUCH", "张三")] > 0
+    assert counts[("SCJG-K2", "13900000000")] == counts[("NO-SUCH", "13900000000")] > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from haochaping.evaluations.models import Evaluation
-from haochaping.portal.tests.factories import push, sms_code_from_outbox
+from haochaping.portal.tests.factories import link_path, push, sms_code_from_outbox
 from haochaping.testing import build_cast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def test_a_citizen_rates_both_services_of_a_project_at_the_kiosk(browser):
     page = browser.new_page("pc")
 
     page.goto("/kiosk/")
-    assert page.evaluate("document.documentElement.classList.contains('big')")
+    assert page.evaluate("document.documentElement.classList.contains('kiosk-page')")
     assert_big_targets(page, ".kiosk .btn")
     browser.screenshot(page, "kiosk-start")
     page.get_by_label("办件编号").fill("SCJG-K1")
@@ -90,3 +90,63 @@ def test_the_kiosk_returns_to_the_start_after_inactivity(browser, settings):
     assert page.get_by_text("因长时间未操作，已自动退出").is_visible()
     page.goto("/kiosk/services")  # the server forgot the person too
     page.wait_for_url("**/kiosk/?timeout=1")
+
+
+PORTRAIT = {"width": 1080, "height": 1920}  # the hall's portrait kiosk
+
+
+def kiosk_page(browser):
+    page = browser.new_page("pc")
+    page.set_viewport_size(PORTRAIT)
+    return page
+
+
+def test_the_start_screen_fills_a_portrait_kiosk_and_has_the_big_type_switch(browser):
+    """Issue 13 item 16: at 1080×1920 the start screen uses the height without a page scroll."""
+    build_cast()
+    page = kiosk_page(browser)
+    page.goto("/kiosk/")
+    for mode in ("standard", "big"):
+        assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight"), mode
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), mode
+        main = page.locator("#main").bounding_box()
+        assert main["height"] >= 0.8 * PORTRAIT["height"], (mode, main)
+        bar = page.locator(".kiosk-bar").bounding_box()
+        assert bar["y"] + bar["height"] >= 0.8 * PORTRAIT["height"], (mode, bar)  # at the bottom, not mid-screen
+        assert page.locator(".kiosk .text-input").first.bounding_box()["height"] >= 96
+        browser.screenshot(page, f"kiosk-portrait-start-{mode}", full_page=False)
+        if mode == "standard":
+            size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+            page.get_by_role("button", name="大字版").click()  # a toggle button with JavaScript
+            page.wait_for_function("document.documentElement.classList.contains('big')")
+            assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") > size
+            assert page.get_by_role("button", name="标准版").is_visible()
+
+
+def test_a_receipt_qr_scanned_into_the_project_field_is_read(browser):
+    """Issue 13 item 16: a keyboard-wedge scanner types the QR's content and Enter."""
+    cast = build_cast()
+    push(cast, "SCJG-K1", service_no=1)
+    second = push(cast, "SCJG-K1", service_no=2, stage="4")
+    page = kiosk_page(browser)
+    page.goto("/kiosk/")
+    field = page.get_by_label("办件编号")
+    assert page.evaluate("document.activeElement.id") == "id-project-no"  # ready for the scanner
+    # A plain 办件编号: Enter moves on to the name instead of sending a half-filled form.
+    page.keyboard.type("SCJG-K1")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "id-who"
+    assert page.url.endswith("/kiosk/") and page.locator(".field-error").count() == 0
+    # A rating link (what the receipt's QR holds): the number is read from it.
+    field.fill("")
+    field.focus()
+    page.keyboard.type(browser.base_url + link_path(second))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#scan-read")
+    assert field.input_value() == "SCJG-K1"
+    assert page.evaluate("document.activeElement.id") == "id-who"
+    browser.screenshot(page, "kiosk-portrait-scanned", full_page=False)
+    page.keyboard.type("张三丰")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/kiosk/code")
+    assert page.locator("#masked-phone").inner_text() == "138****5678"

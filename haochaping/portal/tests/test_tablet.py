@@ -17,7 +17,13 @@ from haochaping.audit.services import Actor
 from haochaping.evaluations.models import Evaluation, RatingRequest
 from haochaping.evaluations.services import evaluation_prepare
 from haochaping.evaluations.tablet import rating_request_create
-from haochaping.organizations.devices import device_create, device_new_pairing_code, device_pair, device_revoke
+from haochaping.organizations.devices import (
+    device_create,
+    device_new_pairing_code,
+    device_pair,
+    device_revoke,
+    device_set_paused,
+)
 from haochaping.organizations.models import Device, DeviceKind
 from haochaping.portal.tablet import PAIR_MAX_FAILURES
 from haochaping.portal.tests.factories import IDENTITY, push, served_on
@@ -197,6 +203,44 @@ def test_the_clerks_photo_is_served_to_that_tablet_only(tablet, requested, cast,
     _, code = device_create(actor=Actor.cli(), name="社保窗口评价器", window=cast.window_b)
     _, credential = device_pair(code=code)
     assert Tablet(credential).client.get(body["staff"]["photo"], headers={HEADER: credential}).status_code == 404
+
+
+def test_a_code_pasted_as_displayed_pairs(device):
+    """Issue 13 item 14: the console shows "9946 5374"; pasted with a space or a dash it pairs."""
+    code = device_new_pairing_code(actor=Actor.cli(), device=device)
+    assert pair(code[:4] + "-" + code[4:]).status_code == 201
+    code = device_new_pairing_code(actor=Actor.cli(), device=device)
+    assert pair(f" {code[:4]} - {code[4:]} ").status_code == 201
+
+
+def test_the_idle_screen_gets_the_windows_staff_on_duty_and_their_photos(tablet, cast, device):
+    """Issue 13 item 14: the poll carries the window's staff on duty (name, 工号, photo)."""
+    cast.staff_a.photo.save("a001.png", ContentFile(PNG))
+    state = tablet.next().json()["state"]
+    assert state == {
+        "paused": False,
+        "staff": [{"name": "王晓红", "staff_no": "A001", "photo": f"/tablet/staff-photo/{cast.staff_a.pk}"}],
+    }
+    r = tablet.client.get(state["staff"][0]["photo"], headers=tablet.headers())
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PNG
+    assert Client().get(state["staff"][0]["photo"]).status_code == 401
+    # Another window's staff are not this tablet's to show.
+    cast.staff_b.photo.save("b001.png", ContentFile(PNG))
+    r = tablet.client.get(f"/tablet/staff-photo/{cast.staff_b.pk}", headers=tablet.headers())
+    assert r.status_code == 404
+    # Off duty: not shown.
+    type(cast.staff_a).objects.filter(pk=cast.staff_a.pk).update(is_active=False)
+    assert tablet.next().json()["state"]["staff"] == []
+
+
+def test_a_paused_tablet_says_so_and_gets_no_request(tablet, requested, cast, device):
+    """Issue 13 item 14: 暂停服务 set on the console reaches the tablet; no rating is offered."""
+    device_set_paused(actor=Actor.for_user(cast.users["clerk_a"]), device=device, paused=True)
+    body = tablet.next().json()
+    assert body["state"]["paused"] is True and body["request"] is None
+    device_set_paused(actor=Actor.for_user(cast.users["clerk_a"]), device=device, paused=False)
+    body = tablet.next().json()
+    assert body["state"]["paused"] is False and body["request"]["id"] == requested.pk
 
 
 # --- rating --------------------------------------------------------------------------------------

@@ -297,3 +297,92 @@ def test_the_console_shows_a_new_devices_code_once(browser, cast):
     console.goto("/console/devices/")
     assert console.locator("#device-table").get_by_text("已配对").is_visible()
     assert json.loads(tablet.evaluate("localStorage.getItem('haochaping.tablet.device')"))["window_code"] == "W-A1"
+
+
+CHIP_UNCOVERED = """(chip) => {
+    chip.scrollIntoView({block: "nearest"});
+    const box = chip.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    const inView = box.top >= 0 && box.bottom <= window.innerHeight && box.left >= 0 && box.right <= window.innerWidth;
+    return inView && !!hit && (hit === chip || chip.contains(hit));
+}"""
+
+
+@pytest.mark.parametrize("level", ["不满意", "非常不满意"])
+def test_no_reason_chip_is_covered_by_the_submit_bar(browser, cast, record, api, level):
+    """Issue 13 item 14: in 不满意 mode the submit hint covered the 服务态度 chips at 1280×800."""
+    page = paired_tablet(browser, cast)
+    ask_over_the_api(api)
+    page.wait_for_selector(RATE_SCREEN, timeout=2000)
+    page.get_by_role("button", name=level, exact=True).click()
+    page.wait_for_selector("#reasons .chip")
+    assert page.get_by_text("请至少选择一项评价理由").is_visible()
+    chips = page.locator("#reasons .chip").all()
+    assert len(chips) >= 4
+    for chip in chips:
+        assert chip.evaluate(CHIP_UNCOVERED), chip.inner_text()
+        chip.click(trial=True, timeout=2000)  # Playwright's own hit test agrees: nothing covers it
+    browser.screenshot(page, f"tablet-rating-{'dissatisfied' if level == '不满意' else 'very-dissatisfied'}",
+                       full_page=False)  # fmt: skip
+    # The submit bar is still there, below the questions.
+    assert page.locator("#rate-submit").is_visible() and page.locator("#rate-need").is_visible()
+
+
+def test_a_pasted_code_pairs_and_the_idle_screen_shows_the_staff_and_the_pause(browser, cast, record, api):
+    """Issue 13 item 14: the code pasted as displayed, the staff on duty, 暂停服务 from the console,
+    and 已推送，等待评价 on the records list."""
+    cast.staff_a.photo.save("a001.png", ContentFile(PHOTO))
+    _, code = device_create(actor=Actor.cli(), name="市场监管综合窗口评价器", window=cast.window_a)
+    tablet = browser.new_page("pc")
+    tablet.goto("/tablet/")
+    tablet.wait_for_selector("#screen-pair:not([hidden])")
+    tablet.locator("#pair-code").focus()
+    tablet.keyboard.insert_text(f"{code[:4]} {code[4:]}")  # a paste: one insertion, the space included
+    assert tablet.locator("#pair-code").input_value() == code
+    tablet.get_by_role("button", name="配对", exact=True).click()
+    tablet.wait_for_selector(IDLE_SCREEN)
+
+    staff = tablet.locator("#idle-staff")
+    staff.wait_for()
+    assert "王晓红" in staff.inner_text() and "工号 A001" in staff.inner_text()
+    tablet.wait_for_function(
+        "document.querySelector('#idle-staff img') && document.querySelector('#idle-staff img').naturalWidth === 1"
+    )
+    assert tablet.locator("#idle-slogan").is_visible() and tablet.locator("#idle-paused").is_hidden()
+    assert tablet.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+    browser.screenshot(tablet, "tablet-idle-staff", full_page=False)
+
+    console = browser.new_page("pc")
+    console.goto("/console/login/")
+    console.get_by_label("用户名").fill("clerk_a")
+    console.get_by_label("密码").fill(PASSWORD)
+    console.get_by_role("button", name="登 录").click()
+    console.wait_for_url("**/console/")
+    console.goto("/console/records/")
+    console.get_by_role("button", name="暂停服务").click()
+    console.wait_for_selector(".msg-success")
+    tablet.wait_for_selector("#idle-paused:not([hidden])", timeout=3000)
+    assert tablet.locator("#idle-paused").inner_text().startswith("暂停服务")
+    assert tablet.locator("#idle-slogan").is_hidden()
+    browser.screenshot(tablet, "tablet-idle-paused", full_page=False)
+    # No rating while paused: the 请评价 push is refused, the tablet stays on 暂停服务.
+    assert api.post("/api/v1/rating-requests", {"project_no": "SCJG2026110001"}).status_code == 409
+    console.locator("tr", has_text="SCJG2026110001").get_by_role("button", name="请评价").click()
+    console.wait_for_selector(".msg-error")
+    tablet.wait_for_timeout(1500)
+    assert tablet.locator("#screen-rate").is_hidden()
+
+    console.get_by_role("button", name="恢复服务").click()
+    console.wait_for_selector(".msg-success")
+    tablet.wait_for_selector("#idle-slogan", state="visible", timeout=3000)
+    console.locator("tr", has_text="SCJG2026110001").get_by_role("button", name="请评价").click()
+    console.wait_for_selector(".msg-success")
+    row = console.locator("tr", has_text="SCJG2026110001")
+    assert row.locator(".rating-awaiting").inner_text() == "已推送，等待评价"
+    browser.screenshot(console, "console-records-awaiting")
+    tablet.wait_for_selector(RATE_SCREEN, timeout=2000)
+    tablet.get_by_role("button", name="非常满意", exact=True).click()
+    tablet.get_by_role("button", name="提交评价").click()
+    wait_until(lambda: Evaluation.objects.filter(record=record).exists())
+    console.reload()
+    assert console.locator(".rating-awaiting").count() == 0

@@ -88,3 +88,30 @@
     }
   }, 500);
 })();
+
+(function () {
+  "use strict";
+  // The kiosk's 办件编号 field and a keyboard-wedge scanner: the scanner types the receipt QR's
+  // content (a rating link ".../r/<token>" or a plain 办件编号) and presses Enter. A link is
+  // submitted at once (the server reads the 办件编号 from it and asks for the name); Enter after
+  // a plain number moves on to the name field while that is still empty, instead of
+  // submitting a half-filled form.
+  var field = document.querySelector("[data-scan-target]");
+  var next = document.getElementById("id-who");
+  if (!field || !next) {
+    return;
+  }
+  field.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.keyCode !== 13) {
+      return;
+    }
+    if (field.value.indexOf("/r/") >= 0) {
+      return; // a scanned link: the form is sent as it is
+    }
+    if (!next.value.replace(/\s+/g, "")) {
+      event.preventDefault();
+      field.value = field.value.replace(/\s+/g, "");
+      next.focus();
+    }
+  });
+})();

@@ -181,6 +181,55 @@
     $("idle-place").textContent = device.place || "";
   }
 
+  // The idle screen's state from the poll: 暂停服务 (set by the clerk on the console: no rating
+  // is offered) and the window's staff on duty (photo, name, 工号). Redrawn only when it changes.
+  var shownState = "";
+  var staffPhotoUrls = [];
+  function showState(st) {
+    if (!st) {
+      return;
+    }
+    var key = JSON.stringify(st);
+    if (key === shownState) {
+      return;
+    }
+    shownState = key;
+    $("idle-paused").hidden = !st.paused;
+    $("idle-serving").hidden = !!st.paused;
+    document.body.setAttribute("data-paused", st.paused ? "1" : "0");
+    each(staffPhotoUrls, function (url) {
+      window.URL.revokeObjectURL(url);
+    });
+    staffPhotoUrls = [];
+    var list = $("idle-staff");
+    list.textContent = "";
+    each(st.staff || [], function (person) {
+      var item = make("li", "staff-card");
+      var photo = make("div", "staff-photo");
+      var img = make("img");
+      img.alt = person.name + "的照片";
+      img.hidden = true;
+      photo.appendChild(img);
+      photo.appendChild(make("span", "staff-initial", person.name.slice(0, 1)));
+      item.appendChild(photo);
+      item.appendChild(make("span", "staff-name", person.name));
+      item.appendChild(make("span", "staff-no", "工号 " + person.staff_no));
+      list.appendChild(item);
+      if (person.photo && window.URL && window.URL.createObjectURL) {
+        call("GET", person.photo, null, function (status, blob) {
+          if (status === 200 && blob) {
+            var url = window.URL.createObjectURL(blob);
+            staffPhotoUrls.push(url);
+            img.src = url;
+            img.hidden = false;
+            photo.className = "staff-photo has-photo";
+          }
+        }, true);
+      }
+    });
+    list.hidden = !(st.staff && st.staff.length);
+  }
+
   var online = null;
   function setOnline(isOnline) {
     if (online === isOnline) {
@@ -214,7 +263,7 @@
   function pair(event) {
     event.preventDefault();
     var input = $("pair-code");
-    var code = input.value.replace(/\s+/g, "");
+    var code = input.value.replace(/[\s-]+/g, "");
     var error = $("pair-error");
     if (!/^\d{8}$/.test(code)) {
       error.textContent = "请输入 8 位数字配对码";
@@ -265,6 +314,8 @@
         caretToEnd(); // typing on a keyboard goes after what the keypad entered
       });
     });
+    // The code may be pasted as the console displays it ("9946 5374", or "9946-5374"): the
+    // field takes up to 17 characters and keeps only the digits, so nothing is cut off first.
     input.addEventListener("input", function () {
       input.value = input.value.replace(/\D/g, "").slice(0, 8);
     });
@@ -327,6 +378,7 @@
       showDevice(data.device);
       save(KEY.device, data.device);
     }
+    showState(data.state);
     var request = data.request;
     if (!request) {
       lastSeen = null;
@@ -566,7 +618,7 @@
     var submit = $("rate-submit");
     submit.textContent = "提交评价";
     show("rate");
-    $("rate-form").scrollTop = 0;
+    $("rate-body").scrollTop = 0;
     showPhoto(staff && staff.photo);
     restartIdleTimer();
   }
