@@ -57,6 +57,12 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str]] = [
         "您对工单 {number} 的无效评价申请未获同意，工单已转入整改，整改期限 {due}。"
         "请按期整改并提交整改结果，驳回理由见工单处理记录。",
     ),
+    (
+        "case_statement_added",
+        "inapp",
+        "窗口工作人员提交了情况说明",
+        "工单 {number}（{item}）的被评价窗口工作人员提交了情况说明，请在核实时参阅，详见工单处理记录。",
+    ),
     ("case_escalated", "inapp", "工单已逾期督办", "工单 {number}（{unit}）已逾期，已督办至 {to}。"),
     ("sms_code", "sms", "短信验证码", SIGN + "验证码 {code}，{minutes} 分钟内有效，请勿泄露。"),
     (

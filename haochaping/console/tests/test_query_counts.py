@@ -25,7 +25,7 @@ PAGES = {
     ("supervisor", "/console/"): 11,
     ("admin_a", "/console/"): 10,
     ("clerk_a", "/console/"): 10,
-    ("supervisor", "/console/records/"): 11,
+    ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)
     ("supervisor", "/console/evaluations/"): 11,
     ("supervisor", "/console/qr/"): 11,
     ("supervisor", "/console/devices/"): 11,

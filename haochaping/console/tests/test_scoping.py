@@ -27,6 +27,10 @@ DETAIL = {
     "device_detail": ("device_a", "device_b"),
     "record_rating_request": ("record_a_unrated", "record_b_unrated"),
 }
+# Routes with an id that only take a POST (an action, no page): the same pairs, posted.
+POST_ONLY = {
+    "tablet_pause": ("device_a", "device_b"),
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -99,7 +103,9 @@ def test_every_console_route_is_walked():
     assert {name for name, _ in routes} >= PUBLIC | {"home", "record_list", "evaluation_list", "case_list"}
     for name, params in routes:
         if params and name not in SUPERVISOR_ONLY:
-            assert name in DETAIL, f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
+            assert name in DETAIL or name in POST_ONLY, (
+                f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
+            )
             assert params == ["pk"]
 
 
@@ -168,6 +174,11 @@ def test_a_department_admin_sees_nothing_of_another_unit(cast, world, who, own, 
         if name == "case_detail":
             response = client.post(detail_url(name, getattr(world, theirs)), {"action": "verify", "text": "越权"})
             assert response.status_code == 404
+    for name, (a, b) in POST_ONLY.items():
+        mine, theirs = (a, b) if own == "a" else (b, a)
+        assert client.post(detail_url(name, getattr(world, mine)), {"paused": "0"}).status_code == 302, name
+        response = client.post(detail_url(name, getattr(world, theirs)), {"paused": "1"})
+        assert response.status_code == 404, name
 
 
 def test_a_department_admin_sees_all_of_their_own_unit(cast, world):

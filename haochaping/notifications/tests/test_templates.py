@@ -41,10 +41,11 @@ def _migration(name: str):
 
 CASE_MESSAGES = "0004_case_messages_say_what_happens_next"
 FEEDBACK_SMS = "0005_feedback_sms_links_to_my_ratings"
+STATEMENT = "0006_case_statement_message"
 
 
 def test_the_migrations_and_the_code_ship_the_same_defaults():
-    """0002's frozen copy, with 0004's and 0005's changes and additions applied, is ``defaults.py``."""
+    """0002's frozen copy, with the changes and additions of 0004–0006 applied, is ``defaults.py``."""
     shipped = {
         code: (channel, title, body)
         for code, channel, title, body in _migration("0002_load_default_templates").DEFAULTS
@@ -60,6 +61,9 @@ def test_the_migrations_and_the_code_ship_the_same_defaults():
     channel, title, body = shipped["case_feedback"]
     assert body == feedback.OLD
     shipped["case_feedback"] = (channel, title, feedback.NEW)
+    statement = _migration(STATEMENT)
+    assert statement.CODE not in shipped
+    shipped[statement.CODE] = (statement.CHANNEL, statement.TITLE, statement.BODY)
     assert shipped == {code: (channel, title, body) for code, channel, title, body in DEFAULT_TEMPLATES}
 
 
