@@ -310,3 +310,24 @@ def pair_tablet(window: Window, name: str = "评价器") -> tuple[Device, str]:
 def flash_messages(response) -> list[str]:
     """The console's flash messages of a response (``messages`` framework)."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def xlsx_of(response) -> tuple[list[tuple], bytes]:
+    """A streamed Excel download: its rows (header first, as openpyxl reads them) and the
+    decompressed text of every part of the file (to look for what must not be in it)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    assert response.status_code == 200, (response.status_code, response.content[:500])
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = b"".join(archive.read(name) for name in archive.namelist())
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    rows = [
+        tuple("" if value is None else value for value in row) for row in workbook.active.iter_rows(values_only=True)
+    ]
+    workbook.close()
+    return rows, content + parts

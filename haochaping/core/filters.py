@@ -9,7 +9,7 @@ it with ``openapi_parameters``. See docs/architecture.md, "Filters".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import django_filters
@@ -100,16 +100,19 @@ class FlagField(forms.Field):
 
 
 class FlagFilter(django_filters.Filter):
-    """A yes/no flag: when set, keeps the rows matching ``q``."""
+    """A yes/no flag: when set, keeps the rows matching ``q`` (or ``q()``, for a condition
+    computed when the list is read, such as "overdue now")."""
 
     field_class = FlagField
 
-    def __init__(self, *args, q: Q, **kwargs):
+    def __init__(self, *args, q: Q | Callable[[], Q], **kwargs):
         self.q = q
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        return qs.filter(self.q) if value else qs
+        if not value:
+            return qs
+        return qs.filter(self.q() if callable(self.q) else self.q)
 
 
 class FilterSet(django_filters.FilterSet):

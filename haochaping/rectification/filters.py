@@ -7,9 +7,24 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
-from haochaping.core.filters import FilterSet, FlagFilter, IntegerFilter, choice_filter, text_filter, unit_path_filter
+from haochaping.core.filters import (
+    FilterSet,
+    FlagFilter,
+    IntegerFilter,
+    choice_filter,
+    date_filter,
+    text_filter,
+    unit_path_filter,
+)
+from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.rectification.models import OPEN_STATES, CaseState, RectificationCase
+from haochaping.rectification.selectors import running_overdue
+
+
+def overdue_now() -> Q:
+    return running_overdue(timezone.now())
 
 
 class CaseFilter(FilterSet):
@@ -33,6 +48,24 @@ class CaseFilter(FilterSet):
         label="服务序号",
         field_name="evaluation__record__service_no",
         help_text="被评价服务的序号（与 project_no 合用）",
+    )
+    date_from = date_filter(
+        label="生成日期起", field_name="opened_at", lookup_expr="date__gte", help_text="工单生成日期起（含）"
+    )
+    date_to = date_filter(
+        label="生成日期止", field_name="opened_at", lookup_expr="date__lte", help_text="工单生成日期止（含）"
+    )
+    level = choice_filter(
+        label="差评等级",
+        choices=[(int(level), level.label) for level in BAD_LEVELS],
+        empty_label="全部等级",
+        field_name="evaluation__level",
+        help_text="差评的评价等级：2 不满意 / 1 非常不满意",
+    )
+    overdue = FlagFilter(
+        label="仅逾期",
+        q=overdue_now,
+        help_text="仅已逾期的工单：期限已过且尚未整改（true / false）",
     )
     open_only = FlagFilter(label="仅未办结", q=Q(state__in=OPEN_STATES), help_text="仅未办结的工单（true / false）")
 

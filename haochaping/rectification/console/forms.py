@@ -40,6 +40,7 @@ class CaseQueueFilter(CaseFilter):
         fields = self.form.fields
         del fields["open_only"]  # the tabs say which cases are open
         del fields["service_no"]  # an API refinement of project_no; staff search by number
+        fields["overdue"].widget = forms.CheckboxInput()
         if len(states) > 1:
             fields["state"].empty_label = "本栏全部状态"
             fields["state"].choices = [(s, CaseState(s).label) for s in states]

@@ -6,6 +6,7 @@ from haochaping.rectification.console import summary, views
 
 urlpatterns = [
     path("cases/", views.case_list_view, name="case_list"),
+    path("cases/export/", views.case_list_export, name="case_list_export"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/attachments/<int:pk>/", views.case_attachment, name="case_attachment"),
     path("cases/summary/", summary.case_summary_view, name="case_summary"),

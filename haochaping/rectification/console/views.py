@@ -20,12 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haochaping.core.errors import Conflict, NotFound, ValidationFailed
 from haochaping.core.filters import with_aliases
 from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import reason_texts
-from haochaping.organizations.pages import console_page
+from haochaping.organizations.pages import console_page, record_export
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
+from haochaping.rectification.console.export import case_export_headers, case_export_row, case_export_widths
 from haochaping.rectification.console.forms import (
     STATEMENT,
     CaseQueueFilter,
@@ -51,10 +53,8 @@ from haochaping.rectification.workflow import STATEMENT_ROLES, TRANSITIONS, Acti
 # --- the work queue ------------------------------------------------------------------------------
 
 
-@console_page
-@require_GET
-def case_list_view(request, scope: Scope):
-    now = timezone.now()
+def _queue(request, scope: Scope, now, *, with_requests: bool = True):
+    """The work queue as the page shows it: its tabs' counts, the tab, the filtered cases."""
     tabs = tabs_for(scope.role)
     units = list(unit_list(scope=scope))
     data = with_aliases(request.GET, {"unit": "unit_code"})  # ?unit= of older links and bookmarks
@@ -67,9 +67,17 @@ def case_list_view(request, scope: Scope):
         states=tab.states,
         overdue_only=tab.overdue,
         escalated_only=tab.escalated,
-        with_requests=tab.review,
+        with_requests=with_requests and tab.review,
     )
     filters = CaseQueueFilter(data, queue, units=units, states=tab.state_values)
+    return tabs, counts, tab, filters
+
+
+@console_page
+@require_GET
+def case_list_view(request, scope: Scope):
+    now = timezone.now()
+    tabs, counts, tab, filters = _queue(request, scope, now)
     context = {
         "nav": "review" if tab.review else "cases",
         "form": filters.form,
@@ -77,8 +85,27 @@ def case_list_view(request, scope: Scope):
         "tab": tab,
         "page_obj": page_of(request, filters.qs),
         "now": now,
+        "export_url": reverse("console:case_list_export"),
     }
     return render(request, "rectification/cases.html", context)
+
+
+@console_page
+@require_GET
+def case_list_export(request, scope: Scope):
+    """The work queue's current tab and filters as Excel: the same cases as the list, masked
+    identity only (the evaluator only for roles that see it on the case page)."""
+    now = timezone.now()
+    _, _, tab, filters = _queue(request, scope, now, with_requests=False)
+    export = ListExport(
+        title=tab.label,
+        headers=case_export_headers(scope),
+        rows=(case_export_row(case, scope, now) for case in filters.qs.iterator(chunk_size=EXPORT_CHUNK)),
+        widths=case_export_widths(scope),
+    )
+    record_export(request, action="rectification:case:exported", form=filters.form, rows=export.rows, tab=tab.key)
+    stamp = export_stamp()
+    return export.response(filename=f"差评工单_{tab.label}_{stamp}.xlsx", fallback=f"cases-{tab.key}-{stamp}.xlsx")
 
 
 # --- the case page -----------------------------------------------------------------------------

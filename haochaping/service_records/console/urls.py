@@ -6,4 +6,5 @@ from haochaping.service_records.console import views
 
 urlpatterns = [
     path("records/", views.record_list, name="record_list"),
+    path("records/export/", views.record_list_export, name="record_list_export"),
 ]

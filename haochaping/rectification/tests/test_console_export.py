@@ -1,0 +1,78 @@
+"""The work queue's Excel export: the current tab and filters, masked identity only, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from haochaping.audit.models import AuditEvent
+from haochaping.rectification.models import RectificationCase
+from haochaping.testing import login, xlsx_of
+from haochaping.testing_world import PLAINTEXT, push, push_b, rate
+
+QUEUE = reverse("console:case_list")
+EXPORT = reverse("console:case_list_export")
+
+
+@pytest.fixture
+def cases(cast):
+    """Unit A: a 非常不满意 case opened in October and overdue, a 不满意 one opened today;
+    unit B: one 非常不满意 case."""
+    old = rate(push(cast, "SCJG2026140001"), 1, text="窗口人员态度生硬").case
+    new = rate(push(cast, "SCJG2026140002"), 2, text="等待时间太长").case
+    other = rate(push_b(cast, "RSJ2026140001"), 1, text="材料反复退回").case
+    october = timezone.make_aware(dt.datetime(2026, 10, 12, 10, 0))
+    RectificationCase.objects.filter(pk=old.pk).update(opened_at=october, due_at=october + dt.timedelta(days=21))
+    return old, new, other
+
+
+def numbers(response) -> list[str]:
+    assert response.status_code == 200, response.content[:500]
+    return [case.number for case in response.context["page_obj"]]
+
+
+def test_the_export_is_the_filtered_tab_masked_and_audited(cast, cases, record_decryptions):
+    old, new, other = cases
+    admin = login(Client(), cast, "admin_a")
+    query = {"tab": "all", "level": "1"}
+    page = admin.get(QUEUE, query)
+    assert f'href="{EXPORT}?tab=all&amp;level=1"' in page.content.decode()  # the link keeps the filters
+
+    rows, raw = xlsx_of(admin.get(EXPORT, query))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("工单编号", "状态", "责任单位") and "评价人（脱敏）" in header
+    assert [row[0] for row in body] == numbers(page) == [old.number]  # the list's rows, not unit B's
+    row = dict(zip(header, body[0], strict=True))
+    assert row["办件编号"] == "SCJG2026140001" and row["差评等级"] == "非常不满意" and row["是否逾期"] == "逾期"
+    assert row["生成时间"] == "2026-10-12 10:00"
+    assert row["评价人（脱敏）"] == "张**" and row["评价人电话（脱敏）"] == "138****5678"
+    for text in PLAINTEXT:
+        assert text.encode() not in raw
+    assert other.number.encode() not in raw and new.number.encode() not in raw
+    assert record_decryptions == []  # nothing decrypted: the masked copies only
+
+    event = AuditEvent.objects.filter(action="rectification:case:exported").get()
+    assert event.actor_id == str(cast.users["admin_a"].pk)
+    assert event.data == {"filters": {"tab": "all", "level": "1"}, "rows": 1}
+
+
+def test_the_export_follows_the_tab_and_hides_the_evaluator_from_a_clerk(cast, cases):
+    old = cases[0]
+    admin = login(Client(), cast, "admin_a")
+    rows, _ = xlsx_of(admin.get(EXPORT, {"tab": "overdue"}))
+    assert [row[0] for row in rows[1:]] == [old.number]
+    clerk = login(Client(), cast, "clerk_a")
+    listed = numbers(clerk.get(QUEUE, {"tab": "all"}))
+    rows, raw = xlsx_of(clerk.get(EXPORT, {"tab": "all"}))
+    assert [row[0] for row in rows[1:]] == listed
+    assert not any("评价人" in str(cell) for cell in rows[0])
+    assert "张**".encode() not in raw and b"138****5678" not in raw
+
+
+def test_the_export_needs_a_login(cases):
+    r = Client().get(EXPORT)
+    assert r.status_code == 302 and "login" in r["Location"]
