@@ -74,6 +74,14 @@ bench-cpu: install ## CPU time per request in-process (app and PostgreSQL backen
 bench-console: install ## Console pages cold (fresh process) and warm on the demo data (after `haochaping seed-demo`)
 	HAOCHAPING_DEMO=1 $(BIN)/python bench/console.py
 
+# The schemathesis run of the suite (organizations/tests/test_api_schemathesis.py) with many examples
+# per operation, against pytest-django's live server bound to 127.0.0.1, stopped after FUZZ_TIME seconds.
+FUZZ_EXAMPLES ?= 300
+FUZZ_TIME ?= 1800
+fuzz: install ## Large schemathesis run of every API operation, signed (on demand; FUZZ_EXAMPLES per operation, FUZZ_TIME s at most)
+	HAOCHAPING_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout $(FUZZ_TIME) $(BIN)/pytest -q --liveserver=127.0.0.1 \
+		haochaping/organizations/tests/test_api_schemathesis.py
+
 format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -81,4 +89,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv and local data (var/)
 	rm -rf $(VENV) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console fuzz format clean

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from haochaping.core.api_errors import pydantic_fields
+from haochaping.core.api_input import refuse_nul
 from haochaping.core.api_render import RENDERER
 from haochaping.core.errors import ApplicationError
 from haochaping.organizations.api_auth import authenticate_request
@@ -22,6 +23,7 @@ logger = logging.getLogger("haochaping.api")
 
 def signature_auth(request):
     request.system = authenticate_request(request)
+    refuse_nul(request)  # before any field reaches the database (PostgreSQL refuses U+0000)
     return request.system
 
 

@@ -331,3 +331,16 @@ def xlsx_of(response) -> tuple[list[tuple], bytes]:
     ]
     workbook.close()
     return rows, content + parts
+
+
+def published_response_errors(client: Client, method: str, path: str, status: int, body: Any) -> list[str]:
+    """Why ``body`` does not validate against the schema ``GET /api/v1/openapi.json`` publishes
+    for ``method path`` answering ``status`` (an undocumented status is an error too)."""
+    import jsonschema_rs  # dev dependency (with schemathesis)
+
+    spec = client.get("/api/v1/openapi.json").json()
+    responses = spec["paths"][path][method.lower()]["responses"]
+    if str(status) not in responses:
+        return [f"status {status} is not documented for {method} {path} (documented: {', '.join(responses)})"]
+    schema = dict(responses[str(status)]["content"]["application/json"]["schema"], components=spec["components"])
+    return [f"{e.instance_path}: {e.message}" for e in jsonschema_rs.validator_for(schema).iter_errors(body)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ninja import Field, Schema
+
 _MESSAGES = {
     "missing": "必填",
     "int_parsing": "须为整数",
@@ -47,3 +49,30 @@ def pydantic_fields(errors: list[dict]) -> dict[str, list[str]]:
             message = f"长度不能超过 {ctx['max_length']}"
         fields.setdefault(key, []).append(message)
     return fields
+
+
+class ErrorDetail(Schema):
+    code: str = Field(..., description="错误码（英文），如 validation_error、record_not_found、bad_signature")
+    message: str = Field(..., description="中文说明")
+    fields: dict[str, list[str]] = Field(..., description="逐字段的中文说明（字段名 → 说明列表），无则为空对象")
+
+
+class ErrorOut(Schema):
+    """Every error of the API: ``{"error": {"code", "message", "fields"}}``."""
+
+    error: ErrorDetail
+
+
+# Who answers which error (haochaping/api.py maps the exceptions to the status codes):
+# 400 a body that is not JSON; 401 a missing or wrong signature, a replayed nonce; 403 data of
+# another unit, an action the system's role may not take; 404 an unknown id or 办件; 409 a state
+# conflict (already rated, a step the case's state does not allow); 422 a field or query
+# parameter out of its rules; 503 the platform not set up yet (no indicator set).
+READ = (401, 422)
+READ_ONE = (401, 404, 422)
+WRITE = (400, 401, 409, 422)
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The ``response=`` entries documenting an operation's error answers with ``ErrorOut``."""
+    return dict.fromkeys(statuses, ErrorOut)

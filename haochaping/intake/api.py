@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from haochaping.audit.services import Actor
+from haochaping.core.api_errors import READ, READ_ONE, WRITE, error_responses
 from haochaping.core.api_render import json_response
 from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
@@ -56,7 +57,9 @@ class EvaluationIn(Schema):
     client_key: str = Field("", max_length=64, description="客户端幂等键（可选）")
 
 
-class CaseOut(Schema):
+class RatingCaseOut(Schema):
+    """The case a bad rating opened (GET /api/v1/cases/{id} has the whole case)."""
+
     id: int = Field(..., description="工单 ID：GET /api/v1/cases/{id} 查看工单详情")
     number: str
     state: str
@@ -83,7 +86,7 @@ class EvaluationOut(Schema):
     evaluator_phone: str = Field(..., alias="evaluator_phone_masked", description="脱敏后的电话")
     evaluated_at: dt.datetime
     received_at: dt.datetime
-    case: CaseOut | None = None
+    case: RatingCaseOut | None = Field(None, description="该评价产生的差评工单（仅“不满意”“非常不满意”）")
 
     @staticmethod
     def resolve_level_label(obj) -> str:
@@ -104,7 +107,7 @@ class EvaluationOut(Schema):
 
 @router.post(
     "/evaluations",
-    response={200: EvaluationOut, 201: EvaluationOut},
+    response={200: EvaluationOut, 201: EvaluationOut, **error_responses(*WRITE, 404, 503)},
     summary="提交评价（每次服务仅能评价一次；带相同 client_key 的重发返回原评价 200）",
 )
 def submit(request: HttpRequest, payload: EvaluationIn):
@@ -175,7 +178,9 @@ def evaluation_out(received: ReceivedRating) -> dict:
     }
 
 
-@router.get("/evaluations/{evaluation_id}", response=EvaluationOut, summary="查询一条评价")
+@router.get(
+    "/evaluations/{evaluation_id}", response={200: EvaluationOut, **error_responses(*READ_ONE)}, summary="查询一条评价"
+)
 def get_one(request: HttpRequest, evaluation_id: int):
     system = request.system
     return evaluation_get_for(scope=scope_for_system(system), pk=evaluation_id, system_id=system.pk)
@@ -183,7 +188,7 @@ def get_one(request: HttpRequest, evaluation_id: int):
 
 @router.get(
     "/evaluations",
-    response=list[EvaluationOut],
+    response={200: list[EvaluationOut], **error_responses(*READ)},
     summary="评价列表（本系统推送或提交的）",
     openapi_extra={"parameters": openapi_parameters(EvaluationFilter)},
 )
@@ -207,7 +212,7 @@ class RatingRequestOut(Schema):
     expires_at: dt.datetime
 
 
-@router.post("/rating-requests", response={201: RatingRequestOut},
+@router.post("/rating-requests", response={201: RatingRequestOut, **error_responses(*WRITE, 404)},
              summary="请窗口评价器显示某次服务的评价界面（评价器 2 秒内显示）")  # fmt: skip
 def request_rating(request: HttpRequest, payload: RatingRequestIn):
     system = request.system

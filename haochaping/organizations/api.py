@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from haochaping.core.api_errors import READ, error_responses
 from haochaping.core.pagination import Pagination
 from haochaping.organizations.models import Staff, Window
 from haochaping.organizations.selectors import scope_for_system, unit_list
@@ -56,7 +57,9 @@ def _windows():
     return Window.objects.filter(is_active=True).select_related("unit", "department")
 
 
-@router.get("/units", response=list[UnitOut], summary="单位、窗口、工号（本系统可见范围）")
+@router.get(
+    "/units", response={200: list[UnitOut], **error_responses(*READ)}, summary="单位、窗口、工号（本系统可见范围）"
+)
 @paginate(Pagination)
 def units(request):
     return unit_list(scope=scope_for_system(request.system)).prefetch_related(

@@ -13,22 +13,35 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from haochaping.audit.services import Actor
+from haochaping.core.api_errors import READ_ONE, WRITE, error_responses
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import scope_for_system
 from haochaping.outreach.choices import DEMAND_RUNNING, DemandSource
 from haochaping.outreach.selectors import demand_get_for_system
-from haochaping.outreach.services.demands import MAX_CONTENT, DemandInput, demand_submit, intake_unit_default
+from haochaping.outreach.services.demands import (
+    MAX_CONTENT,
+    MAX_NAME,
+    MIN_CONTENT,
+    DemandInput,
+    demand_submit,
+    intake_unit_default,
+)
 
 router = Router(tags=["诉求与意见建议"])
 
 
 class ContactIn(Schema):
-    name: str = Field(..., min_length=1, max_length=50, description="联系人姓名")
+    name: str = Field(..., min_length=1, max_length=MAX_NAME, description="联系人姓名")
     phone: str = Field(..., min_length=7, max_length=20, pattern=r"^[0-9+\- ]+$", description="联系电话")
 
 
 class DemandIn(Schema):
-    content: str = Field(..., min_length=1, max_length=MAX_CONTENT, description="诉求内容（群众原话），≤2000 字")
+    content: str = Field(
+        ...,
+        min_length=MIN_CONTENT,
+        max_length=MAX_CONTENT,
+        description=f"诉求内容（群众原话），{MIN_CONTENT}–{MAX_CONTENT} 字",
+    )
     contact: ContactIn
     category_code: str = Field("", max_length=40, description="分类编码（可选；缺省时平台按关键词自动建议）")
     project_no: str = Field("", max_length=50, description="相关办件编号（可选）")
@@ -76,7 +89,7 @@ class DemandOut(Schema):
 
 @router.post(
     "/demands",
-    response={200: DemandOut, 201: DemandOut},
+    response={200: DemandOut, 201: DemandOut, **error_responses(*WRITE)},
     summary="提交诉求或意见建议（带相同 external_id 的重发返回原诉求 200）",
 )
 def submit(request: HttpRequest, payload: DemandIn):
@@ -104,6 +117,10 @@ def submit(request: HttpRequest, payload: DemandIn):
     return (201 if submitted.created else 200), out
 
 
-@router.get("/demands/{demand_id}", response=DemandOut, summary="查询本系统提交的一条诉求（状态、期限、答复）")
+@router.get(
+    "/demands/{demand_id}",
+    response={200: DemandOut, **error_responses(*READ_ONE)},
+    summary="查询本系统提交的一条诉求（状态、期限、答复）",
+)
 def get_one(request: HttpRequest, demand_id: int):
     return demand_get_for_system(system=request.system, pk=demand_id)

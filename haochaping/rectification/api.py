@@ -13,15 +13,16 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from haochaping.core.api_errors import READ, READ_ONE, WRITE, error_responses
 from haochaping.core.errors import ValidationFailed
 from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
 from haochaping.organizations.api_auth import api_write
 from haochaping.organizations.selectors import caller_for_system, scope_for_system
-from haochaping.rectification.attachments import file_name_problem
+from haochaping.rectification.attachments import MAX_FILES, file_name_problem
 from haochaping.rectification.filters import CaseFilter
 from haochaping.rectification.selectors import case_get_for, case_list
-from haochaping.rectification.services import StepInput, case_transition
+from haochaping.rectification.services import MAX_TEXT, StepInput, case_transition
 from haochaping.rectification.workflow import Action, allowed_actions
 
 router = Router(tags=["差评工单"])
@@ -85,9 +86,9 @@ class TransitionIn(Schema):
     action: Action = Field(
         ..., description="操作：verify / request_invalid / request_extension / rectify / feed_back …"
     )
-    text: str = Field("", max_length=2000, description="核实情况、整改措施、反馈内容等")
+    text: str = Field("", max_length=MAX_TEXT, description="核实情况、整改措施、反馈内容等")
     new_due: dt.date | None = Field(None, description="申请延期时的新整改期限")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_FILES)
 
 
 def _files(attachments: list[AttachmentIn]) -> list[SimpleUploadedFile]:
@@ -106,7 +107,7 @@ def _files(attachments: list[AttachmentIn]) -> list[SimpleUploadedFile]:
 
 @router.get(
     "/cases",
-    response=list[CaseOut],
+    response={200: list[CaseOut], **error_responses(*READ)},
     summary="差评工单列表（本系统所属单位范围）",
     openapi_extra={"parameters": openapi_parameters(CaseFilter)},
 )
@@ -115,12 +116,20 @@ def list_cases(request: HttpRequest):
     return api_filter(CaseFilter, request.GET, case_list(scope=scope_for_system(request.system)))
 
 
-@router.get("/cases/{case_id}", response=CaseDetailOut, summary="差评工单详情（含处理时间线）")
+@router.get(
+    "/cases/{case_id}",
+    response={200: CaseDetailOut, **error_responses(*READ_ONE)},
+    summary="差评工单详情（含处理时间线）",
+)
 def get_case(request: HttpRequest, case_id: int):
     return case_get_for(scope=scope_for_system(request.system), pk=case_id)
 
 
-@router.post("/cases/{case_id}/transitions", response=CaseDetailOut, summary="执行工单处理步骤")
+@router.post(
+    "/cases/{case_id}/transitions",
+    response={200: CaseDetailOut, **error_responses(*WRITE, 403, 404)},
+    summary="执行工单处理步骤",
+)
 def transition(request: HttpRequest, case_id: int, payload: TransitionIn):
     caller = caller_for_system(request.system)
     data = StepInput(text=payload.text, new_due=payload.new_due, files=_files(payload.attachments))

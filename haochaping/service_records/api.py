@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic import field_validator
 
 from haochaping.audit.services import Actor
-from haochaping.core.api_errors import pydantic_fields
+from haochaping.core.api_errors import READ, WRITE, error_responses, pydantic_fields
 from haochaping.core.errors import ApplicationError, ValidationFailed
 from haochaping.core.pagination import Pagination
 from haochaping.core.timeutil import aware
@@ -125,7 +125,7 @@ def _record_out(record, created: bool) -> dict[str, Any]:
 
 @router.post(
     "/service-records",
-    response={200: RecordOut, 201: RecordOut},
+    response={200: RecordOut, 201: RecordOut, **error_responses(*WRITE, 403)},
     summary="推送一条办件服务（幂等：重复推送返回已有记录）",
 )
 def push_record(request: HttpRequest, payload: RecordIn):
@@ -139,7 +139,11 @@ def push_record(request: HttpRequest, payload: RecordIn):
     return (201 if result.created else 200), _record_out(result.record, result.created)
 
 
-@router.post("/service-records/batch", response=BatchOut, summary="批量推送办件服务（每批最多 1000 条，逐条返回结果）")
+@router.post(
+    "/service-records/batch",
+    response={200: BatchOut, **error_responses(400, 401, 422)},
+    summary="批量推送办件服务（每批最多 1000 条，逐条返回结果）",
+)
 def push_batch(request: HttpRequest, payload: BatchIn):
     system = request.system
     parsed: dict[int, RecordInput] = {}
@@ -197,7 +201,9 @@ class ItemOut(Schema):
 
 
 # Reference data, listed with the units (GET /units) in the API documentation.
-@router.get("/items", response=list[ItemOut], summary="政务服务事项目录", tags=["参考数据"])
+@router.get(
+    "/items", response={200: list[ItemOut], **error_responses(*READ)}, summary="政务服务事项目录", tags=["参考数据"]
+)
 @paginate(Pagination)
 def items(request):
     return item_list()

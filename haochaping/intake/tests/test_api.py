@@ -9,7 +9,7 @@ from django.utils import timezone
 from haochaping.audit.models import AuditEvent
 from haochaping.evaluations.models import Evaluation
 from haochaping.rectification.models import RectificationCase
-from haochaping.testing import record_payload
+from haochaping.testing import published_response_errors, record_payload
 
 
 @pytest.fixture
@@ -289,3 +289,21 @@ def test_the_intake_lookup_does_not_read_the_rating_table():
     from haochaping.evaluations.selectors import _record_for_rating_sql
 
     assert Evaluation._meta.db_table not in _record_for_rating_sql()
+
+
+def test_rating_answers_validate_against_the_published_schema(pushed, api_all, client):
+    """The rating's ``case`` is published as the fields it carries (issue 13 item 22)."""
+    created = api_all.post("/api/v1/evaluations", rating(level=1, text="差"))
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body["case"]) == {"id", "number", "state", "state_label", "due_at"}
+    assert published_response_errors(client, "POST", "/api/v1/evaluations", 201, body) == []
+    resent = api_all.post("/api/v1/evaluations", rating(level=1, text="差"))
+    assert published_response_errors(client, "POST", "/api/v1/evaluations", resent.status_code, resent.json()) == []
+    one = api_all.get(f"/api/v1/evaluations/{body['id']}")
+    assert published_response_errors(client, "GET", "/api/v1/evaluations/{evaluation_id}", 200, one.json()) == []
+    page = api_all.get("/api/v1/evaluations")
+    assert published_response_errors(client, "GET", "/api/v1/evaluations", 200, page.json()) == []
+    spec = client.get("/api/v1/openapi.json").json()
+    case = spec["components"]["schemas"]["RatingCaseOut"]
+    assert set(case["required"]) == set(case["properties"]) == set(body["case"])

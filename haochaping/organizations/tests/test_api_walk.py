@@ -5,7 +5,7 @@ import re
 import pytest
 
 from haochaping.rectification.models import RectificationCase
-from haochaping.testing import record_payload
+from haochaping.testing import published_response_errors, record_payload
 
 
 @pytest.fixture
@@ -61,3 +61,40 @@ def test_a_unit_bound_system_never_reads_or_changes_another_units_data(world, ca
         assert not [s for s in secrets if s in text], (method, url, text[:300])
     case_b.refresh_from_db()
     assert case_b.state == "pending_verify"
+
+
+# What each write may answer besides 400/401/422 (see the services it calls).
+WRITE_ERRORS = {
+    "/api/v1/service-records": {"403", "409"},
+    "/api/v1/evaluations": {"404", "409", "503"},
+    "/api/v1/rating-requests": {"404", "409"},
+    "/api/v1/cases/{case_id}/transitions": {"403", "404", "409"},
+    "/api/v1/demands": {"409"},
+}
+
+
+def test_every_operation_documents_its_errors_with_the_error_shape(world, client, api_all):
+    """401 and 422 everywhere, 404 where an id or a 办件 is looked up, 400/403/409 on writes,
+    each with the one error shape; real error answers validate against it (issue 13 item 22)."""
+    spec = client.get("/api/v1/openapi.json").json()
+    error = spec["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["error"]
+    detail = spec["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/", 1)[1]]
+    assert set(detail["required"]) == {"code", "message", "fields"}
+    for method, path in operations(client):
+        responses = spec["paths"][path][method.lower()]["responses"]
+        expected = {"401", "422"} | ({"404"} if "{" in path else set()) | ({"400"} if method == "POST" else set())
+        expected |= WRITE_ERRORS.get(path, set()) if method == "POST" else set()
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in set(responses) - {"200", "201"}:
+            ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/ErrorOut", (method, path, status)
+    # Real answers: unsigned (401), out-of-range page (422), unknown id (404), not JSON (400).
+    unsigned = client.get("/api/v1/units")
+    assert published_response_errors(client, "GET", "/api/v1/units", 401, unsigned.json()) == []
+    page = api_all.get("/api/v1/cases?page=1000000000000000000")
+    assert published_response_errors(client, "GET", "/api/v1/cases", page.status_code, page.json()) == []
+    missing = api_all.get("/api/v1/cases/999999")
+    assert published_response_errors(client, "GET", "/api/v1/cases/{case_id}", 404, missing.json()) == []
+    broken = api_all.post("/api/v1/demands", b"{not json")
+    assert published_response_errors(client, "POST", "/api/v1/demands", 400, broken.json()) == []

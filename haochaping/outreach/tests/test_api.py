@@ -5,6 +5,7 @@ from haochaping.organizations.selectors import caller_for_user
 from haochaping.outreach.choices import DemandStep
 from haochaping.outreach.models import Demand
 from haochaping.outreach.services import DemandStepInput, demand_transition
+from haochaping.testing import published_response_errors
 
 BODY = {
     "content": "网上办事大厅提交材料时一直提示上传失败，换了浏览器也不行",
@@ -88,3 +89,16 @@ def test_the_reply_and_satisfaction_show_in_the_api(cast, api_all):
 def test_unsigned_calls_are_refused(client):
     assert client.post("/api/v1/demands", BODY, content_type="application/json").status_code == 401
     assert client.get("/api/v1/demands/1").status_code == 401
+
+
+def test_the_published_schema_states_the_demand_rules(cast, client, api_all):
+    """The content's minimum and maximum and the name's maximum are the services' own (item 22)."""
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert spec["DemandIn"]["properties"]["content"]["minLength"] == 5
+    assert spec["DemandIn"]["properties"]["content"]["maxLength"] == 2000
+    assert spec["ContactIn"]["properties"]["name"]["maxLength"] == 50
+    short = api_all.post("/api/v1/demands", {**BODY, "content": "办不了"})
+    assert short.status_code == 422 and "content" in short.json()["error"]["fields"]
+    assert published_response_errors(client, "POST", "/api/v1/demands", 422, short.json()) == []
+    created = api_all.post("/api/v1/demands", BODY)
+    assert published_response_errors(client, "POST", "/api/v1/demands", 201, created.json()) == []
