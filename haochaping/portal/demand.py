@@ -31,6 +31,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.crypto import unsign_token
 from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.http import client_ip
+from haochaping.core.pages.forms import add_service_errors
 from haochaping.outreach.choices import DemandSource
 from haochaping.outreach.models import Demand
 from haochaping.outreach.notify import DEMAND_LINK_PURPOSE, demand_link
@@ -94,9 +95,7 @@ def demand_form(request: HttpRequest) -> HttpResponse:
     try:
         submitted = demand_submit(actor=Actor.citizen(), data=data, source=DemandSource.PORTAL)
     except ValidationFailed as exc:
-        for field, problems in exc.fields.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
+        add_service_errors(form, exc)
         return _form_page(request, form, status=422)
     portal_attempt_record(kind="submit", client_ip=client_ip(request))
     response = redirect(reverse("portal:demand_done"))
@@ -172,9 +171,7 @@ def demand_status(request: HttpRequest, token: str) -> HttpResponse:
                     comment=form.cleaned_data.get("comment") or "",
                 )
             except ValidationFailed as exc:
-                for field, problems in exc.fields.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                add_service_errors(form, exc)
                 status = 422
             except Conflict:
                 pass  # closed meanwhile: the page shows the final state

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from haochaping.audit.services import Actor
 from haochaping.core.errors import PermissionDenied, ValidationFailed
+from haochaping.core.pages.forms import add_service_errors
 from haochaping.notifications.selectors import message_template_get, message_template_list, template_variables
 from haochaping.notifications.services import template_update
 from haochaping.organizations.models import Role
@@ -40,9 +41,7 @@ def template_edit(request, scope, code: str):
         try:
             template_update(actor=Actor.for_user(request.user), code=code, **form.cleaned_data)
         except ValidationFailed as exc:
-            for field, problems in exc.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已保存模板“{template.title or code}”，此后发送的消息使用新内容")
             return redirect("console:message_templates")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
@@ -23,7 +24,6 @@ from haochaping.outreach.console.forms import (
     AssignTaskForm,
     CallForm,
     TaskFilterForm,
-    add_service_errors,
 )
 from haochaping.outreach.scripts import GENERAL_RULES, operator_intro, script_for
 from haochaping.outreach.selectors import (

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
+from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.selectors import evaluation_get_for
 from haochaping.organizations.pages import console_page
@@ -28,7 +29,6 @@ from haochaping.outreach.console.forms import (
     DemandFilterForm,
     DemandIntakeForm,
     DemandTextForm,
-    add_service_errors,
 )
 from haochaping.outreach.selectors import (
     category_get,
@@ -232,7 +232,7 @@ def _demand_action(request, demand, units):
     try:
         moved = demand_transition(caller=caller, demand_id=demand.pk, action=action, data=data)
     except ValidationFailed as exc:
-        add_service_errors(form, exc, aliases={"category_code": "category_code"})
+        add_service_errors(form, exc)
         return action, form
     except Conflict as exc:
         messages.error(request, f"“{DemandStep(action).label}”未执行：{exc.message}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from haochaping.core.errors import ValidationFailed
 from haochaping.core.pages.filters import GetFilterForm, unit_choices
 from haochaping.evaluations.choices import Level
 from haochaping.organizations.models import Unit
@@ -26,17 +25,6 @@ from haochaping.outreach.choices import (
 from haochaping.outreach.models import DemandCategory
 from haochaping.outreach.selectors import category_tree
 from haochaping.outreach.services.demands import MAX_CONTENT
-
-
-def add_service_errors(form: forms.Form, exc: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
-    """A service's field errors on the form's fields (unknown fields as form-wide errors)."""
-    aliases = aliases or {}
-    for name, problems in exc.fields.items():
-        name = aliases.get(name, name)
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -21,6 +21,7 @@ from haochaping.core.errors import Conflict, NotFound, ValidationFailed
 from haochaping.core.filters import with_aliases
 from haochaping.core.pages.downloads import content_disposition
 from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
+from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.selectors import reason_texts
@@ -196,10 +197,7 @@ def _add_statement(request, case):
             files=form.cleaned_data.get("files") or [],
         )
     except ValidationFailed as exc:
-        for field, errors in exc.fields.items():
-            form.add_error(field if field in form.fields else None, errors)
-        if not exc.fields:
-            form.add_error(None, exc.message)
+        add_service_errors(form, exc)
         return form
     except Conflict as exc:
         messages.error(request, f"情况说明未提交：{exc.message}")
@@ -241,10 +239,7 @@ def _perform(request, case):
             caller=caller_for_user(request.user), case_id=case.pk, action=transition.action, data=data
         )
     except ValidationFailed as exc:
-        for field, errors in exc.fields.items():
-            form.add_error(field if field in form.fields else None, errors)
-        if not exc.fields:
-            form.add_error(None, exc.message)
+        add_service_errors(form, exc)
         return form
     except Conflict as exc:
         messages.error(request, f"工单状态已变化，“{transition.action.label}”未执行：{exc.message}")

@@ -2,9 +2,10 @@
 
 from haochaping.core.crypto import blind_index
 from haochaping.rectification.citizen import citizen_services
-from haochaping.rectification.tests.factories import bad_case, evidence, step
+from haochaping.rectification.tests.factories import bad_case, evidence
 from haochaping.rectification.workflow import Action
 from haochaping.service_records.models import ServiceRecord
+from haochaping.testing_world import step
 
 
 def of_phone(phone: str):

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from haochaping.rectification.models import RectificationCase
+from haochaping.rectification.tests.factories import queue_case_numbers as numbers
+from haochaping.rectification.tests.factories import queue_cases
 from haochaping.testing import login
-from haochaping.testing_world import push, push_b, rate
 
 QUEUE = reverse("console:case_list")
 
 
 @pytest.fixture
 def cases(cast):
-    """Unit A: a 非常不满意 case opened in October and overdue, a 不满意 one opened today;
-    unit B: one 非常不满意 case."""
-    old = rate(push(cast, "SCJG2026140001"), 1, text="窗口人员态度生硬").case
-    new = rate(push(cast, "SCJG2026140002"), 2, text="等待时间太长").case
-    other = rate(push_b(cast, "RSJ2026140001"), 1, text="材料反复退回").case
-    october = timezone.make_aware(dt.datetime(2026, 10, 12, 10, 0))
-    RectificationCase.objects.filter(pk=old.pk).update(opened_at=october, due_at=october + dt.timedelta(days=21))
-    return old, new, other
-
-
-def numbers(response) -> list[str]:
-    assert response.status_code == 200, response.content[:500]
-    return [case.number for case in response.context["page_obj"]]
+    return queue_cases(cast)
 
 
 def test_the_queue_filters_by_opening_date_level_and_overdue(cast, cases):

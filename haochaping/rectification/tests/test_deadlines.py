@@ -10,8 +10,9 @@ from haochaping.core.calendar import calendar_coverage
 from haochaping.organizations.models import Role
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import case_deadline, case_scan_deadlines, supervising_unit
-from haochaping.rectification.tests.factories import bad_case, extension_date, step
+from haochaping.rectification.tests.factories import bad_case, extension_date
 from haochaping.rectification.workflow import Action
+from haochaping.testing_world import step
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

@@ -14,9 +14,10 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import caller_for_system
 from haochaping.rectification.models import CaseAction, CaseAttachment, CaseState, RectificationCase
 from haochaping.rectification.services import StepInput, case_transition
-from haochaping.rectification.tests.factories import PDF, bad_case, evidence, extension_date, step
+from haochaping.rectification.tests.factories import bad_case, evidence, extension_date
 from haochaping.rectification.workflow import TRANSITIONS, Action
 from haochaping.testing import build_cast
+from haochaping.testing_world import PDF, step
 
 S = CaseState
 PATHS = {
