@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "haochaping.intake",  # rating intake: above rectification (opens cases), below outreach
     "haochaping.outreach",  # callbacks (回访), rating invitations (邀评), demands (诉求); after rectification
     "haochaping.notifications",
+    "haochaping.analytics",  # KPIs, rollups, rankings, 通报: reads every domain app, below the pages
     "haochaping.portal",
     "haochaping.console",
 ]
@@ -302,3 +303,10 @@ LOGGING = {
         "django.request": {"level": env_str("HAOCHAPING_LOG_LEVEL", "INFO")},
     },
 }
+
+# --- analytics: rollups, KPIs, rankings (haochaping/analytics, docs/subsystems/analytics.md) ---
+# A rollup refresh rescans the rows written during this many seconds before the previous run
+# (a transaction still open then may commit late); longer than any intake transaction.
+ANALYTICS_ROLLUP_LAG_SECONDS = env_int("HAOCHAPING_ANALYTICS_ROLLUP_LAG_SECONDS", 300)
+# Whether 基本满意 counts as 好评 (SPEC §5: configurable; the national rule counts it).
+ANALYTICS_BASIC_IS_GOOD = env_bool("HAOCHAPING_ANALYTICS_BASIC_IS_GOOD", True)

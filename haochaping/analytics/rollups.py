@@ -1,0 +1,347 @@
+"""Keep the rollup tables (``analytics.models``) in step with the raw tables.
+
+A *partition* is one local day of one table, optionally narrowed to a set of units; it is
+always recomputed whole from the raw rows (delete, then insert one grouped query), so running a
+refresh twice, or concurrently with intake, never counts a row twice.
+
+``rollup_refresh`` finds what changed since the last runs by id: every watched table's rows
+(ratings, services, case and demand timeline entries, call tasks and call records) carry
+increasing ids, and each run records the highest id of each when it starts. A run scans the ids
+above the marks of the newest run that started at least ``ANALYTICS_ROLLUP_LAG_SECONDS`` ago, so
+a row whose transaction committed after a later run had started is still seen. The days those
+rows belong to are recomputed: ratings and services for the units they touched (a rating never
+changes unit), cases, demands and callbacks for the whole day (a demand may be reassigned).
+
+Runs are serialised (a PostgreSQL advisory lock; SQLite has one writer) and each run is one
+transaction: a page reads either the rollups before the run or after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, Count, F, Max, Min, Q, Value, When
+from django.utils import timezone
+
+from haochaping.analytics.models import CallbackDay, CaseDay, DemandDay, RatingDay, RollupRun, ServiceDay
+from haochaping.core.timeutil import local_date
+from haochaping.evaluations.models import Evaluation
+from haochaping.outreach.choices import CALLBACK_KINDS, CALLBACK_SATISFACTION, DemandState, Satisfaction, TaskStatus
+from haochaping.outreach.models import CallRecord, CallTask, Demand, DemandAction
+from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
+from haochaping.service_records.models import ServiceRecord
+
+LOCK_KEY = 0x68637031  # "hcp1": the PostgreSQL advisory lock of rollup runs
+
+# The tables whose ids are watched, by short name.
+WATCHED = {
+    "evaluation": Evaluation,
+    "record": ServiceRecord,
+    "case_action": CaseAction,
+    "demand": Demand,
+    "demand_action": DemandAction,
+    "call_task": CallTask,
+    "call_record": CallRecord,
+}
+TABLES = ("service", "rating", "case", "callback", "demand")
+ROLLUP_MODELS = {"service": ServiceDay, "rating": RatingDay, "case": CaseDay, "callback": CallbackDay,
+                 "demand": DemandDay}  # fmt: skip
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+# -- recomputing one partition -----------------------------------------------------------------
+
+DIMS = ("unit_id", "window_id", "staff_id", "item_id", "system_id")
+
+
+def _record_dims(prefix: str) -> dict:
+    """The dimensions read through a relation, under aliases that cannot clash with the queried
+    model's own fields (``Evaluation.system_id`` is the rating's system, not the record's)."""
+    return {f"d_{name}": F(f"{prefix}{name}") for name in DIMS}
+
+
+def _row(model, day: dt.date, group: dict):
+    return model(day=day, **{key.removeprefix("d_"): value for key, value in group.items()})
+
+
+def _services(day: dt.date, units: set[int] | None) -> list[ServiceDay]:
+    start, end = day_bounds(day)
+    records = ServiceRecord.objects.filter(created_at__gte=start, created_at__lt=end)
+    if units is not None:
+        records = records.filter(unit_id__in=units)
+    groups = records.values(*DIMS, "mode").annotate(
+        services=Count("id"),
+        rated=Count("evaluation"),
+        rated_active=Count("evaluation", filter=Q(evaluation__is_default=False)),
+    )
+    return [ServiceDay(day=day, **g) for g in groups.order_by()]
+
+
+def _invalid() -> Case:
+    return Case(When(case__state=CaseState.INVALIDATED, then=Value(True)), default=Value(False),
+                output_field=BooleanField())  # fmt: skip
+
+
+def _ratings(day: dt.date, units: set[int] | None) -> list[RatingDay]:
+    start, end = day_bounds(day)
+    ratings = Evaluation.objects.filter(evaluated_at__gte=start, evaluated_at__lt=end)
+    if units is not None:
+        ratings = ratings.filter(record__unit_id__in=units)
+    groups = ratings.values("channel", "level", "is_default", invalid=_invalid(), **_record_dims("record__")).annotate(
+        ratings=Count("id")
+    )
+    return [_row(RatingDay, day, g) for g in groups.order_by()]
+
+
+def _cases(day: dt.date) -> list[CaseDay]:
+    start, end = day_bounds(day)
+    cases = RectificationCase.objects.filter(evaluation__isnull=False, opened_at__gte=start, opened_at__lt=end)
+    valid = ~Q(state=CaseState.INVALIDATED)
+    rectified = valid & Q(rectified_at__isnull=False)
+    on_time = rectified & Q(rectified_at__lte=F("due_at"))
+    overdue_open = valid & Q(rectified_at__isnull=True, overdue_at__isnull=False, state__in=DEADLINE_STATES)
+    dims = _record_dims("evaluation__record__")
+    dims["d_unit_id"] = F("unit_id")  # the responsible unit (责任单位)
+    dims["d_channel"] = F("evaluation__channel")
+    groups = cases.values(**dims).annotate(
+        cases=Count("id"),
+        invalidated=Count("id", filter=Q(state=CaseState.INVALIDATED)),
+        rectified=Count("id", filter=rectified),
+        due=Count("id", filter=rectified | overdue_open),
+        on_time=Count("id", filter=on_time),
+        overdue_open=Count("id", filter=overdue_open),
+        escalated=Count("id", filter=valid & Q(escalated_at__isnull=False)),
+        extended=Count("id", filter=valid & Q(original_due_at__isnull=False)),
+        reopened=Count("id", filter=valid & Q(reopen_count__gt=0)),
+        closed=Count("id", filter=Q(state=CaseState.CLOSED)),
+    )
+    return [_row(CaseDay, day, g) for g in groups.order_by()]
+
+
+def _callbacks(day: dt.date) -> list[CallbackDay]:
+    start, end = day_bounds(day)
+    tasks = CallTask.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=start, created_at__lt=end)
+    rows: dict[tuple, CallbackDay] = {}
+    for g in tasks.values("unit_id", "kind").annotate(
+        required=Count("id"), done=Count("id", filter=Q(status=TaskStatus.DONE))
+    ).order_by():  # fmt: skip
+        rows[(g["unit_id"], g["kind"])] = CallbackDay(day=day, **g)
+    calls = CallRecord.objects.filter(
+        task__kind__in=CALLBACK_KINDS, task__created_at__gte=start, task__created_at__lt=end,
+        satisfaction__in=CALLBACK_SATISFACTION,
+    )  # fmt: skip
+    good = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+    for g in calls.values(unit_id=F("task__unit_id"), kind=F("task__kind")).annotate(
+        satisfied=Count("id", filter=Q(satisfaction__in=good)),
+        unsatisfied=Count("id", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+    ).order_by():  # fmt: skip
+        row = rows.setdefault((g["unit_id"], g["kind"]), CallbackDay(day=day, unit_id=g["unit_id"], kind=g["kind"]))
+        row.satisfied, row.unsatisfied = g["satisfied"], g["unsatisfied"]
+    return list(rows.values())
+
+
+def _demands(day: dt.date) -> list[DemandDay]:
+    start, end = day_bounds(day)
+    demands = Demand.objects.filter(received_at__gte=start, received_at__lt=end)
+    valid = ~Q(state=DemandState.INVALID)
+    replied = valid & Q(replied_at__isnull=False)
+    late = (replied & Q(replied_at__gt=F("due_at"))) | (valid & Q(replied_at__isnull=True, overdue_at__isnull=False))
+    good = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+    groups = demands.values("unit_id", "source", kind=F("category__kind")).annotate(
+        received=Count("id"),
+        invalid=Count("id", filter=Q(state=DemandState.INVALID)),
+        replied=Count("id", filter=replied),
+        on_time=Count("id", filter=replied & Q(replied_at__lte=F("due_at"))),
+        late=Count("id", filter=late),
+        satisfied=Count("id", filter=valid & Q(satisfaction__in=good)),
+        unsatisfied=Count("id", filter=valid & Q(satisfaction=Satisfaction.UNSATISFIED)),
+    )
+    return [DemandDay(day=day, **{**g, "kind": g["kind"] or ""}) for g in groups.order_by()]
+
+
+def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
+    model = ROLLUP_MODELS[table]
+    old = model.objects.filter(day=day)
+    if table == "service":
+        rows = _services(day, units)
+    elif table == "rating":
+        rows = _ratings(day, units)
+    elif table == "case":
+        rows = _cases(day)
+    elif table == "callback":
+        rows = _callbacks(day)
+    else:
+        rows = _demands(day)
+    if units is not None and table in ("service", "rating"):
+        old = old.filter(unit_id__in=units)
+    old.delete()
+    model.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# -- finding what changed ----------------------------------------------------------------------
+
+
+@dataclass
+class Changes:
+    """The partitions to recompute: (table, day) → units (None: the whole day)."""
+
+    parts: dict[tuple[str, dt.date], set[int] | None] = field(default_factory=dict)
+
+    def add(self, table: str, moment: dt.datetime | None, unit_id: int | None = None) -> None:
+        if moment is None:
+            return
+        key = (table, local_date(moment))
+        if unit_id is None or table not in ("service", "rating"):
+            self.parts[key] = None
+        elif key not in self.parts:
+            self.parts[key] = {unit_id}
+        elif self.parts[key] is not None:
+            self.parts[key].add(unit_id)  # type: ignore[union-attr]
+
+    @property
+    def days(self) -> set[dt.date]:
+        return {day for _table, day in self.parts}
+
+
+def _marks() -> dict[str, int]:
+    return {name: model.objects.aggregate(m=Max("id"))["m"] or 0 for name, model in WATCHED.items()}
+
+
+def _since(now: dt.datetime) -> dict[str, int] | None:
+    """The marks to scan from: those of the newest run old enough that every transaction open when
+    it started has committed; None when there was never a run (a full rebuild)."""
+    lag = dt.timedelta(seconds=settings.ANALYTICS_ROLLUP_LAG_SECONDS)
+    runs = RollupRun.objects.filter(finished_at__isnull=False)
+    run = runs.filter(started_at__lte=now - lag).order_by("-started_at", "-id").first()
+    run = run or runs.order_by("started_at", "id").first()
+    return None if run is None else {name: run.marks.get(name, 0) for name in WATCHED}
+
+
+def _window(model, low: int, high: int):
+    return model.objects.filter(id__gt=low, id__lte=high)
+
+
+def changes_between(low: dict[str, int], high: dict[str, int]) -> Changes:
+    """Every partition a row with an id in (low, high] of a watched table may have changed."""
+    changes = Changes()
+    for row in _window(Evaluation, low["evaluation"], high["evaluation"]).values(
+        "evaluated_at", "record__unit_id", "record__created_at"
+    ):
+        changes.add("rating", row["evaluated_at"], row["record__unit_id"])
+        changes.add("service", row["record__created_at"], row["record__unit_id"])
+    for row in _window(ServiceRecord, low["record"], high["record"]).values("created_at", "unit_id"):
+        changes.add("service", row["created_at"], row["unit_id"])
+    for row in _window(CaseAction, low["case_action"], high["case_action"]).values(
+        "case__opened_at", "case__evaluation__evaluated_at", "case__evaluation__record__unit_id"
+    ):
+        changes.add("case", row["case__opened_at"])
+        changes.add("rating", row["case__evaluation__evaluated_at"], row["case__evaluation__record__unit_id"])
+    demands = set(_window(Demand, low["demand"], high["demand"]).values_list("id", flat=True))
+    demands |= set(
+        _window(DemandAction, low["demand_action"], high["demand_action"]).values_list("demand_id", flat=True)
+    )
+    for received_at in Demand.objects.filter(id__in=demands).values_list("received_at", flat=True):
+        changes.add("demand", received_at)
+    tasks = set(_window(CallTask, low["call_task"], high["call_task"]).values_list("id", flat=True))
+    tasks |= set(_window(CallRecord, low["call_record"], high["call_record"]).values_list("task_id", flat=True))
+    for created_at in CallTask.objects.filter(id__in=tasks, kind__in=CALLBACK_KINDS).values_list(
+        "created_at", flat=True
+    ):
+        changes.add("callback", created_at)
+    return changes
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RefreshResult:
+    full: bool
+    days: int
+    partitions: int
+    rows: int
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _raw_days() -> Iterable[dt.date]:
+    """Every local day that holds a raw row of any watched kind."""
+    bounds = [
+        ServiceRecord.objects.aggregate(lo=Min("created_at"), hi=Max("created_at")),
+        Evaluation.objects.aggregate(lo=Min("evaluated_at"), hi=Max("evaluated_at")),
+        RectificationCase.objects.aggregate(lo=Min("opened_at"), hi=Max("opened_at")),
+        Demand.objects.aggregate(lo=Min("received_at"), hi=Max("received_at")),
+        CallTask.objects.aggregate(lo=Min("created_at"), hi=Max("created_at")),
+    ]
+    lows = [local_date(b["lo"]) for b in bounds if b["lo"]]
+    highs = [local_date(b["hi"]) for b in bounds if b["hi"]]
+    if not lows:
+        return []
+    first, last = min(lows), max(highs)
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
+    """Recompute every table for ``days`` (default: every day with data, after emptying the
+    rollups), recording a run so that later refreshes continue from here."""
+    now = timezone.now()
+    with transaction.atomic():
+        _lock()
+        marks = _marks()
+        if days is None:
+            for model in ROLLUP_MODELS.values():
+                model.objects.all().delete()
+            days = _raw_days()
+        days = sorted(set(days))
+        rows = sum(_recompute(table, day) for day in days for table in TABLES)
+        RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks, full=True,
+                                 days=len(days), partitions=len(days) * len(TABLES))  # fmt: skip
+    return RefreshResult(full=True, days=len(days), partitions=len(days) * len(TABLES), rows=rows)
+
+
+def rollup_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
+    """Bring the rollups up to date with every change since the last runs (see the module doc)."""
+    now = now or timezone.now()
+    if _since(now) is None:
+        return rollup_rebuild()
+    with transaction.atomic():
+        _lock()
+        since = _since(now) or {name: 0 for name in WATCHED}
+        marks = _marks()
+        changes = changes_between(since, marks)
+        parts = sorted(changes.parts.items(), key=lambda part: (part[0][1], part[0][0]))
+        rows = sum(_recompute(table, day, units) for (table, day), units in parts)
+        RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks,
+                                 days=len(changes.days), partitions=len(changes.parts))  # fmt: skip
+        # Keep the run history short: the newest run older than the lag is all a refresh needs.
+        lag = dt.timedelta(seconds=settings.ANALYTICS_ROLLUP_LAG_SECONDS)
+        keep = (
+            RollupRun.objects.filter(started_at__lte=now - lag)
+            .order_by("-started_at", "-id")
+            .values_list("id", flat=True)[:1]
+        )
+        RollupRun.objects.filter(started_at__lt=now - 2 * lag).exclude(id__in=list(keep)).delete()
+    return RefreshResult(full=False, days=len(changes.days), partitions=len(changes.parts), rows=rows)
+
+
+def rollup_snapshot() -> dict[str, list[tuple]]:
+    """Every rollup table's rows as sorted tuples without ids (tests compare refresh with rebuild)."""
+    snapshot = {}
+    for table, model in ROLLUP_MODELS.items():
+        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        snapshot[table] = sorted((tuple(row) for row in model.objects.values_list(*names)), key=repr)
+    return snapshot
