@@ -1,0 +1,470 @@
+"""The measures of SPEC §5, computed from the rollups for any period, subtree and slice.
+
+``counts`` sums the rollup tables for one slice over several periods at once (one query per
+table, a conditional sum per period); ``KPIS`` turns those counts into the measures, each with
+its definition as the pages show it. ``counts_by`` groups the same sums by a dimension (unit
+subtree, window, staff member, item, channel, system, day) for rankings, drill-downs and trends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from haochaping.analytics.models import CallbackDay, CaseDay, DemandDay, RatingDay, ServiceDay
+from haochaping.analytics.periods import Period
+from haochaping.evaluations.choices import Level
+from haochaping.organizations.models import Unit
+from haochaping.outreach.choices import TaskKind
+
+# 满意度得分: each level's points (a linear map of the five levels onto 0–100).
+LEVEL_POINTS = {5: 100, 4: 75, 3: 50, 2: 25, 1: 0}
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which facts a figure counts: a unit subtree (the caller's scope or a unit below it), and
+    optionally one window, staff member, item, rating channel or source system. Callbacks and
+    demands belong to a unit only: a slice narrowed further leaves them out (``people_only``)."""
+
+    unit_path: str
+    staff_id: int | None = None
+    window_id: int | None = None
+    item_id: int | None = None
+    channel: int | None = None
+    system_id: int | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return any(v is not None for v in (self.staff_id, self.window_id, self.item_id, self.channel, self.system_id))
+
+    def apply(self, qs: QuerySet, *, channel: bool = True, dims: bool = True) -> QuerySet:
+        qs = qs.filter(unit__path__startswith=self.unit_path)
+        if dims:
+            for name in ("staff_id", "window_id", "item_id", "system_id"):
+                value = getattr(self, name)
+                if value is not None:
+                    qs = qs.filter(**{name: value})
+        if channel and self.channel is not None:
+            qs = qs.filter(channel=self.channel)
+        return qs
+
+
+@dataclass
+class Counts:
+    """The sums behind every measure, for one slice and period."""
+
+    services: int = 0
+    rated: int = 0
+    rated_active: int = 0
+    ratings: int = 0  # every rating given, valid or not
+    invalid: int = 0  # made invalid by an approved appeal
+    default: int = 0  # given by the system by default (not by the person)
+    level_5: int = 0  # valid ratings per level
+    level_4: int = 0
+    level_3: int = 0
+    level_2: int = 0
+    level_1: int = 0
+    cases: int = 0
+    invalidated: int = 0
+    rectified: int = 0
+    due: int = 0
+    on_time: int = 0
+    overdue_open: int = 0
+    escalated: int = 0
+    extended: int = 0
+    reopened: int = 0
+    closed: int = 0
+    callbacks_required: int = 0
+    callbacks_done: int = 0
+    rectify_satisfied: int = 0  # bad-rating callbacks: citizen satisfied with the rectification
+    rectify_unsatisfied: int = 0
+    demands: int = 0
+    demands_invalid: int = 0
+    demands_replied: int = 0
+    demands_on_time: int = 0
+    demands_late: int = 0
+    demands_satisfied: int = 0
+    demands_unsatisfied: int = 0
+    # True when callbacks and demands are not counted (a slice narrower than a unit).
+    people_only: bool = False
+
+    def add(self, other: Counts) -> None:
+        for f in fields(self):
+            if f.type == "int":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def valid(self) -> int:
+        return self.ratings - self.invalid
+
+    @property
+    def good(self) -> int:
+        return self.level_5 + self.level_4 + (self.level_3 if settings.ANALYTICS_BASIC_IS_GOOD else 0)
+
+    @property
+    def bad(self) -> int:
+        return self.level_2 + self.level_1
+
+    @property
+    def points(self) -> int:
+        return sum(LEVEL_POINTS[level] * getattr(self, f"level_{level}") for level in LEVEL_POINTS)
+
+    def level(self, level: int) -> int:
+        return getattr(self, f"level_{level}")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    name: str
+    definition: str
+    compute: Callable[[Counts], float | None]
+    numerator: Callable[[Counts], int]
+    denominator: Callable[[Counts], int] | None = None
+    kind: str = "rate"  # rate (shown as %), score (0–100), count
+    higher_is_better: bool = True
+    people: bool = False  # needs callbacks/demands (not available on a narrowed slice)
+
+    def value(self, counts: Counts) -> float | None:
+        if self.people and counts.people_only:
+            return None
+        return self.compute(counts)
+
+
+def _rate(num: Callable[[Counts], int], den: Callable[[Counts], int]) -> Callable[[Counts], float | None]:
+    return lambda c: _ratio(num(c), den(c))
+
+
+def _good_definition() -> str:
+    basic = "（非常满意+满意+基本满意）" if settings.ANALYTICS_BASIC_IS_GOOD else "（非常满意+满意；基本满意不计入）"
+    return f"{basic} ÷ 有效评价数；有效评价不含经审核认定的无效评价。"
+
+
+def _kpis() -> list[Kpi]:
+    def n_services(c):
+        return c.services
+
+    return [
+        Kpi(
+            "services",
+            "办件服务数",
+            "统计期内推送或登记的服务次数（每次服务一次评价机会）。",
+            lambda c: c.services,
+            n_services,
+            kind="count",
+        ),  # fmt: skip
+        Kpi(
+            "ratings",
+            "评价数",
+            "统计期内收到的评价，含系统默认评价和已认定无效的评价。",
+            lambda c: c.ratings,
+            lambda c: c.ratings,
+            kind="count",
+        ),  # fmt: skip
+        Kpi(
+            "rating_rate",
+            "评价率",
+            "统计期内的服务中已评价的 ÷ 服务数（评价可在服务之后到达）。",
+            _rate(lambda c: c.rated, n_services),
+            lambda c: c.rated,
+            n_services,
+        ),  # fmt: skip
+        Kpi(
+            "active_rate",
+            "主动评价率",
+            "统计期内的服务中由办事人本人评价的（不含系统默认评价）÷ 服务数。",
+            _rate(lambda c: c.rated_active, n_services),
+            lambda c: c.rated_active,
+            n_services,
+        ),  # fmt: skip
+        Kpi(
+            "good_rate",
+            "好评率",
+            _good_definition(),
+            _rate(lambda c: c.good, lambda c: c.valid),
+            lambda c: c.good,
+            lambda c: c.valid,
+        ),  # fmt: skip
+        Kpi(
+            "bad_rate",
+            "差评率",
+            "（不满意+非常不满意）÷ 有效评价数；无效评价不计入，但在评价列表中列出。",
+            _rate(lambda c: c.bad, lambda c: c.valid),
+            lambda c: c.bad,
+            lambda c: c.valid,
+            higher_is_better=False,
+        ),  # fmt: skip
+        Kpi(
+            "score",
+            "满意度得分",
+            "有效评价的平均得分：非常满意 100、满意 75、基本满意 50、不满意 25、非常不满意 0。",
+            lambda c: c.points / c.valid if c.valid else None,
+            lambda c: c.points,
+            lambda c: c.valid,
+            kind="score",
+        ),  # fmt: skip
+        Kpi(
+            "invalid",
+            "无效评价",
+            "经申请、督查审核同意认定为恶意差评的评价数（制度第八条）。",
+            lambda c: c.invalid,
+            lambda c: c.invalid,
+            kind="count",
+            higher_is_better=False,
+        ),  # fmt: skip
+        Kpi(
+            "rectify_rate",
+            "差评整改率",
+            "统计期内产生的差评工单中已整改的 ÷（差评工单 − 无效评价）。",
+            _rate(lambda c: c.rectified, lambda c: c.cases - c.invalidated),
+            lambda c: c.rectified,
+            lambda c: c.cases - c.invalidated,
+        ),  # fmt: skip
+        Kpi(
+            "on_time_rate",
+            "按期整改率",
+            "统计期内产生的差评工单中按期（含经批准延期后的期限）整改的 ÷ 已到期的（已整改或已过期限的）工单。",
+            _rate(lambda c: c.on_time, lambda c: c.due),
+            lambda c: c.on_time,
+            lambda c: c.due,
+        ),  # fmt: skip
+        Kpi(
+            "overdue_open",
+            "逾期未整改",
+            "已过整改期限仍未整改的差评工单数（截至最近一次统计刷新）。",
+            lambda c: c.overdue_open,
+            lambda c: c.overdue_open,
+            kind="count",
+            higher_is_better=False,
+        ),  # fmt: skip
+        Kpi(
+            "rectify_satisfaction",
+            "整改满意率",
+            "差评整改回访中群众对整改结果表示满意、基本满意的 ÷ 表态的（满意、基本满意、不满意）。",
+            _rate(lambda c: c.rectify_satisfied, lambda c: c.rectify_satisfied + c.rectify_unsatisfied),
+            lambda c: c.rectify_satisfied,
+            lambda c: c.rectify_satisfied + c.rectify_unsatisfied,
+            people=True,
+        ),  # fmt: skip
+        Kpi(
+            "callback_rate",
+            "回访率",
+            "统计期内生成的回访任务（差评整改回访、投诉回访）中已回访的 ÷ 应回访。",
+            _rate(lambda c: c.callbacks_done, lambda c: c.callbacks_required),
+            lambda c: c.callbacks_done,
+            lambda c: c.callbacks_required,
+            people=True,
+        ),  # fmt: skip
+        Kpi(
+            "demands",
+            "诉求数",
+            "统计期内受理的诉求、咨询、投诉和意见建议（含不予受理的）。",
+            lambda c: c.demands,
+            lambda c: c.demands,
+            kind="count",
+            people=True,
+        ),  # fmt: skip
+        Kpi(
+            "demand_on_time_rate",
+            "诉求按期答复率",
+            "按期答复的诉求 ÷（按期答复 + 超期答复 + 已超期仍未答复的）诉求。",
+            _rate(lambda c: c.demands_on_time, lambda c: c.demands_on_time + c.demands_late),
+            lambda c: c.demands_on_time,
+            lambda c: c.demands_on_time + c.demands_late,
+            people=True,
+        ),  # fmt: skip
+    ]
+
+
+def kpi_list() -> list[Kpi]:
+    """The measures (built on each call: the 好评 definition follows the setting)."""
+    return _kpis()
+
+
+def kpi_get(code: str) -> Kpi:
+    for kpi in _kpis():
+        if kpi.code == code:
+            return kpi
+    raise KeyError(code)
+
+
+# -- sums --------------------------------------------------------------------------------------
+
+SUMS: dict[str, dict[str, str]] = {
+    "service": {"services": "services", "rated": "rated", "rated_active": "rated_active"},
+    "case": {
+        name: name
+        for name in (
+            "cases",
+            "invalidated",
+            "rectified",
+            "due",
+            "on_time",
+            "overdue_open",
+            "escalated",
+            "extended",
+            "reopened",
+            "closed",
+        )
+    },  # fmt: skip
+    "demand": {
+        "demands": "received",
+        "demands_invalid": "invalid",
+        "demands_replied": "replied",
+        "demands_on_time": "on_time",
+        "demands_late": "late",
+        "demands_satisfied": "satisfied",
+        "demands_unsatisfied": "unsatisfied",
+    },  # fmt: skip
+}
+
+
+def _rating_sums() -> dict[str, Sum]:
+    sums = {
+        "ratings": Sum("ratings"),
+        "invalid": Sum("ratings", filter=Q(invalid=True)),
+        "default": Sum("ratings", filter=Q(is_default=True)),
+    }
+    for level in Level.values:
+        sums[f"level_{level}"] = Sum("ratings", filter=Q(level=level, invalid=False))
+    return sums
+
+
+def _callback_sums() -> dict[str, Sum]:
+    bad = Q(kind=TaskKind.CALLBACK_BAD_RATING)
+    return {
+        "callbacks_required": Sum("required"),
+        "callbacks_done": Sum("done"),
+        "rectify_satisfied": Sum("satisfied", filter=bad),
+        "rectify_unsatisfied": Sum("unsatisfied", filter=bad),
+    }
+
+
+def _tables(slice_: Slice) -> list[tuple[QuerySet, dict[str, Sum]]]:
+    """Each rollup table narrowed to the slice, with the sums it gives."""
+    tables = [
+        (
+            slice_.apply(ServiceDay.objects.all(), channel=False),
+            {k: Sum(v) for k, v in SUMS["service"].items()},
+        ),  # fmt: skip
+        (slice_.apply(RatingDay.objects.all()), _rating_sums()),
+        (slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
+    ]
+    if not slice_.narrowed:
+        tables += [
+            (slice_.apply(CallbackDay.objects.all(), channel=False, dims=False), _callback_sums()),
+            (
+                slice_.apply(DemandDay.objects.all(), channel=False, dims=False),
+                {k: Sum(v) for k, v in SUMS["demand"].items()},
+            ),  # fmt: skip
+        ]
+    return tables
+
+
+def _in(period: Period) -> Q:
+    return Q(day__gte=period.first, day__lte=period.last)
+
+
+def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
+    """The counts of each period for the slice: one query per rollup table for all periods."""
+    periods = list(periods)
+    results = [Counts(people_only=slice_.narrowed) for _ in periods]
+    first, last = min(p.first for p in periods), max(p.last for p in periods)
+    for qs, sums in _tables(slice_):
+        aggregates = {}
+        for i, period in enumerate(periods):
+            for name, total in sums.items():
+                condition = _in(period) & total.filter if total.filter is not None else _in(period)
+                aggregates[f"p{i}__{name}"] = Sum(total.source_expressions[0], filter=condition)
+        values = qs.filter(day__gte=first, day__lte=last).aggregate(**aggregates)
+        for key, value in values.items():
+            index, name = key.split("__", 1)
+            setattr(results[int(index[1:])], name, value or 0)
+    return results
+
+
+# -- grouped sums (rankings, drill-downs, trends) ------------------------------------------------
+
+GROUPS = {
+    "unit": "单位",
+    "window": "窗口",
+    "staff": "工作人员",
+    "item": "事项",
+    "channel": "评价渠道",
+    "system": "业务系统",
+    "day": "日期",
+}
+
+
+def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
+    """The period's counts grouped by ``by``: a unit id (its own facts, not its subtree's; roll up
+    with ``roll_up``), window, staff or item id, channel, system id, or day. Facts without the
+    dimension (a rating with no staff) group under None."""
+    column = {"unit": "unit_id", "window": "window_id", "staff": "staff_id", "item": "item_id",
+              "channel": "channel", "system": "system_id", "day": "day"}[by]  # fmt: skip
+    results: dict[object, Counts] = {}
+    tables = _tables(slice_)
+    people = by in ("unit", "day")
+    if not people:
+        tables = tables[:3]
+    for index, (qs, sums) in enumerate(tables):
+        if column == "channel" and index == 0:
+            continue  # services have no rating channel
+        rows = qs.filter(_in(period)).values(column).annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by()
+        for row in rows:
+            key = row.pop(column)
+            target = results.setdefault(key, Counts(people_only=slice_.narrowed or not people))
+            for name, value in row.items():
+                setattr(target, name.removeprefix("s_"), value or 0)
+    return results
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    depth: int
+    counts: Counts = field(default_factory=Counts)
+
+
+def roll_up(unit_path: str, by_unit: dict[object, Counts], *, depth: int = 1) -> list[UnitRow]:
+    """Units ``depth`` levels below ``unit_path`` (default: its children), each with the counts of
+    its whole subtree; a unit at ``unit_path`` itself gets a "本级" row only when it has facts."""
+    units = list(Unit.objects.filter(path__startswith=unit_path, is_active=True).order_by("path"))
+    root = next((u for u in units if u.path == unit_path), None)
+    base = root.depth if root else min((u.depth for u in units), default=0) - 1
+    rows = {u.path: UnitRow(u, u.depth - base) for u in units if 0 < u.depth - base <= depth}
+    own = UnitRow(root, 0) if root else None
+    path_of = {u.pk: u.path for u in Unit.objects.filter(pk__in=[k for k in by_unit if k is not None])}
+    for unit_id, c in by_unit.items():
+        path = path_of.get(unit_id)  # type: ignore[arg-type]
+        if path is None:
+            continue
+        target = own if root is not None and path == unit_path else None
+        if target is None:
+            parts = path.rstrip("/").split("/")
+            for cut in range(len(parts), 0, -1):
+                candidate = "/".join(parts[:cut]) + "/"
+                if candidate in rows:
+                    target = rows[candidate]
+                    break
+        if target is not None:
+            target.counts.add(c)
+    result = list(rows.values())
+    if own is not None and (own.counts.ratings or own.counts.services or own.counts.cases):
+        result.insert(0, own)
+    return result
+
+
+def change(current: float | None, before: float | None) -> float | None:
+    """current − before (percentage points for rates), None when either is unknown."""
+    if current is None or before is None:
+        return None
+    return current - before
