@@ -160,7 +160,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.services,
             n_services,
             kind="count",
-        ),  # fmt: skip
+        ),
         Kpi(
             "ratings",
             "评价数",
@@ -168,7 +168,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.ratings,
             lambda c: c.ratings,
             kind="count",
-        ),  # fmt: skip
+        ),
         Kpi(
             "rating_rate",
             "评价率",
@@ -176,7 +176,7 @@ def _kpis() -> list[Kpi]:
             _rate(lambda c: c.rated, n_services),
             lambda c: c.rated,
             n_services,
-        ),  # fmt: skip
+        ),
         Kpi(
             "active_rate",
             "主动评价率",
@@ -184,7 +184,7 @@ def _kpis() -> list[Kpi]:
             _rate(lambda c: c.rated_active, n_services),
             lambda c: c.rated_active,
             n_services,
-        ),  # fmt: skip
+        ),
         Kpi(
             "good_rate",
             "好评率",
@@ -192,7 +192,7 @@ def _kpis() -> list[Kpi]:
             _rate(lambda c: c.good, lambda c: c.valid),
             lambda c: c.good,
             lambda c: c.valid,
-        ),  # fmt: skip
+        ),
         Kpi(
             "bad_rate",
             "差评率",
@@ -201,7 +201,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.bad,
             lambda c: c.valid,
             higher_is_better=False,
-        ),  # fmt: skip
+        ),
         Kpi(
             "score",
             "满意度得分",
@@ -210,7 +210,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.points,
             lambda c: c.valid,
             kind="score",
-        ),  # fmt: skip
+        ),
         Kpi(
             "invalid",
             "无效评价",
@@ -219,7 +219,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.invalid,
             kind="count",
             higher_is_better=False,
-        ),  # fmt: skip
+        ),
         Kpi(
             "rectify_rate",
             "差评整改率",
@@ -227,7 +227,7 @@ def _kpis() -> list[Kpi]:
             _rate(lambda c: c.rectified, lambda c: c.cases - c.invalidated),
             lambda c: c.rectified,
             lambda c: c.cases - c.invalidated,
-        ),  # fmt: skip
+        ),
         Kpi(
             "on_time_rate",
             "按期整改率",
@@ -235,7 +235,7 @@ def _kpis() -> list[Kpi]:
             _rate(lambda c: c.on_time, lambda c: c.due),
             lambda c: c.on_time,
             lambda c: c.due,
-        ),  # fmt: skip
+        ),
         Kpi(
             "overdue_open",
             "逾期未整改",
@@ -244,7 +244,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.overdue_open,
             kind="count",
             higher_is_better=False,
-        ),  # fmt: skip
+        ),
         Kpi(
             "rectify_satisfaction",
             "整改满意率",
@@ -253,7 +253,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.rectify_satisfied,
             lambda c: c.rectify_satisfied + c.rectify_unsatisfied,
             people=True,
-        ),  # fmt: skip
+        ),
         Kpi(
             "callback_rate",
             "回访率",
@@ -262,7 +262,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.callbacks_done,
             lambda c: c.callbacks_required,
             people=True,
-        ),  # fmt: skip
+        ),
         Kpi(
             "demands",
             "诉求数",
@@ -271,7 +271,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.demands,
             kind="count",
             people=True,
-        ),  # fmt: skip
+        ),
         Kpi(
             "demand_on_time_rate",
             "诉求按期答复率",
@@ -280,7 +280,7 @@ def _kpis() -> list[Kpi]:
             lambda c: c.demands_on_time,
             lambda c: c.demands_on_time + c.demands_late,
             people=True,
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -314,7 +314,7 @@ SUMS: dict[str, dict[str, str]] = {
             "reopened",
             "closed",
         )
-    },  # fmt: skip
+    },
     "demand": {
         "demands": "received",
         "demands_invalid": "invalid",
@@ -323,7 +323,7 @@ SUMS: dict[str, dict[str, str]] = {
         "demands_late": "late",
         "demands_satisfied": "satisfied",
         "demands_unsatisfied": "unsatisfied",
-    },  # fmt: skip
+    },
 }
 
 
@@ -354,7 +354,7 @@ def _tables(slice_: Slice) -> list[tuple[QuerySet, dict[str, Sum]]]:
         (
             slice_.apply(ServiceDay.objects.all(), channel=False),
             {k: Sum(v) for k, v in SUMS["service"].items()},
-        ),  # fmt: skip
+        ),
         (slice_.apply(RatingDay.objects.all()), _rating_sums()),
         (slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
     ]
@@ -364,7 +364,7 @@ def _tables(slice_: Slice) -> list[tuple[QuerySet, dict[str, Sum]]]:
             (
                 slice_.apply(DemandDay.objects.all(), channel=False, dims=False),
                 {k: Sum(v) for k, v in SUMS["demand"].items()},
-            ),  # fmt: skip
+            ),
         ]
     return tables
 
@@ -408,8 +408,15 @@ def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
     """The period's counts grouped by ``by``: a unit id (its own facts, not its subtree's; roll up
     with ``roll_up``), window, staff or item id, channel, system id, or day. Facts without the
     dimension (a rating with no staff) group under None."""
-    column = {"unit": "unit_id", "window": "window_id", "staff": "staff_id", "item": "item_id",
-              "channel": "channel", "system": "system_id", "day": "day"}[by]  # fmt: skip
+    column = {
+        "unit": "unit_id",
+        "window": "window_id",
+        "staff": "staff_id",
+        "item": "item_id",
+        "channel": "channel",
+        "system": "system_id",
+        "day": "day",
+    }[by]
     results: dict[object, Counts] = {}
     tables = _tables(slice_)
     people = by in ("unit", "day")

@@ -27,9 +27,24 @@ def _period() -> Period:
 def _figures(unit_path: str = "/", **narrow) -> dict:
     rollup_refresh()
     (c,) = counts(Slice(unit_path=unit_path, **narrow), [_period()])
-    return {code: kpi_get(code).value(c) for code in (
-        "services", "ratings", "rating_rate", "active_rate", "good_rate", "bad_rate", "score", "invalid",
-        "rectify_rate", "on_time_rate", "overdue_open", "callback_rate", "demands")}  # fmt: skip
+    return {
+        code: kpi_get(code).value(c)
+        for code in (
+            "services",
+            "ratings",
+            "rating_rate",
+            "active_rate",
+            "good_rate",
+            "bad_rate",
+            "score",
+            "invalid",
+            "rectify_rate",
+            "on_time_rate",
+            "overdue_open",
+            "callback_rate",
+            "demands",
+        )
+    }
 
 
 def test_the_world_figures(cast, world):
@@ -46,8 +61,14 @@ def test_the_world_figures(cast, world):
 
 def test_a_default_rating_is_rated_but_not_by_the_person(cast, world):
     record = push(cast, "SCJG2026110077")
-    Evaluation.objects.create(record=record, level=5, channel=1, is_default=True, evaluated_at=timezone.now(),
-                              indicator_set_id=world.eval_a.indicator_set_id)  # fmt: skip
+    Evaluation.objects.create(
+        record=record,
+        level=5,
+        channel=1,
+        is_default=True,
+        evaluated_at=timezone.now(),
+        indicator_set_id=world.eval_a.indicator_set_id,
+    )
     figures = _figures()
     assert figures["rating_rate"] == pytest.approx(4 / 6)
     assert figures["active_rate"] == pytest.approx(3 / 6)
