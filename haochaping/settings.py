@@ -310,3 +310,8 @@ LOGGING = {
 ANALYTICS_ROLLUP_LAG_SECONDS = env_int("HAOCHAPING_ANALYTICS_ROLLUP_LAG_SECONDS", 300)
 # Whether 基本满意 counts as 好评 (SPEC §5: configurable; the national rule counts it).
 ANALYTICS_BASIC_IS_GOOD = env_bool("HAOCHAPING_ANALYTICS_BASIC_IS_GOOD", True)
+# Rankings (analytics/ranking.py): an entity with fewer than this many in a measure's
+# denominator (e.g. valid ratings) is listed but not ranked; the ranked value is shrunk toward
+# the mean with this prior weight (a Bayesian average).
+ANALYTICS_RANK_MIN_SAMPLE = env_int("HAOCHAPING_ANALYTICS_RANK_MIN_SAMPLE", 30)
+ANALYTICS_RANK_PRIOR_WEIGHT = env_int("HAOCHAPING_ANALYTICS_RANK_PRIOR_WEIGHT", 50)
