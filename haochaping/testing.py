@@ -322,7 +322,7 @@ def xlsx_of(response) -> tuple[list[tuple], bytes]:
 
     assert response.status_code == 200, (response.status_code, response.content[:500])
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    content = b"".join(response.streaming_content)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         parts = b"".join(archive.read(name) for name in archive.namelist())
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)

@@ -18,6 +18,7 @@ CONSOLE_PAGES = [
     "haochaping.evaluations.console.urls",
     "haochaping.rectification.console.urls",
     "haochaping.outreach.console.urls",
+    "haochaping.analytics.console.urls",
 ]
 
 console_urls = [path("", include(module)) for module in CONSOLE_PAGES]

@@ -37,6 +37,7 @@ class RankRow:
     value: float | None  # the raw measure
     adjusted: float | None = None
     rank: int | None = None  # None: not ranked (sample below the minimum)
+    code: str = ""  # a unit's code (links narrow the pages to it)
 
     @property
     def eligible(self) -> bool:
@@ -110,6 +111,7 @@ def ranking(
         for unit_row in roll_up(slice_.unit_path, grouped):
             name = unit_row.unit.name + ("（本级）" if unit_row.depth == 0 else "")
             rows.append(_row(kpi, unit_row.unit.pk, name, "", unit_row.counts))
+            rows[-1].code = unit_row.unit.code
     else:
         names = _names(entity, list(grouped))
         for key, c in grouped.items():

@@ -6,9 +6,9 @@ The parameter names are a contract with integrators (docs/subsystems/api.md).
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from haochaping.core.filters import FilterSet, choice_filter, date_filter, unit_path_filter
+from haochaping.core.filters import FilterSet, FlagFilter, choice_filter, date_filter, text_filter, unit_path_filter
 from haochaping.evaluations.choices import BAD_LEVELS, Channel, Level
 from haochaping.evaluations.models import Evaluation
 
@@ -51,6 +51,18 @@ class EvaluationFilter(FilterSet):
         label="评价日期止", field_name="evaluated_at", lookup_expr="date__lte", help_text="评价日期止（含）"
     )
     project_no = django_filters.CharFilter(label="办件编号", field_name="record__project_no", help_text="办件编号")
+    # The slices of the analytics pages, so that every figure drills down to its ratings.
+    window_code = text_filter(label="窗口编码", field_name="record__window__code", help_text="窗口编码")
+    staff_no = text_filter(label="工号", field_name="record__staff__staff_no", help_text="工作人员工号")
+    item_code = text_filter(label="事项编码", field_name="record__item__code", help_text="事项实施编码")
+    system = django_filters.NumberFilter(
+        label="业务系统", field_name="record__system_id", help_text="推送办件的业务系统编号"
+    )
+    invalid = FlagFilter(
+        label="仅无效评价",
+        q=Q(case__state="invalidated"),
+        help_text="仅经审核认定无效的评价（true / false）；无效评价不计入好评率、差评率",
+    )
 
     class Meta(FilterSet.Meta):
         model = Evaluation

@@ -68,6 +68,10 @@ class CaseFilter(FilterSet):
         help_text="仅已逾期的工单：期限已过且尚未整改（true / false）",
     )
     open_only = FlagFilter(label="仅未办结", q=Q(state__in=OPEN_STATES), help_text="仅未办结的工单（true / false）")
+    # The slices of the analytics pages, so that every figure drills down to its cases.
+    window_code = text_filter(label="窗口编码", field_name="evaluation__record__window__code", help_text="窗口编码")
+    staff_no = text_filter(label="工号", field_name="evaluation__record__staff__staff_no", help_text="工作人员工号")
+    item_code = text_filter(label="事项编码", field_name="evaluation__record__item__code", help_text="事项实施编码")
 
     class Meta(FilterSet.Meta):
         model = RectificationCase

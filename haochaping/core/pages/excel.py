@@ -87,8 +87,9 @@ def write_table_sheet(
     for row in rows:
         row_number += 1
         write(row_number, row)
-    row_number += 1
-    write(row_number, total, bold=True, fill=TOTAL_FILL)
+    if total is not None:  # tables without a total row (e.g. measures) pass None
+        row_number += 1
+        write(row_number, total, bold=True, fill=TOTAL_FILL)
 
     row_number += 2
     ws.cell(row=row_number, column=1, value="指标说明").font = Font(bold=True)

@@ -9,6 +9,10 @@ from haochaping.core.pages.filters import ListFilterForm
 
 class RecordFilterForm(ListFilterForm):
     project_no = forms.CharField(label="办件编号", required=False, max_length=50)
+    # The slices of the analytics pages (their figures drill down to these services).
+    window_code = forms.CharField(label="窗口编码", required=False, max_length=40)
+    staff_no = forms.CharField(label="工号", required=False, max_length=32)
+    item_code = forms.CharField(label="事项编码", required=False, max_length=24)
     field_order = ["unit", "project_no", "date_from", "date_to"]
 
     def __init__(self, data, *, units):

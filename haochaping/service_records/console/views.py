@@ -28,6 +28,9 @@ def _filtered(request, scope: Scope) -> tuple[RecordFilterForm, QuerySet[Service
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
+    for name, lookup in (("window_code", "window__code"), ("staff_no", "staff__staff_no"), ("item_code", "item__code")):
+        if filters.get(name):
+            records = records.filter(**{lookup: filters[name].strip()})
     return form, records
 
 

@@ -1,0 +1,257 @@
+"""综合分析: the measures of a period for a slice, against the period before (环比) and the same
+period a year earlier (同比), per unit below, by level, channel and day; every figure links to
+the rows behind it, and the tables download as Excel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+
+from haochaping.analytics.console.forms import AnalyticsForm
+from haochaping.analytics.kpis import Counts, Kpi, Slice, UnitRow, change, counts, counts_by, kpi_list, roll_up
+from haochaping.analytics.periods import Period
+from haochaping.core.pages.downloads import xlsx_response
+from haochaping.core.pages.excel import write_table_sheet
+from haochaping.evaluations.choices import Channel, Level
+from haochaping.organizations.models import Staff, Window
+from haochaping.organizations.pages import console_page, record_export
+from haochaping.organizations.selectors import Scope
+from haochaping.service_records.models import ServiceItem
+
+# The tiles, in the order a director reads them.
+TILES = ("services", "ratings", "rating_rate", "active_rate", "good_rate", "bad_rate", "score", "invalid",
+         "rectify_rate", "on_time_rate", "overdue_open", "rectify_satisfaction", "callback_rate", "demands",
+         "demand_on_time_rate")  # fmt: skip
+# The per-unit table's measures.
+UNIT_COLUMNS = ("ratings", "rating_rate", "good_rate", "bad_rate", "score", "rectify_rate", "on_time_rate",
+                "overdue_open")  # fmt: skip
+
+
+@dataclass
+class Figure:
+    kpi: Kpi
+    value: float | None
+    previous: float | None
+    year_earlier: float | None
+    counts: Counts
+
+    @property
+    def vs_previous(self) -> float | None:
+        return change(self.value, self.previous)
+
+    @property
+    def vs_year(self) -> float | None:
+        return change(self.value, self.year_earlier)
+
+    def trend(self, delta: float | None) -> str:
+        """better / worse / same, for the arrow's colour."""
+        if delta is None or abs(delta) < 1e-9:
+            return "same"
+        return "better" if (delta > 0) == self.kpi.higher_is_better else "worse"
+
+    @property
+    def trend_previous(self) -> str:
+        return self.trend(self.vs_previous)
+
+    @property
+    def trend_year(self) -> str:
+        return self.trend(self.vs_year)
+
+    @property
+    def workings(self) -> str:
+        """The numerator and denominator, e.g. "35 ÷ 1,024"."""
+        if self.kpi.denominator is None or self.value is None:
+            return ""
+        return f"{self.kpi.numerator(self.counts):,} ÷ {self.kpi.denominator(self.counts):,}"
+
+
+@dataclass
+class UnitLine:
+    row: UnitRow
+    figures: dict[str, float | None]
+    previous: dict[str, float | None]
+
+    @property
+    def name(self) -> str:
+        return self.row.unit.name + ("（本级）" if self.row.depth == 0 else "")
+
+
+def figures(slice_: Slice, period: Period) -> tuple[list[Figure], Counts]:
+    now, before, year = counts(slice_, [period, period.previous(), period.year_earlier()])
+    by_code = {k.code: k for k in kpi_list()}
+    return [Figure(by_code[c], by_code[c].value(now), by_code[c].value(before), by_code[c].value(year), now)
+            for c in TILES], now  # fmt: skip
+
+
+def unit_lines(slice_: Slice, period: Period) -> list[UnitLine]:
+    by_code = {k.code: k for k in kpi_list()}
+    current = roll_up(slice_.unit_path, counts_by(slice_, period, "unit"))
+    before = {r.unit.pk: r.counts for r in roll_up(slice_.unit_path, counts_by(slice_, period.previous(), "unit"))}
+    lines = []
+    for row in current:
+        prev = before.get(row.unit.pk, Counts())
+        lines.append(UnitLine(row, {c: by_code[c].value(row.counts) for c in UNIT_COLUMNS},
+                              {c: by_code[c].value(prev) for c in UNIT_COLUMNS}))  # fmt: skip
+    return lines
+
+
+def _mix(total: Counts, slice_: Slice, period: Period) -> tuple[list, list, list]:
+    levels = [(Level(level).label, total.level(level), level) for level in sorted(Level.values, reverse=True)]
+    by_channel = counts_by(slice_, period, "channel")
+    channels = sorted(((Channel(k).label, c.ratings, k) for k, c in by_channel.items() if k is not None),
+                      key=lambda t: -t[1])  # fmt: skip
+    by_day = counts_by(slice_, period, "day") if period.days <= 92 else {}
+    days = [(day, by_day[day]) for day in sorted(by_day)]
+    return levels, channels, days
+
+
+def _context(request, scope: Scope) -> dict:
+    form = AnalyticsForm(request.GET, scope=scope)
+    period = form.get_period(timezone.localdate())
+    slice_ = form.slice()
+    tiles, total = figures(slice_, period)
+    levels, channels, days = _mix(total, slice_, period)
+    lines = unit_lines(slice_, period) if not slice_.narrowed or slice_.channel is not None else []
+    return {
+        "nav": "analytics",
+        "form": form,
+        "period": period,
+        "previous": period.previous(),
+        "year_earlier": period.year_earlier(),
+        "slice": slice_,
+        "tiles": tiles,
+        "total": total,
+        "levels": levels,
+        "channels": channels,
+        "days": days,
+        "lines": lines,
+        "unit_columns": [next(k for k in kpi_list() if k.code == c) for c in UNIT_COLUMNS],
+        "drill": drill_queries(slice_, period),
+        "quick": _quick_periods(form),
+        "refreshed_at": _refreshed_at(),
+    }
+
+
+def drill_queries(slice_: Slice, period: Period) -> dict[str, str]:
+    """Query strings of the raw lists (ratings, services, cases) narrowed like the figures."""
+    base = {"unit_code": slice_.unit_path.rstrip("/").rsplit("/", 1)[-1],
+            "date_from": f"{period.first:%Y-%m-%d}", "date_to": f"{period.last:%Y-%m-%d}"}  # fmt: skip
+    if slice_.window_id is not None:
+        base["window_code"] = Window.objects.get(pk=slice_.window_id).code
+    if slice_.staff_id is not None:
+        base["staff_no"] = Staff.objects.get(pk=slice_.staff_id).staff_no
+    if slice_.item_id is not None:
+        base["item_code"] = ServiceItem.objects.get(pk=slice_.item_id).code
+    ratings = dict(base)
+    if slice_.channel is not None:
+        ratings["channel"] = slice_.channel
+    if slice_.system_id is not None:
+        ratings["system"] = slice_.system_id
+    records = {k: v for k, v in base.items()}
+    records["unit"] = records.pop("unit_code")
+    return {"ratings": urlencode(ratings), "records": urlencode(records), "cases": urlencode(base)}
+
+
+def _quick_periods(form: AnalyticsForm) -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    this_month = Period.of("month", today)
+    options = [
+        ("本月", this_month),
+        ("上月", this_month.previous()),
+        ("本季度", Period.of("quarter", today)),
+        ("本年", Period.of("year", today)),
+    ]
+    return [(label, form.query(period=p.kind, on=p.first, date_from=None, date_to=None)) for label, p in options]
+
+
+def _refreshed_at():
+    from haochaping.analytics.models import RollupRun
+
+    return RollupRun.objects.filter(finished_at__isnull=False).values_list("finished_at", flat=True).first()
+
+
+@console_page
+@require_GET
+def overview(request, scope: Scope):
+    return render(request, "analytics/overview.html", _context(request, scope))
+
+
+@console_page
+@require_GET
+def overview_export(request, scope: Scope):
+    context = _context(request, scope)
+    form, period = context["form"], context["period"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    subtitle = f"统计期间：{period.label}　环比：{context['previous'].label}　同比：{context['year_earlier'].label}"
+    write_table_sheet(
+        ws,
+        title="政务服务好差评综合分析",
+        subtitle=subtitle,
+        first_header="指标",
+        columns=[
+            ("本期", "value", False),
+            ("上期（环比）", "previous", False),
+            ("去年同期（同比）", "year", False),
+            ("计算", "workings", False),
+        ],
+        rows=[_TileRow(f) for f in context["tiles"]],
+        total=None,
+        value=getattr,
+        definitions=[(f.kpi.name, f.kpi.definition) for f in context["tiles"]],
+    )
+    if context["lines"]:
+        units = wb.create_sheet("各单位")
+        write_table_sheet(
+            units,
+            title="各单位指标",
+            subtitle=subtitle,
+            first_header="单位",
+            columns=[(k.name, k.code, k.kind == "rate") for k in context["unit_columns"]],
+            rows=[_LineRow(line) for line in context["lines"]],
+            total=None,
+            value=getattr,
+            definitions=[(k.name, k.definition) for k in context["unit_columns"]],
+        )
+    buffer = BytesIO()
+    wb.save(buffer)
+    record_export(request, action="analytics:overview:exported", form=form, rows=len(context["lines"]))
+    name = f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+    return xlsx_response(buffer.getvalue(), filename=f"综合分析_{name}.xlsx", fallback=f"analytics-{name}.xlsx")
+
+
+def show(kpi: Kpi, value: float | None) -> str:
+    """A measure as the pages and workbooks print it."""
+    if value is None:
+        return "—"
+    if kpi.kind == "rate":
+        return f"{value * 100:.2f}%"
+    if kpi.kind == "score":
+        return f"{value:.2f}"
+    return f"{int(value):,}"
+
+
+class _TileRow:
+    depth = 0
+
+    def __init__(self, figure: Figure):
+        self.name = figure.kpi.name
+        self.value = show(figure.kpi, figure.value)
+        self.previous = show(figure.kpi, figure.previous)
+        self.year = show(figure.kpi, figure.year_earlier)
+        self.workings = figure.workings
+
+
+class _LineRow:
+    def __init__(self, line: UnitLine):
+        self.name = line.name
+        self.depth = max(line.row.depth - 1, 0)
+        for code, value in line.figures.items():
+            setattr(self, code, round(value, 2) if isinstance(value, float) and value > 1 else value)

@@ -1,0 +1,97 @@
+"""The analytics pages as each role uses them: figures, drill-down links, scope, Excel."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from haochaping.analytics.rollups import rollup_refresh
+from haochaping.testing import login, xlsx_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def refreshed(cast, world):
+    rollup_refresh()
+    return world
+
+
+def test_the_director_sees_the_month_with_its_comparisons_and_units(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_overview"), {"period": "year"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    for text in ("好评率", "差评率", "满意度得分", "按期整改率", "环比", "同比", "区市场监督管理局", "区人力资源和社会保障局"):
+        assert text in html
+    tiles = {f.kpi.code: f for f in page.context["tiles"]}
+    assert tiles["ratings"].value == 3
+    assert tiles["bad_rate"].value == pytest.approx(2 / 3)
+    lines = {line.row.unit.code: line for line in page.context["lines"]}
+    assert lines["SCJG"].figures["ratings"] == 2
+    assert "unit_code=410404" in page.context["drill"]["ratings"]
+
+
+def test_a_unit_drills_down_to_its_ratings(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_overview"), {"period": "year", "unit": "RSJ"})
+    assert {f.kpi.code: f.value for f in page.context["tiles"]}["ratings"] == 1
+    rows = client.get(reverse("console:evaluation_list") + "?" + page.context["drill"]["ratings"] + "&level=bad")
+    assert [e.pk for e in rows.context["page_obj"]] == [refreshed.eval_b.pk]
+
+
+def test_a_staff_member_slice_drills_to_that_staff_members_ratings(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_overview"), {"period": "year", "staff": cast.staff_a.pk})
+    assert {f.kpi.code: f.value for f in page.context["tiles"]}["ratings"] == 1
+    assert "staff_no=A001" in page.context["drill"]["ratings"]
+    rows = client.get(reverse("console:evaluation_list") + "?" + page.context["drill"]["ratings"])
+    assert [e.pk for e in rows.context["page_obj"]] == [refreshed.eval_a.pk]
+
+
+def test_a_department_admin_sees_only_its_subtree(client, cast, refreshed):
+    login(client, cast, "admin_a")
+    page = client.get(reverse("console:analytics_overview"), {"period": "year"})
+    assert {f.kpi.code: f.value for f in page.context["tiles"]}["ratings"] == 2
+    assert "区人力资源和社会保障局" not in page.content.decode()
+    # Another unit is not offered: asked for anyway, the choice is refused and the figures stay A's.
+    other = client.get(reverse("console:analytics_overview"), {"period": "year", "unit": "RSJ"})
+    assert {f.kpi.code: f.value for f in other.context["tiles"]}["ratings"] == 2
+    assert other.context["form"].errors["unit"]
+    assert client.get(reverse("console:analytics_overview"), {"staff": cast.staff_b.pk}).status_code == 404
+    ranking = client.get(reverse("console:analytics_ranking"), {"period": "year", "entity": "staff"})
+    assert [r.name for r in ranking.context["table"].rows] == ["王晓红（A001）"]
+
+
+def test_a_window_clerk_sees_only_their_own_figures(client, cast, refreshed):
+    login(client, cast, "clerk_b")
+    page = client.get(reverse("console:analytics_overview"), {"period": "year"})
+    tiles = {f.kpi.code: f.value for f in page.context["tiles"]}
+    assert tiles["ratings"] == 1 and tiles["demands"] is None
+
+
+def test_the_ranking_lists_small_samples_unranked_and_exports(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_ranking"), {"period": "year", "entity": "unit", "kpi": "bad_rate"})
+    assert page.status_code == 200
+    assert "不参与排名" in page.content.decode() or "样本量" in page.content.decode()
+    assert all(not row.eligible for row in page.context["table"].rows)  # 1–2 ratings each, minimum 30
+    export = client.get(reverse("console:analytics_ranking_export"), {"period": "year", "entity": "unit"})
+    rows, _ = xlsx_of(export)
+    assert any("区市场监督管理局" in str(cell) for row in rows for cell in row)
+
+
+def test_the_overview_exports_its_tables(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    export = client.get(reverse("console:analytics_overview_export"), {"period": "year"})
+    assert export.status_code == 200
+    rows, _ = xlsx_of(export)
+    assert any(row and row[0] == "差评率" for row in rows)
+
+
+def test_bad_filter_values_are_reported_not_applied(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_overview"), {"period": "range", "date_from": "2026-12-01",
+                                                               "date_to": "2026-11-01"})  # fmt: skip
+    assert page.status_code == 200
+    assert "截止日期不能早于起始日期" in page.content.decode()
