@@ -22,7 +22,16 @@ def test_the_director_sees_the_month_with_its_comparisons_and_units(client, cast
     page = client.get(reverse("console:analytics_overview"), {"period": "year"})
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ("好评率", "差评率", "满意度得分", "按期整改率", "环比", "同比", "区市场监督管理局", "区人力资源和社会保障局"):
+    for text in (
+        "好评率",
+        "差评率",
+        "满意度得分",
+        "按期整改率",
+        "环比",
+        "同比",
+        "区市场监督管理局",
+        "区人力资源和社会保障局",
+    ):
         assert text in html
     tiles = {f.kpi.code: f for f in page.context["tiles"]}
     assert tiles["ratings"].value == 3
