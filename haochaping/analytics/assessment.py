@@ -116,8 +116,9 @@ def assess(counts: Counts, weights: dict[str, int]) -> tuple[float | None, list[
         if kpi.denominator is not None and value is not None:
             workings = f"{kpi.numerator(counts):,} ÷ {kpi.denominator(counts):,}"
         if value is None:
-            lines.append(Line(kpi.name, "—", weight, None, f"无数据：权重 {weight} 按比例分给其他有数据的指标",
-                              code=code))  # fmt: skip
+            lines.append(
+                Line(kpi.name, "—", weight, None, f"无数据：权重 {weight} 按比例分给其他有数据的指标", code=code)
+            )
             continue
         applied = weight * 100 / present
         normalised = normalise(kpi, value)
@@ -160,8 +161,11 @@ def assessment(slice_: Slice, period: Period, *, entity: str = "unit") -> list[A
         for unit_row in roll_up(slice_.unit_path, counts_by(slice_, period, "unit")):
             total, lines = assess(unit_row.counts, weights)
             name = unit_row.unit.name + ("（本级）" if unit_row.depth == 0 else "")
-            rows.append(Assessment("unit", unit_row.unit.pk, name, total, lines, code=unit_row.unit.code,
-                                   counts=unit_row.counts))  # fmt: skip
+            rows.append(
+                Assessment(
+                    "unit", unit_row.unit.pk, name, total, lines, code=unit_row.unit.code, counts=unit_row.counts
+                )
+            )
         return _ranked(rows)
     grouped = counts_by(slice_, period, "staff")
     people = Staff.objects.filter(unit__path__startswith=slice_.unit_path).select_related("unit")
@@ -173,8 +177,11 @@ def assessment(slice_: Slice, period: Period, *, entity: str = "unit") -> list[A
     for pk, person in staff.items():
         c = grouped.get(pk, Counts(people_only=True))
         total, lines = assess(c, weights)
-        rows.append(Assessment("staff", pk, person.name, total, lines, unit=person.unit.name,
-                               staff_no=person.staff_no, counts=c))  # fmt: skip
+        rows.append(
+            Assessment(
+                "staff", pk, person.name, total, lines, unit=person.unit.name, staff_no=person.staff_no, counts=c
+            )
+        )
     return _ranked(rows)
 
 

@@ -58,26 +58,28 @@ def supervision_targets_for(scope: Scope, period: Period) -> list[dict]:
     order = {"unit": 0, "window": 1, "staff": 2}
     rows = []
     for t in qs:
-        rows.append({
-            "id": t.pk,
-            "kind": t.kind,
-            "kind_label": KIND_LABELS.get(t.kind, t.kind),
-            "name": t.entity_name,
-            "unit": t.unit.name,
-            "rule": t.rule,
-            "rule_label": RULE_LABELS.get(t.rule, t.rule),
-            "for_notice": t.rule == NOTICE_RULE,
-            "month": t.month,
-            "new": period.first <= t.month <= period.last,
-            "evidence": t.evidence_text,
-            "evidence_data": t.evidence,
-            "marked_at": t.marked_at,
-            "deadline": t.deadline,
-            "overdue": t.state == TargetState.ACTIVE and t.deadline < today,
-            "state": t.state,
-            "state_label": t.get_state_display(),
-            "lifted_at": t.lifted_at,
-            "lift_reason": t.lift_reason,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": t.pk,
+                "kind": t.kind,
+                "kind_label": KIND_LABELS.get(t.kind, t.kind),
+                "name": t.entity_name,
+                "unit": t.unit.name,
+                "rule": t.rule,
+                "rule_label": RULE_LABELS.get(t.rule, t.rule),
+                "for_notice": t.rule == NOTICE_RULE,
+                "month": t.month,
+                "new": period.first <= t.month <= period.last,
+                "evidence": t.evidence_text,
+                "evidence_data": t.evidence,
+                "marked_at": t.marked_at,
+                "deadline": t.deadline,
+                "overdue": t.state == TargetState.ACTIVE and t.deadline < today,
+                "state": t.state,
+                "state_label": t.get_state_display(),
+                "lifted_at": t.lifted_at,
+                "lift_reason": t.lift_reason,
+            }
+        )
     rows.sort(key=lambda r: (not r["new"], order.get(r["kind"], 9), r["rule"], r["name"]))
     return rows

@@ -158,9 +158,17 @@ def _bottom(rankings: _Rankings, kind: str, months: list[Period], bottom: int) -
             cut = ranked[-bottom].rank or 0
             for row in ranked:
                 if (row.rank or 0) >= cut:
-                    current[row.key] = [{"month": f"{month.first:%Y-%m-%d}", "rank": row.rank, "of": len(ranked),
-                                         "value": row.value, "adjusted": row.adjusted, "sample": row.sample,
-                                         "name": row.name}]  # fmt: skip
+                    current[row.key] = [
+                        {
+                            "month": f"{month.first:%Y-%m-%d}",
+                            "rank": row.rank,
+                            "of": len(ranked),
+                            "value": row.value,
+                            "adjusted": row.adjusted,
+                            "sample": row.sample,
+                            "name": row.name,
+                        }
+                    ]
         hits = current if hits is None else {key: hits[key] + current[key] for key in hits if key in current}
     return hits or {}
 
@@ -216,8 +224,12 @@ def _overdue(root: Unit, month: Period, above: int) -> dict[object, dict]:
     for unit_row in roll_up(root.path, by_unit):
         n = unit_row.counts.overdue_open
         if unit_row.depth > 0 and n > above:
-            hits[unit_row.unit.pk] = {"month": f"{month.first:%Y-%m-%d}", "overdue_open": n, "as_of": as_of,
-                                      "unit": unit_row.unit}  # fmt: skip
+            hits[unit_row.unit.pk] = {
+                "month": f"{month.first:%Y-%m-%d}",
+                "overdue_open": n,
+                "as_of": as_of,
+                "unit": unit_row.unit,
+            }
     return hits
 
 
@@ -270,8 +282,12 @@ def _rule(code: str, options: dict, kind: str, month: Period, root: Unit, rankin
         months = _months(month, options["months"])
         above = options["above_percent"] / 100
         for key, entries in _bad_rate(rankings, kind, months, above).items():
-            evidence = {"kpi": "bad_rate", "above_percent": options["above_percent"], "months": entries,
-                        "text": _bad_rate_text(entries, options)}  # fmt: skip
+            evidence = {
+                "kpi": "bad_rate",
+                "above_percent": options["above_percent"],
+                "months": entries,
+                "text": _bad_rate_text(entries, options),
+            }
             result.append(Finding(kind, int(key), "", root, code, evidence))
     elif code == "overdue_cases":
         for key, entry in _overdue(root, month, options["above"]).items():

@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import overview, rankings
+from haochaping.analytics.console import assessment, overview, rankings, supervision
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
     path("analytics/export/", overview.overview_export, name="analytics_overview_export"),
     path("analytics/rankings/", rankings.ranking_view, name="analytics_ranking"),
     path("analytics/rankings/export/", rankings.ranking_export, name="analytics_ranking_export"),
+    path("analytics/assessment/", assessment.assessment_view, name="analytics_assessment"),
+    path("analytics/assessment/export/", assessment.assessment_export, name="analytics_assessment_export"),
+    path("analytics/supervision/", supervision.supervision_view, name="analytics_supervision"),
+    path("analytics/supervision/export/", supervision.supervision_export, name="analytics_supervision_export"),
 ]

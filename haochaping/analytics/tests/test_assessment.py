@@ -20,8 +20,9 @@ UNIT_WEIGHTS = {"score": 40, "good_rate": 20, "rating_rate": 15, "rectify_rate":
 def test_each_measure_gives_weight_times_its_normalised_value():
     # 100 services, 80 rated; 80 valid ratings: 60 × 5, 12 × 4, 8 × 1 (bad); 8 cases, 6 rectified,
     # 4 of 5 due on time.
-    c = Counts(services=100, rated=80, ratings=80, level_5=60, level_4=12, level_1=8, cases=8, rectified=6, due=5,
-               on_time=4)  # fmt: skip
+    c = Counts(
+        services=100, rated=80, ratings=80, level_5=60, level_4=12, level_1=8, cases=8, rectified=6, due=5, on_time=4
+    )
     total, lines = assess(c, {"score": 40, "bad_rate": 20, "rating_rate": 15, "rectify_rate": 15, "on_time_rate": 10})
     by_code = {line.code: line for line in lines}
     score = (60 * 100 + 12 * 75) / 80  # 86.25
@@ -56,8 +57,9 @@ def test_units_and_staff_are_ranked_by_total_with_their_subtree(cast):
     RatingDay.objects.create(unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, level=5, ratings=10, **common)
     RatingDay.objects.create(unit_id=cast.unit_b.pk, staff_id=cast.staff_b.pk, level=1, ratings=10, **common)
     RatingDay.objects.create(unit_id=cast.community.pk, level=4, ratings=4, **common)  # counts for its street
-    ServiceDay.objects.create(day=DAY, unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, item_id=1, mode="offline",
-                              services=10, rated=10)  # fmt: skip
+    ServiceDay.objects.create(
+        day=DAY, unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, item_id=1, mode="offline", services=10, rated=10
+    )
     CaseDay.objects.create(unit_id=cast.unit_b.pk, cases=10, rectified=5, due=10, on_time=5, **common)
     units = assessment(Slice(cast.district.path), NOVEMBER, entity="unit")
     names = [(a.name, a.rank) for a in units]
@@ -84,8 +86,11 @@ def test_the_startup_check_refuses_weights_that_do_not_sum_to_100(settings):
     errors = _errors(settings, ANALYTICS_ASSESSMENT_WEIGHTS={"score": 50, "good_rate": 20})
     assert [e.id for e in errors] == ["haochaping.analytics.E001"]
     assert "sum to 70, not 100" in errors[0].msg
-    errors = _errors(settings, ANALYTICS_ASSESSMENT_WEIGHTS={"score": 50, "nonsense": 50},
-                     ANALYTICS_ASSESSMENT_STAFF_WEIGHTS={"score": 50, "callback_rate": 50})  # fmt: skip
+    errors = _errors(
+        settings,
+        ANALYTICS_ASSESSMENT_WEIGHTS={"score": 50, "nonsense": 50},
+        ANALYTICS_ASSESSMENT_STAFF_WEIGHTS={"score": 50, "callback_rate": 50},
+    )
     messages = " ".join(e.msg for e in errors)
     assert "unknown measure 'nonsense'" in messages
     assert "ANALYTICS_ASSESSMENT_STAFF_WEIGHTS: 'callback_rate' exists for units only" in messages

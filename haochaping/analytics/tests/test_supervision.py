@@ -158,3 +158,21 @@ def test_a_department_admin_sees_its_own_subtree_and_cannot_lift(cast, marked):
         as_supervisor = Caller(scope=scope, role=Role.SUPERVISOR, user=cast.users["admin_a"])
         supervision_lift(target_id=marked[cast.unit_b.pk].pk, reason="已整改", caller=as_supervisor)
     assert SupervisionTarget.objects.filter(state="lifted").count() == 0
+
+
+def test_the_cli_and_the_monthly_job_evaluate_last_month_once(cast, only, time_machine):
+    from django.core.management import call_command
+
+    from haochaping.analytics.models import RollupRun
+    from haochaping.analytics.services import supervision_monthly
+
+    only("overdue_cases", above=0)
+    CaseDay.objects.create(day=NOVEMBER, unit_id=cast.unit_a.pk, item_id=1, channel=4, cases=1, overdue_open=1)
+    time_machine.move_to(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert supervision_monthly() is None  # the rollups have not been refreshed since the month ended
+    now = dt.datetime(2026, 12, 1, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    RollupRun.objects.create(started_at=now, finished_at=now)
+    assert [t.entity_id for t in supervision_monthly() or []] == [cast.unit_a.pk]
+    assert supervision_monthly() is None  # once per month
+    call_command("supervision", "evaluate", "--month", "2026-11")
+    assert SupervisionTarget.objects.count() == 1
