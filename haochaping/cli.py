@@ -2,7 +2,8 @@
 
 haochaping serve [--with-worker] | worker [--once] | migrate | seed-demo | createadmin
 haochaping systems add --name N [--unit C] | systems list
-haochaping audit verify | audit checkpoint | <any manage.py command>
+haochaping audit verify | audit checkpoint | supervision evaluate [--month YYYY-MM]
+haochaping <any manage.py command>
 """
 
 from __future__ import annotations

@@ -315,3 +315,42 @@ ANALYTICS_BASIC_IS_GOOD = env_bool("HAOCHAPING_ANALYTICS_BASIC_IS_GOOD", True)
 # the mean with this prior weight (a Bayesian average).
 ANALYTICS_RANK_MIN_SAMPLE = env_int("HAOCHAPING_ANALYTICS_RANK_MIN_SAMPLE", 30)
 ANALYTICS_RANK_PRIOR_WEIGHT = env_int("HAOCHAPING_ANALYTICS_RANK_PRIOR_WEIGHT", 50)
+
+
+def _weights(items: list[str]) -> dict[str, object]:
+    """The "code=weight" pairs as a dict; a weight that is not an integer is kept as text for the check to name."""
+    pairs = (item.partition("=") for item in items)
+    return {code.strip(): int(w) if w.strip().lstrip("-").isdigit() else w.strip() for code, _, w in pairs}
+
+
+# 考核得分 (analytics/assessment.py): the weight of each measure, "code=weight" pairs summing to
+# 100; one set for units, one for staff members (no measures that only units have). Checked at
+# startup (analytics/checks.py).
+ANALYTICS_ASSESSMENT_WEIGHTS = _weights(
+    env_list(
+        "HAOCHAPING_ANALYTICS_ASSESSMENT_WEIGHTS",
+        ["score=40", "good_rate=20", "rating_rate=15", "rectify_rate=15", "on_time_rate=10"],
+    )
+)
+ANALYTICS_ASSESSMENT_STAFF_WEIGHTS = _weights(
+    env_list("HAOCHAPING_ANALYTICS_ASSESSMENT_STAFF_WEIGHTS", ["score=50", "good_rate=30", "rating_rate=20"])
+)
+# 重点督办 (analytics/supervision.py): the rules that mark units, windows and staff members, each
+# merged over its defaults (a rule left out keeps them; "enabled": False switches it off), and the
+# rectification deadline of a mark in days. Checked at startup (analytics/checks.py).
+ANALYTICS_SUPERVISION_RULES = {
+    "bottom_score": {
+        "bottom": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_BOTTOM", 3),
+        "months": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_MONTHS", 2),
+    },
+    "bad_rate": {
+        "above_percent": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_BAD_RATE_PERCENT", 5),
+        "months": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_MONTHS", 2),
+    },
+    "overdue_cases": {"above": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_OVERDUE_CASES", 3)},
+    "staff_notice": {
+        "bottom": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_BOTTOM", 3),
+        "months": env_int("HAOCHAPING_ANALYTICS_SUPERVISION_NOTICE_MONTHS", 3),
+    },
+}
+ANALYTICS_SUPERVISION_DEADLINE_DAYS = env_int("HAOCHAPING_ANALYTICS_SUPERVISION_DEADLINE_DAYS", 30)

@@ -11,6 +11,7 @@ derived data, rebuilt at will; joins to units (for the subtree scope) still work
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 NO_CONSTRAINT = {"on_delete": models.DO_NOTHING, "db_constraint": False, "related_name": "+"}
@@ -135,3 +136,82 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"RollupRun {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+# -- 重点督办 (制度第十二条) ---------------------------------------------------------------------
+
+
+class TargetKind(models.TextChoices):
+    UNIT = "unit", "单位"
+    WINDOW = "window", "窗口"
+    STAFF = "staff", "工作人员"
+
+
+class TargetState(models.TextChoices):
+    ACTIVE = "active", "督办中"
+    LIFTED = "lifted", "已解除"
+
+
+class SupervisionTarget(models.Model):
+    """A unit, window or staff member marked as a key supervision target (重点督办) by one rule
+    for one month, with the evidence that triggered it, a rectification deadline and, once lifted,
+    who lifted it and why. The rules never mark the same entity twice for the same rule and month
+    (the unique constraint), so re-running them is harmless."""
+
+    kind = models.CharField("对象类型", max_length=10, choices=TargetKind.choices)
+    entity_id = models.PositiveIntegerField("对象 ID")
+    entity_name = models.CharField("对象名称", max_length=200)  # as it was when marked
+    # The unit whose subtree sees the mark: the unit itself, a window's department (or its place),
+    # a staff member's unit.
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="所属单位")
+    rule = models.CharField("规则", max_length=30)
+    month = models.DateField("月份")  # the first day of the month evaluated
+    evidence = models.JSONField("依据", default=dict)
+    marked_at = models.DateTimeField("列入时间")
+    deadline = models.DateField("整改期限")
+    state = models.CharField("状态", max_length=10, choices=TargetState.choices, default=TargetState.ACTIVE)
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="解除人",
+    )
+    lift_reason = models.TextField("解除理由", blank=True)
+
+    class Meta:
+        ordering = ["-month", "kind", "entity_name", "rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "entity_id", "rule", "month"], name="analytics_supervision_once")
+        ]
+        indexes = [models.Index(fields=["state", "month"], name="analytics_supervision_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.entity_name} {self.rule} {self.month:%Y-%m}"
+
+    @property
+    def evidence_text(self) -> str:
+        """The evidence as a sentence (built from the months, values and ranks when marked)."""
+        return str(self.evidence.get("text", ""))
+
+    @property
+    def for_notice(self) -> bool:
+        """A staff member listed for 通报 (staff ranked low for a long time)."""
+        return self.rule == "staff_notice"
+
+
+class SupervisionRun(models.Model):
+    """One evaluation of the supervision rules for a month (the monthly job runs it once)."""
+
+    month = models.DateField("月份", unique=True)
+    evaluated_at = models.DateTimeField("评估时间")
+    marked = models.PositiveIntegerField("新列入", default=0)
+    actor = models.CharField("执行人", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"SupervisionRun {self.month:%Y-%m}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import overview, rankings
+from haochaping.analytics.console import assessment, overview, rankings, supervision
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
@@ -11,4 +11,8 @@ urlpatterns = [
     path("analytics/coverage/", overview.coverage_view, name="analytics_coverage"),
     path("analytics/rankings/", rankings.ranking_view, name="analytics_ranking"),
     path("analytics/rankings/export/", rankings.ranking_export, name="analytics_ranking_export"),
+    path("analytics/assessment/", assessment.assessment_view, name="analytics_assessment"),
+    path("analytics/assessment/export/", assessment.assessment_export, name="analytics_assessment_export"),
+    path("analytics/supervision/", supervision.supervision_view, name="analytics_supervision"),
+    path("analytics/supervision/export/", supervision.supervision_export, name="analytics_supervision_export"),
 ]
