@@ -18,7 +18,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the project with dev tools
+# Browser libraries (ECharts) come from npm, pinned by the committed package-lock.json: `npm ci`
+# installs exactly that, and the files the pages load are copied into the core app's static dir
+# (git-ignored), where staticfiles and WhiteNoise find them; never a CDN, no network at run time.
+# The target is the copied file itself, so a changed package.json or lockfile re-runs this step.
+VENDOR := haochaping/core/static/vendor
+ECHARTS := $(VENDOR)/echarts/echarts.min.js
+
+$(ECHARTS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js（18 或以上）和 npm 来安装前端库 ECharts：请安装 nodejs 和 npm（Debian: apt-get install nodejs npm）后重试 make install" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	cp node_modules/echarts/licenses/LICENSE-d3 $(VENDOR)/echarts/LICENSE-d3
+	cp node_modules/zrender/LICENSE $(VENDOR)/echarts/LICENSE-zrender
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+install: $(STAMP) $(ECHARTS) ## Create .venv and install the project with dev tools; npm ci the browser libraries (ECharts)
 
 demo: install ## Install, migrate, seed the demo district, serve on http://127.0.0.1:8000 with the job worker
 	HAOCHAPING_DEMO=1 $(BIN)/haochaping migrate --noinput
@@ -86,7 +102,7 @@ format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-clean: ## Remove the venv and local data (var/)
-	rm -rf $(VENV) var build *.egg-info
+clean: ## Remove the venv, node_modules, the copied browser libraries and local data (var/)
+	rm -rf $(VENV) node_modules $(VENDOR) var build *.egg-info
 
 .PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console fuzz format clean

@@ -11,15 +11,17 @@ from django.utils import timezone
 
 from haochaping.console.context_processors import console as console_context
 from haochaping.console.forms import LoginForm
+from haochaping.core.pages.charts import BAD, GOOD, line_chart
 from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, membership_for
 from haochaping.rectification.models import OPEN_STATES
-from haochaping.rectification.selectors import case_queue_counts, evaluation_summary
+from haochaping.rectification.selectors import case_queue_counts, evaluation_daily, evaluation_summary
 from haochaping.service_records.selectors import service_record_list
 
 RECENT_BAD = 10
+TREND_DAYS = 30  # home.html's 近30天评价量
 
 # Where each role lands after login, unless the login was for another page (``next``). Roles not
 # listed land on the home page (``LOGIN_REDIRECT_URL``): its figures are their work overview.
@@ -55,6 +57,17 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _trend(scope: Scope, now) -> dict:
+    """近30天评价量: valid good and bad ratings per local day (one grouped query)."""
+    days = evaluation_daily(scope=scope, now=now, days=TREND_DAYS)
+    return line_chart(
+        [f"{d.day.month:02d}-{d.day.day:02d}" for d in days],
+        {"好评": [d.good for d in days], "差评": [d.bad for d in days]},
+        colors=[GOOD, BAD],
+        area=True,
+    )
+
+
 @console_page
 def home(request, scope: Scope):
     now = timezone.now()
@@ -75,6 +88,7 @@ def home(request, scope: Scope):
         "good_rate": _ratio(ratings["good"], ratings["valid"]),
         "bad_rate": _ratio(ratings["bad"], ratings["valid"]),
         "cases": cases,
+        "trend": _trend(scope, now),
         "recent_bad": recent_bad,
         "reason_texts": reason_texts_bulk(recent_bad),
         "sees_evaluator": scope.sees_evaluator,

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound, PermissionDenied
+from haochaping.core.timeutil import local_date
 from haochaping.evaluations.choices import BAD_LEVELS, Level
 from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.selectors import Scope, unit_tree
@@ -306,3 +309,38 @@ def evaluation_summary(*, scope: Scope) -> dict[str, int]:
         good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
         bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
     )
+
+
+@dataclass(frozen=True)
+class DailyRatings:
+    """One local day of ``evaluation_daily``: all ratings, and valid good and bad ones."""
+
+    day: dt.date
+    total: int = 0
+    good: int = 0
+    bad: int = 0
+
+
+def evaluation_daily(*, scope: Scope, now: dt.datetime, days: int = 30) -> list[DailyRatings]:
+    """Ratings per local (Asia/Shanghai) day over the last ``days`` days to ``now``'s day (the whole day), oldest
+    first, every day present (no rating: zeros); one grouped query. ``good`` and ``bad`` count
+    valid ratings as ``evaluation_summary`` does (the home page's trend line)."""
+    tz = timezone.get_current_timezone()
+    first = local_date(now) - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(local_date(now) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    valid = ~Q(case__state=CaseState.INVALIDATED)
+    rows = (
+        scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id")
+        .filter(evaluated_at__gte=since, evaluated_at__lt=until)
+        .annotate(day=TruncDate("evaluated_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            total=Count("id"),
+            good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
+            bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
+        )
+        .order_by()
+    )
+    found = {row["day"]: DailyRatings(**row) for row in rows}
+    return [found.get(day, DailyRatings(day=day)) for day in (first + dt.timedelta(days=n) for n in range(days))]
