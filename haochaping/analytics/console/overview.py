@@ -22,6 +22,8 @@ from haochaping.analytics.models import RollupRun
 from haochaping.analytics.periods import Period
 from haochaping.analytics.rollups import rollup_refresh
 from haochaping.audit.services import Actor, audit_record
+from haochaping.core.pages import charts as charts_palette
+from haochaping.core.pages.charts import bar_chart, line_chart, pie_chart
 from haochaping.core.pages.downloads import xlsx_response
 from haochaping.core.pages.excel import write_table_sheet
 from haochaping.evaluations.choices import Channel, Level
@@ -142,7 +144,30 @@ def _context(request, scope: Scope) -> dict:
         "drill": drill_queries(slice_, period),
         "quick": _quick_periods(form),
         "refreshed_at": _refreshed_at(),
+        "charts": _charts(levels, channels, days, lines),
     }
+
+
+def _charts(levels, channels, days, lines) -> dict:
+    """The overview's charts (ECharts options): trend, level mix, channel mix, unit scores."""
+    charts: dict = {}
+    if days:
+        charts["trend"] = line_chart(
+            [day for day, _ in days],
+            {"评价": [c.ratings for _, c in days], "差评": [c.bad for _, c in days]},
+            colors=[charts_palette.PALETTE[0], charts_palette.BAD],
+        )
+    if any(count for _, count, _ in levels):
+        charts["levels"] = pie_chart([(label, count) for label, count, _ in levels])
+    if channels:
+        charts["channels"] = bar_chart([label for label, _, _ in channels], {"评价数": [n for _, n, _ in channels]},
+                                       horizontal=True)  # fmt: skip
+    scored = [line for line in lines if line.figures.get("score") is not None]
+    if scored:
+        scored.sort(key=lambda line: -(line.figures["score"] or 0))
+        scores = {"满意度得分": [line.figures["score"] for line in scored]}
+        charts["units"] = bar_chart([line.name for line in scored], scores, horizontal=True)
+    return charts
 
 
 def drill_queries(slice_: Slice, period: Period) -> dict[str, str]:
