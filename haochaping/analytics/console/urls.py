@@ -2,11 +2,22 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import overview, rankings
+from haochaping.analytics.console import overview, rankings, reports
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
     path("analytics/export/", overview.overview_export, name="analytics_overview_export"),
     path("analytics/rankings/", rankings.ranking_view, name="analytics_ranking"),
     path("analytics/rankings/export/", rankings.ranking_export, name="analytics_ranking_export"),
+    path("analytics/reports/", reports.report_list_view, name="analytics_reports"),
+    path("analytics/reports/<int:pk>/", reports.report_detail, name="analytics_report_detail"),
+    path("analytics/reports/<int:pk>/docx/", reports.report_docx, name="analytics_report_docx"),
+    path("analytics/reports/<int:pk>/xlsx/", reports.report_xlsx, name="analytics_report_xlsx"),
+    path("analytics/reports/<int:pk>/chart/", reports.report_chart, name="analytics_report_chart"),
+    path("analytics/reports/template/", reports.report_template_view, name="analytics_report_template"),
+    path(
+        "analytics/reports/template/download/",
+        reports.report_template_download,
+        name="analytics_report_template_download",
+    ),
 ]
