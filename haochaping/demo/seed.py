@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from haochaping.analytics.rollups import rollup_rebuild
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor, audit_record
 from haochaping.demo import data
@@ -97,6 +98,8 @@ def seed_demo(
     out("正在模拟差评工单的核实、整改、反馈和回访……")
     result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
     result.qr_urls = _qr_codes(actor)
+    out("正在生成统计汇总（综合分析、排名所用）……")
+    rollup_rebuild()
     result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
     audit_record(
         actor=actor,

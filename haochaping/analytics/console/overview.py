@@ -8,19 +8,26 @@ from dataclasses import dataclass
 from io import BytesIO
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from haochaping.analytics.console.forms import AnalyticsForm
+from haochaping.analytics.coverage import coverage
 from haochaping.analytics.kpis import Counts, Kpi, Slice, UnitRow, change, counts, counts_by, kpi_list, roll_up
+from haochaping.analytics.models import RollupRun
 from haochaping.analytics.periods import Period
+from haochaping.analytics.rollups import rollup_refresh
+from haochaping.audit.services import Actor, audit_record
 from haochaping.core.pages.downloads import xlsx_response
 from haochaping.core.pages.excel import write_table_sheet
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.organizations.models import Staff, Window
 from haochaping.organizations.pages import console_page, record_export
+from haochaping.organizations.qrcodes import require_qr_role
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.models import ServiceItem
 
@@ -171,8 +178,6 @@ def _quick_periods(form: AnalyticsForm) -> list[tuple[str, str]]:
 
 
 def _refreshed_at():
-    from haochaping.analytics.models import RollupRun
-
     return RollupRun.objects.filter(finished_at__isnull=False).values_list("finished_at", flat=True).first()
 
 
@@ -255,3 +260,45 @@ class _LineRow:
         self.depth = max(line.row.depth - 1, 0)
         for code, value in line.figures.items():
             setattr(self, code, round(value, 2) if isinstance(value, float) and value > 1 else value)
+
+
+@console_page
+@require_GET
+def coverage_view(request, scope: Scope):
+    """接入与覆盖: business systems' use, rating coverage of items, units and windows, devices."""
+    require_qr_role(scope)
+    form = AnalyticsForm(request.GET, scope=scope)
+    period = form.get_period(timezone.localdate())
+    slice_ = form.slice()
+    result = coverage(scope, slice_, period)
+    context = {
+        "nav": "analytics_coverage",
+        "form": form,
+        "period": period,
+        "quick": _quick_periods(form),
+        "coverage": result,
+        "now": timezone.now(),
+        "ratios": {
+            "items": _share(result.items),
+            "units": _share(result.units),
+            "windows": _share(result.windows),
+        },
+    }
+    return render(request, "analytics/coverage.html", context)
+
+
+def _share(pair: tuple[int, int]) -> float | None:
+    return pair[1] / pair[0] if pair[0] else None
+
+
+@console_page
+@require_POST
+def refresh(request, scope: Scope):
+    """立即刷新: bring the rollups up to date now instead of waiting for the minute job."""
+    result = rollup_refresh()
+    audit_record(actor=Actor.for_user(request.user), action="analytics:rollups:refreshed",
+                 data={"days": result.days, "partitions": result.partitions})  # fmt: skip
+    messages.success(request, f"统计数据已刷新（{result.days} 天的汇总已重新计算）。")
+    target = request.POST.get("next", "")
+    return redirect(target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and
+                    target.startswith("/console/") else "console:analytics_overview")  # fmt: skip

@@ -22,7 +22,16 @@ def test_the_director_sees_the_month_with_its_comparisons_and_units(client, cast
     page = client.get(reverse("console:analytics_overview"), {"period": "year"})
     assert page.status_code == 200
     html = page.content.decode()
-    for text in ("好评率", "差评率", "满意度得分", "按期整改率", "环比", "同比", "区市场监督管理局", "区人力资源和社会保障局"):
+    for text in (
+        "好评率",
+        "差评率",
+        "满意度得分",
+        "按期整改率",
+        "环比",
+        "同比",
+        "区市场监督管理局",
+        "区人力资源和社会保障局",
+    ):
         assert text in html
     tiles = {f.kpi.code: f for f in page.context["tiles"]}
     assert tiles["ratings"].value == 3
@@ -95,3 +104,32 @@ def test_bad_filter_values_are_reported_not_applied(client, cast, refreshed):
                                                                "date_to": "2026-11-01"})  # fmt: skip
     assert page.status_code == 200
     assert "截止日期不能早于起始日期" in page.content.decode()
+
+
+def test_coverage_lists_systems_and_what_was_served_but_not_rated(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    page = client.get(reverse("console:analytics_coverage"), {"period": "year"})
+    assert page.status_code == 200
+    coverage = page.context["coverage"]
+    assert {row.system.name for row in coverage.systems} >= {"区一体化政务服务平台", "市场监管审批系统"}
+    assert sum(row.services for row in coverage.systems) == 5
+    assert coverage.items == (2, 2)  # both items had services and ratings
+    assert page.context["ratios"]["items"] == 1
+    login(client, cast, "clerk_a")
+    assert client.get(reverse("console:analytics_coverage")).status_code == 403
+
+
+def test_refresh_on_demand_brings_a_new_rating_in(client, cast, refreshed):
+    from haochaping.testing_world import push, rate
+
+    rate(push(cast, "SCJG2026110090"), 5)
+    login(client, cast, "supervisor")
+    before = client.get(reverse("console:analytics_overview"), {"period": "year"})
+    assert {f.kpi.code: f.value for f in before.context["tiles"]}["ratings"] == 3
+    answer = client.post(reverse("console:analytics_refresh"), {"next": "/console/analytics/?period=year"})
+    assert answer.status_code == 302 and answer["Location"] == "/console/analytics/?period=year"
+    after = client.get(reverse("console:analytics_overview"), {"period": "year"})
+    assert {f.kpi.code: f.value for f in after.context["tiles"]}["ratings"] == 4
+    assert client.post(reverse("console:analytics_refresh"), {"next": "https://evil.example/"})["Location"] == (
+        reverse("console:analytics_overview")
+    )

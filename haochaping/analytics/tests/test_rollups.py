@@ -108,3 +108,22 @@ def test_rebuild_of_some_days_leaves_the_others(cast, world):
     RatingDay.objects.filter(day=today).delete()
     rollup_rebuild(days=[today, today - dt.timedelta(days=1)])
     assert rollup_snapshot() == before
+
+
+def test_the_rollups_command(cast, world):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("rollups", "rebuild", stdout=out)
+    assert "全部重建完成" in out.getvalue()
+    call_command("rollups", "refresh", stdout=out)
+    assert "增量刷新完成" in out.getvalue()
+    today = timezone.localdate()
+    call_command("rollups", "rebuild", "--from", f"{today:%Y-%m-%d}", "--to", f"{today:%Y-%m-%d}", stdout=out)
+    with pytest.raises(CommandError, match="截止日期不能早于起始日期"):
+        call_command("rollups", "rebuild", "--from", "2026-12-02", "--to", "2026-12-01")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("rollups", "rebuild", "--from", "2026/12/01", "--to", "2026-12-02")

@@ -75,3 +75,18 @@ def query_entity(form, row) -> str:
     if entity == "unit":
         return form.query(unit=row.code, entity=None, kpi=None)
     return form.query(**{entity: row.key, "entity": None, "kpi": None})
+
+
+@register.filter
+def query_system(form, system_id: int) -> str:
+    return form.query(system=system_id)
+
+
+@register.filter
+def query_item(form, item_id: int) -> str:
+    return form.query(item=item_id)
+
+
+@register.filter
+def system_status(row, now) -> str:
+    return row.status(now)

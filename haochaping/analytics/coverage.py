@@ -1,0 +1,115 @@
+"""接入与覆盖 (SPEC R3, R4, R13): whether every business system is connected and used, and which
+items, units and windows had services in a period but no rating; read from the rollups, with
+the devices and QR codes of ``evaluations.coverage``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+
+from haochaping.analytics.kpis import Slice
+from haochaping.analytics.models import RatingDay, ServiceDay
+from haochaping.analytics.periods import Period
+from haochaping.evaluations.coverage import CoverageRow, coverage_totals
+from haochaping.organizations.devices import device_is_online
+from haochaping.organizations.models import BusinessSystem, Unit, Window
+from haochaping.organizations.qrcodes import qr_place_list
+from haochaping.organizations.selectors import Scope
+from haochaping.service_records.models import ServiceItem
+
+QUIET_DAYS = 7  # a connected system silent this long is flagged
+GAP_LIMIT = 50  # rows of each "services but no rating" list
+
+
+@dataclass
+class SystemRow:
+    system: BusinessSystem
+    services: int = 0
+    rated: int = 0
+    ratings: int = 0  # ratings the system itself submitted
+
+    @property
+    def rating_rate(self) -> float | None:
+        return self.rated / self.services if self.services else None
+
+    def status(self, now: dt.datetime) -> str:
+        if not self.system.is_active:
+            return "已停用"
+        if self.system.last_seen_at is None:
+            return "未接入（从未调用）"
+        if now - self.system.last_seen_at > dt.timedelta(days=QUIET_DAYS):
+            return f"{QUIET_DAYS} 天以上无调用"
+        return "正常"
+
+
+@dataclass
+class Gap:
+    name: str
+    detail: str
+    services: int
+    key: object = None
+
+
+@dataclass
+class Coverage:
+    systems: list[SystemRow]
+    items: tuple[int, int]  # (with services, of them with ratings)
+    units: tuple[int, int]
+    windows: tuple[int, int]
+    item_gaps: list[Gap] = field(default_factory=list)
+    unit_gaps: list[Gap] = field(default_factory=list)
+    window_gaps: list[Gap] = field(default_factory=list)
+    devices: dict = field(default_factory=dict)
+
+
+def _ratio(pair: tuple[int, int]) -> float | None:
+    return pair[1] / pair[0] if pair[0] else None
+
+
+def coverage(scope: Scope, slice_: Slice, period: Period) -> Coverage:
+    services = slice_.apply(ServiceDay.objects.filter(day__gte=period.first, day__lte=period.last), channel=False)
+    by_system = {
+        row["system_id"]: row
+        for row in services.values("system_id").annotate(services=Sum("services"), rated=Sum("rated")).order_by()
+    }
+    ratings = slice_.apply(RatingDay.objects.filter(day__gte=period.first, day__lte=period.last))
+    rated_by = dict(ratings.values_list("system_id").annotate(n=Sum("ratings")).order_by())
+    systems = BusinessSystem.objects.select_related("unit").order_by("name")
+    if scope.unit_path != "/" and scope.unit_path.count("/") > 2:
+        systems = systems.filter(Q(unit__path__startswith=scope.unit_path) | Q(pk__in=list(by_system)))
+    rows = []
+    for system in systems:
+        row = by_system.get(system.pk, {})
+        rows.append(SystemRow(system, row.get("services") or 0, row.get("rated") or 0, rated_by.get(system.pk) or 0))
+
+    def pair(column: str) -> tuple[int, int]:
+        totals = services.values(column).annotate(s=Sum("services"), r=Sum("rated")).order_by()
+        counted = [t for t in totals if t[column] is not None and t["s"]]
+        return len(counted), sum(1 for t in counted if t["r"])
+
+    def gaps(column: str) -> list[tuple[object, int]]:
+        totals = services.values(column).annotate(s=Sum("services"), r=Sum("rated")).filter(r=0, s__gt=0)
+        return [(t[column], t["s"]) for t in totals.exclude(**{f"{column}__isnull": True}).order_by("-s")[:GAP_LIMIT]]
+
+    item_gaps = gaps("item_id")
+    items = {i.pk: i for i in ServiceItem.objects.filter(pk__in=[k for k, _ in item_gaps]).select_related("department")}
+    unit_gaps = gaps("unit_id")
+    units = Unit.objects.in_bulk([k for k, _ in unit_gaps])
+    window_gaps = gaps("window_id")
+    windows = {w.pk: w for w in Window.objects.filter(pk__in=[k for k, _ in window_gaps]).select_related("unit")}
+    result = Coverage(
+        systems=rows,
+        items=pair("item_id"),
+        units=pair("unit_id"),
+        windows=pair("window_id"),
+        item_gaps=[Gap(items[k].name, items[k].department.name, n, k) for k, n in item_gaps if k in items],
+        unit_gaps=[Gap(units[k].name, "", n, units[k].code) for k, n in unit_gaps if k in units],
+        window_gaps=[Gap(windows[k].name, windows[k].unit.name, n, k) for k, n in window_gaps if k in windows],
+    )
+    places = [CoverageRow(p, online=sum(1 for d in p.paired_devices if device_is_online(d)))
+              for p in qr_place_list(scope=scope)]  # fmt: skip
+    result.devices = coverage_totals(places)
+    result.devices["windows_online"] = sum(1 for r in places if r.place.is_window and r.online)
+    return result
