@@ -209,3 +209,12 @@ class Report(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == ReportState.PUBLISHED
+
+    @property
+    def number_text(self) -> str:
+        """The 文号 as printed (石政服〔2026〕3号), "" before publication."""
+        if self.number is None:
+            return ""
+        from django.conf import settings
+
+        return f"{settings.ANALYTICS_REPORT_NUMBER_PREFIX}〔{self.number_year}〕{self.number}号"

@@ -59,9 +59,7 @@ def template_bytes(template: ReportTemplate | None) -> bytes:
 
 
 def doc_number_text(report: Report) -> str:
-    if report.number is None:
-        return "（草稿，印发时编号）"
-    return f"{settings.ANALYTICS_REPORT_NUMBER_PREFIX}〔{report.number_year}〕{report.number}号"
+    return report.number_text or "（草稿，印发时编号）"
 
 
 def _date_text(day: dt.date) -> str:

@@ -334,3 +334,18 @@ def test_charts_render_without_a_cjk_font_and_say_so(settings, monkeypatch, capl
     png = charts.level_chart(snapshot)
     assert png is not None and png.startswith(b"\x89PNG")
     assert "no CJK font" in caplog.text
+
+
+def test_the_report_reads_the_rollups_not_the_raw_tables(cast, refreshed):
+    """A 1-million-rating month costs what a 3-rating one does: no query touches the raw rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haochaping.analytics.reports.snapshot import build_snapshot
+
+    raw = ("evaluations_", "service_records_", "rectification_", "outreach_", "intake_")
+    with CaptureQueriesContext(connection) as queries:
+        build_snapshot(cast.district, month(0), generated_at=timezone.now())
+    touched = [q["sql"] for q in queries if any(f'"{prefix}' in q["sql"] for prefix in raw)]
+    assert touched == []
+    assert len(queries) <= 20
