@@ -29,7 +29,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-TEMPLATE_PATH = Path(__file__).resolve().parent / "templates_docx" / "monthly_report.docx"
+from haochaping.analytics.reports.documents import TEMPLATE_PATH
 
 # East Asian font names as Word knows them; Word substitutes a near font when one is missing
 # (方正小标宋简体 → 宋体/SimSun, 仿宋 → FangSong).

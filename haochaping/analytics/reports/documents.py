@@ -3,7 +3,8 @@ appendix (one sheet per table), both rendered from the snapshot alone.
 
 The Jinja2 environment is sandboxed (an uploaded template is data, not code) and strict (a
 misspelt name fails the upload's check instead of printing nothing); values are XML-escaped.
-The context is the snapshot's keys plus ``doc_number``, ``date_text`` and the charts
+docxtpl, python-docx and Jinja2 are imported on first use (about a second on a slow machine),
+not when the URLconf loads. The context is the snapshot's keys plus ``doc_number``, ``date_text`` and the charts
 (``chart_levels``, ``chart_trend``: an image, or "" when there is nothing to draw).
 """
 
@@ -11,21 +12,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from docx import Document
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 from openpyxl import Workbook
 
-from haochaping.analytics.report_template import TEMPLATE_PATH
 from haochaping.analytics.reports.charts import level_chart, trend_chart
 from haochaping.core.pages.excel import write_table_sheet
 
+# The default template, built by ``analytics/report_template.py``.
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "templates_docx" / "monthly_report.docx"
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_TEMPLATE_UNPACKED = 50 * 1024 * 1024
 NEXT_STEPS_HEADING = "七、"
@@ -35,12 +33,18 @@ def default_template() -> bytes:
     return TEMPLATE_PATH.read_bytes()
 
 
-def _environment() -> SandboxedEnvironment:
+def _environment():
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
 def render_docx(template: bytes, snapshot: dict[str, Any], *, doc_number: str, date_text: str) -> bytes:
     """The Word document: ``template`` filled with the snapshot (errors propagate)."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
     document = DocxTemplate(io.BytesIO(template))
     charts = {}
     for name, draw in (("chart_levels", level_chart), ("chart_trend", trend_chart)):
@@ -56,6 +60,8 @@ def render_docx(template: bytes, snapshot: dict[str, Any], *, doc_number: str, d
 def next_steps(docx: bytes) -> list[str]:
     """The paragraphs of 七、下一步工作 in a rendered document (the template's own text), up to
     the next heading, the 附件 line or the signature."""
+    from docx import Document
+
     document = Document(io.BytesIO(docx))
     steps: list[str] = []
     inside = False
@@ -79,6 +85,8 @@ def next_steps(docx: bytes) -> list[str]:
 def check_template(content: bytes, sample: dict[str, Any]) -> None:
     """Refuse (``ValidationError``, Chinese) a file that is not a usable 通报 template: not a
     Word package, too large unpacked, or failing to render the sample data."""
+    from docx import Document
+
     if len(content) > MAX_TEMPLATE_BYTES:
         raise ValidationError("模板文件不能超过 5 MB")
     try:

@@ -18,8 +18,8 @@ from docx import Document
 
 from haochaping.analytics.models import Report, ReportTemplate
 from haochaping.analytics.periods import Period
-from haochaping.analytics.report_template import TEMPLATE_PATH
 from haochaping.analytics.reports import charts
+from haochaping.analytics.reports.documents import TEMPLATE_PATH
 from haochaping.analytics.rollups import rollup_refresh
 from haochaping.analytics.services import report_generate, report_generate_due, report_publish
 from haochaping.audit.models import AuditEvent
