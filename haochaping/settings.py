@@ -354,3 +354,22 @@ ANALYTICS_SUPERVISION_RULES = {
     },
 }
 ANALYTICS_SUPERVISION_DEADLINE_DAYS = env_int("HAOCHAPING_ANALYTICS_SUPERVISION_DEADLINE_DAYS", 30)
+# Monthly 通报 (analytics/reports, analytics/services.py): the issuing organ of the 红头 (empty:
+# the unit tree's root + 政务服务中心), the 文号 prefix (石政服〔2026〕3号), the 主送 line, the
+# hour (local) from which the previous month's report is generated on the 1st, and the CJK font
+# files tried for the charts (Debian's fonts-noto-cjk first).
+ANALYTICS_REPORT_ORGAN = env_str("HAOCHAPING_ANALYTICS_REPORT_ORGAN", "")
+ANALYTICS_REPORT_NUMBER_PREFIX = env_str("HAOCHAPING_ANALYTICS_REPORT_NUMBER_PREFIX", "石政服")
+ANALYTICS_REPORT_RECIPIENTS = env_str(
+    "HAOCHAPING_ANALYTICS_REPORT_RECIPIENTS", "区直各单位，各街道便民服务中心、社区便民服务点："
+)
+ANALYTICS_REPORT_HOUR = env_int("HAOCHAPING_ANALYTICS_REPORT_HOUR", 2)
+ANALYTICS_CHART_FONTS = env_list(
+    "HAOCHAPING_ANALYTICS_CHART_FONTS",
+    [
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    ],
+)

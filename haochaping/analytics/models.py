@@ -215,3 +215,86 @@ class SupervisionRun(models.Model):
 
     def __str__(self) -> str:
         return f"SupervisionRun {self.month:%Y-%m}"
+
+
+# -- monthly 通报 ---------------------------------------------------------------------------------
+
+
+class ReportTemplate(models.Model):
+    """A version of the 通报 Word template uploaded by the centre (the newest one is used; none:
+    the default shipped in ``analytics/templates_docx/monthly_report.docx``)."""
+
+    version = models.PositiveIntegerField("版本", unique=True)
+    file = models.FileField(upload_to="report-templates/")
+    name = models.CharField("文件名", max_length=200)
+    sm3 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField("上传时间")
+    uploaded_by = models.CharField("上传人", max_length=150)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"通报模板 v{self.version}"
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已印发"
+
+
+class Report(models.Model):
+    """One version of the 通报 of a unit subtree for a period. ``snapshot`` holds every figure,
+    table and sentence the page and both documents show, so they agree forever whatever the data
+    do later. Regenerating a draft replaces it; regenerating a published report makes the next
+    version (earlier versions are kept). Publishing assigns the 文号 (per year)."""
+
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="单位")
+    period_kind = models.CharField("统计周期", max_length=8)
+    period_first = models.DateField("起始日期")
+    period_last = models.DateField("截止日期")
+    version = models.PositiveIntegerField("版本", default=1)
+    state = models.CharField("状态", max_length=10, choices=ReportState.choices, default=ReportState.DRAFT)
+    title = models.CharField("标题", max_length=200)
+    number_year = models.PositiveIntegerField("文号年份", null=True, blank=True)
+    number = models.PositiveIntegerField("文号序号", null=True, blank=True)
+    snapshot = models.JSONField(default=dict)
+    template = models.ForeignKey(ReportTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    docx = models.FileField(upload_to="reports/%Y/")
+    xlsx = models.FileField(upload_to="reports/%Y/")
+    docx_sm3 = models.CharField(max_length=64, blank=True)
+    xlsx_sm3 = models.CharField(max_length=64, blank=True)
+    generated_at = models.DateTimeField("生成时间")
+    generated_by = models.CharField("生成人", max_length=150)
+    published_at = models.DateTimeField("印发时间", null=True, blank=True)
+    published_by = models.CharField("印发人", max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-period_first", "unit__path", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period_kind", "period_first", "period_last", "version"],
+                name="analytics_report_version",
+            ),
+            models.UniqueConstraint(
+                fields=["number_year", "number"],
+                condition=models.Q(number__isnull=False),
+                name="analytics_report_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ReportState.PUBLISHED
+
+    @property
+    def number_text(self) -> str:
+        """The 文号 as printed (石政服〔2026〕3号), "" before publication."""
+        if self.number is None:
+            return ""
+        from django.conf import settings
+
+        return f"{settings.ANALYTICS_REPORT_NUMBER_PREFIX}〔{self.number_year}〕{self.number}号"

@@ -118,3 +118,53 @@ def unit_by_code(scope: Scope, code: str) -> Unit:
     if unit is None:
         raise NotFound("单位不存在或不在您的管理范围内")
     return unit
+
+
+REPORT_KINDS = [("month", "月度"), ("quarter", "季度"), ("year", "年度"), ("range", "自定义区间")]
+
+
+class ReportGenerateForm(forms.Form):
+    """生成通报: a month (default: last month), quarter, year or any range, for a unit subtree."""
+
+    kind = forms.ChoiceField(label="统计周期", choices=REPORT_KINDS, initial="month")
+    on = forms.DateField(label="日期", required=False, widget=DateInput(), help_text="所选周期内的任一天")
+    date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
+    date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
+    unit = forms.ChoiceField(label="单位")
+
+    def __init__(self, data=None, *, scope: Scope, today: dt.date, **kwargs):
+        super().__init__(data, **kwargs)
+        self.units = list(unit_list(scope=scope).order_by("path"))
+        self.fields["unit"].choices = unit_choices(self.units)[1:]
+        self.fields["on"].initial = Period.of("month", today).previous().first
+        if self.units:
+            self.fields["unit"].initial = self.units[0].code
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == "range":
+            first, last = cleaned.get("date_from"), cleaned.get("date_to")
+            if not first or not last:
+                raise forms.ValidationError("自定义区间请填写起始日期和截止日期")
+            try:
+                Period.between(first, last)
+            except ValueError as exc:
+                self.add_error("date_to", str(exc))
+        elif not cleaned.get("on"):
+            self.add_error("on", "请选择统计周期内的任一天")
+        return cleaned
+
+    def period(self) -> Period:
+        data = self.cleaned_data
+        if data["kind"] == "range":
+            return Period.between(data["date_from"], data["date_to"])
+        return Period.of(data["kind"], data["on"])
+
+    def unit_obj(self) -> Unit:
+        return next(u for u in self.units if u.code == self.cleaned_data["unit"])
+
+
+class TemplateUploadForm(forms.Form):
+    file = forms.FileField(
+        label="新模板（.docx）", help_text="用 Word 或 WPS 编辑下载的模板后上传；上传前会用示例数据试生成，失败则不替换"
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import assessment, overview, rankings, supervision
+from haochaping.analytics.console import assessment, overview, rankings, reports, supervision
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
@@ -15,4 +15,15 @@ urlpatterns = [
     path("analytics/assessment/export/", assessment.assessment_export, name="analytics_assessment_export"),
     path("analytics/supervision/", supervision.supervision_view, name="analytics_supervision"),
     path("analytics/supervision/export/", supervision.supervision_export, name="analytics_supervision_export"),
+    path("analytics/reports/", reports.report_list_view, name="analytics_reports"),
+    path("analytics/reports/<int:pk>/", reports.report_detail, name="analytics_report_detail"),
+    path("analytics/reports/<int:pk>/docx/", reports.report_docx, name="analytics_report_docx"),
+    path("analytics/reports/<int:pk>/xlsx/", reports.report_xlsx, name="analytics_report_xlsx"),
+    path("analytics/reports/<int:pk>/chart/", reports.report_chart, name="analytics_report_chart"),
+    path("analytics/reports/template/", reports.report_template_view, name="analytics_report_template"),
+    path(
+        "analytics/reports/template/download/",
+        reports.report_template_download,
+        name="analytics_report_template_download",
+    ),
 ]

@@ -32,9 +32,11 @@ def test_the_director_reads_last_month_ranks_and_drills_down(browser):  # noqa: 
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda m: errors.append(m.text)
-        if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
-        else None,
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
     )
     page.goto("/console/login/")
     page.get_by_label("用户名").fill("supervisor")

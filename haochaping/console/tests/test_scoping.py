@@ -9,8 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from haochaping.analytics.periods import Period
+from haochaping.analytics.services import report_generate
+from haochaping.audit.services import Actor
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
 
@@ -26,6 +30,10 @@ DETAIL = {
     "outreach_promote_evaluation": ("eval_a", "eval_b"),
     "device_detail": ("device_a", "device_b"),
     "record_rating_request": ("record_a_unrated", "record_b_unrated"),
+    "analytics_report_detail": ("report_a", "report_b"),
+    "analytics_report_docx": ("report_a", "report_b"),
+    "analytics_report_xlsx": ("report_a", "report_b"),
+    "analytics_report_chart": ("report_a", "report_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -44,6 +52,10 @@ def world(world, cast):
     # A paired tablet at each unit's window (organizations/console/devices.py).
     world.device_a = pair_tablet(cast.window_a, "A 窗口评价器")[0]
     world.device_b = pair_tablet(cast.window_b, "B 窗口评价器")[0]
+    # A draft 通报 of each unit for this month (analytics/console/reports.py).
+    period = Period.of("month", timezone.localdate())
+    world.report_a = report_generate(unit=cast.unit_a, period=period, actor=Actor.cli("tests"))
+    world.report_b = report_generate(unit=cast.unit_b, period=period, actor=Actor.cli("tests"))
     return world
 
 
@@ -79,12 +91,25 @@ SUPERVISOR_ONLY = {
     "message_template_edit": {"code": "case_feedback"},
     "outreach_categories": {},
     "outreach_category_edit": {"code": "process"},
+    "analytics_report_template": {},
+    "analytics_report_template_download": {},
 }
+
+
+# Routes without an id that only take a POST (an action on the caller's own scope, no page).
+ACTIONS = {"analytics_refresh"}
 
 
 def list_urls() -> list[str]:
     return [reverse(f"console:{name}") for name, params in console_routes()
-            if not params and name not in PUBLIC and name not in SUPERVISOR_ONLY]  # fmt: skip
+            if not params and name not in PUBLIC and name not in SUPERVISOR_ONLY
+            and name not in ACTIONS]  # fmt: skip
+
+
+def test_actions_take_no_get(cast):
+    client = login(Client(), cast, "supervisor")
+    for name in ACTIONS:
+        assert client.get(reverse(f"console:{name}")).status_code == 405, name
 
 
 def detail_url(name: str, obj) -> str:

@@ -1,0 +1,1 @@
+"""The monthly 通报: its data (snapshot), charts and documents."""
