@@ -211,6 +211,9 @@ RECTIFICATION_DAY_KIND = env_str("HAOCHAPING_RECTIFICATION_DAY_KIND", "natural")
 # Warn this many hours before a case's deadline; escalate (督办) this many hours after it.
 RECTIFICATION_WARN_HOURS = env_int("HAOCHAPING_RECTIFICATION_WARN_HOURS", 48)
 RECTIFICATION_ESCALATE_AFTER_HOURS = env_int("HAOCHAPING_RECTIFICATION_ESCALATE_AFTER_HOURS", 24)
+# The supervisors' daily digest of overdue cases and demands (督办汇总) goes out at the first run
+# of its job from this local hour on (0-23), once a day.
+SUPERVISION_DIGEST_HOUR = env_int("HAOCHAPING_SUPERVISION_DIGEST_HOUR", 8)
 CASE_ATTACHMENT_MAX_BYTES = env_int("HAOCHAPING_CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Signature window for business-system API requests, in seconds.
 API_SIGNATURE_WINDOW = env_int("HAOCHAPING_API_SIGNATURE_WINDOW", 300)

@@ -4,9 +4,9 @@ Older cases have gone the whole way (核实 → 整改 → 反馈 → 回访 →
 a rejected or approved invalidity appeal, or an unsatisfied callback; recent cases are spread
 over the open states; a handful (``UNHANDLED``), whose deadline passed in the last
 ``UNHANDLED_WITHIN_DAYS`` days, are left unhandled so the deadline watch marks them overdue and
-escalates them (督办). No older case is left behind: a well-run centre has worked through its
-year. Steps are dated in the past with ``case_transition(at=...)`` (history import: nobody is
-notified).
+escalates them (督办: their units are told; the supervisors get the day's 督办汇总 digest).
+No older case is left behind: a well-run centre has worked through its year. Steps are dated
+in the past with ``case_transition(at=...)`` (history import: nobody is notified).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from haochaping.audit.services import Actor
 from haochaping.organizations.models import Membership, Role, Unit, UnitKind
 from haochaping.organizations.selectors import Caller, caller_for_user
 from haochaping.organizations.services import console_user_create
+from haochaping.outreach.services.digest import supervision_digest_send
 from haochaping.rectification.models import CaseState, RectificationCase
 from haochaping.rectification.services import StepInput, case_scan_deadlines, case_transition
 from haochaping.rectification.workflow import Action
@@ -111,8 +112,12 @@ def work_cases(*, now: dt.datetime, seed: int, out: Callable[[str], None]) -> di
         if index % 200 == 199:
             out(f"  已处理差评工单 {index + 1} / {len(cases)} 件")
     scan = case_scan_deadlines(now=now)
+    # The supervisors' inbox as the daily job leaves it: one 督办汇总 of today's overdue work
+    # (the escalations themselves told only the units concerned).
+    digest = supervision_digest_send(now=now)
     counts = {state.label: RectificationCase.objects.filter(state=state).count() for state in CaseState}
     counts["督办"] = scan.escalated
+    counts["督办汇总"] = digest.sent
     return counts
 
 

@@ -63,7 +63,20 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, str]] = [
         "窗口工作人员提交了情况说明",
         "工单 {number}（{item}）的被评价窗口工作人员提交了情况说明，请在核实时参阅，详见工单处理记录。",
     ),
-    ("case_escalated", "inapp", "工单已逾期督办", "工单 {number}（{unit}）已逾期，已督办至 {to}。"),
+    (
+        "case_escalated",
+        "inapp",
+        "工单逾期，已列入督办",
+        "工单 {number} 已逾期，已列入 {to} 督办：请立即办理，尽快核实、整改并提交整改结果；"
+        "确有困难的，请申请延期并说明理由。",
+    ),
+    (
+        "supervision_digest",
+        "inapp",
+        "今日逾期督办汇总：工单 {cases} 件、诉求 {demands} 件",
+        "截至 {time}，您督办范围内逾期未办结的工单 {cases} 件、诉求 {demands} 件：\n{items}\n"
+        "请督促承办单位立即办理，完整清单见本消息下方的链接。",
+    ),
     ("sms_code", "sms", "短信验证码", SIGN + "验证码 {code}，{minutes} 分钟内有效，请勿泄露。"),
     (
         "rating_invitation",

@@ -93,6 +93,10 @@ class Notification(models.Model):
     provider_message_id = models.CharField("通道回执号", max_length=100, blank=True)
     last_error = models.TextField("最近错误", blank=True)
     dedupe_key = models.CharField("去重键", max_length=200, null=True, blank=True, unique=True)
+    # What the message is about, in the clear so that the inbox can group by it in SQL (the
+    # context is encrypted): "case:<id>", "demand:<id>", "digest:<kind>"; "" for a message that
+    # stands alone. Ids only, never identity.
+    thread = models.CharField("主题", max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     sending_started_at = models.DateTimeField("本次发送开始", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
@@ -113,6 +117,7 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_inbox_idx"),
+            models.Index(fields=["recipient", "thread"], name="notif_thread_idx"),
             models.Index(fields=["status", "channel"], name="notif_status_idx"),
         ]
 

@@ -71,6 +71,7 @@ def notification_queue(
     context: dict[str, Any],
     dedupe_key: str | None = None,
     actor: Actor | None = None,
+    thread: str | None = None,
 ) -> Notification | None:
     """Write one message to the outbox inside the caller's transaction; None if the template is off.
 
@@ -78,7 +79,8 @@ def notification_queue(
     The text is rendered now. A repeated ``dedupe_key`` returns the existing message. An SMS
     gets a delivery job (it leaves after the commit, by the worker); an in-app message is in
     the user's inbox as soon as the transaction commits. ``context`` holds plain values and
-    never identity (the evaluator's name, phone, ID number).
+    never identity (the evaluator's name, phone, ID number). ``thread`` (what the inbox groups
+    by) defaults to ``thread_of(context)``: the case's or the demand's messages form one group.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notification_queue must run inside the caller's transaction (transaction.atomic)")
@@ -92,6 +94,8 @@ def notification_queue(
     if tpl is None:
         return None
     notification = _draft(tpl, context=context, to_phone=to_phone, to_user=to_user, dedupe_key=dedupe_key)
+    if notification.channel == Channel.INAPP:
+        notification.thread = (thread_of(context) if thread is None else thread)[:64]
     try:
         with transaction.atomic():  # a savepoint: a concurrent duplicate key leaves the caller's transaction usable
             notification.save(force_insert=True)
@@ -101,6 +105,16 @@ def notification_queue(
         return Notification.objects.get(dedupe_key=dedupe_key)
     _dispatch(notification, actor=actor or Actor.job("notifications.queue"))
     return notification
+
+
+def thread_of(context: dict[str, Any]) -> str:
+    """What a message is about, from its context: ``case:<case_id>``, ``demand:<demand_id>``, or
+    "" (a message that stands alone). Migration 0007 holds a frozen copy."""
+    for key, kind in (("case_id", "case"), ("demand_id", "demand")):
+        value = (context or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{kind}:{value}"
+    return ""
 
 
 def _active_template(template: str, *, to_phone: str | None, to_user) -> MessageTemplate | None:
@@ -451,11 +465,17 @@ def notification_retry(*, actor: Actor, notification_id: int) -> Notification:
     return row
 
 
-def notification_mark_read(*, user, ids: Iterable[int]) -> int:
-    """Mark the user's own unread in-app messages read; others' ids are ignored. Returns how many."""
-    return Notification.objects.filter(
-        recipient=user, channel=Channel.INAPP, id__in=list(ids), read_at__isnull=True
-    ).update(read_at=timezone.now())
+def notification_mark_read(*, user, ids: Iterable[int] = (), threads: Iterable[str] = ()) -> int:
+    """Mark the user's own unread in-app messages read: those with ``ids`` and every message of
+    ``threads`` (an inbox group); others' ids and threads are ignored. Returns how many."""
+    ids, threads = list(ids), [t for t in threads if t]
+    if not ids and not threads:
+        return 0
+    return (
+        Notification.objects.filter(recipient=user, channel=Channel.INAPP, read_at__isnull=True)
+        .filter(Q(id__in=ids) | Q(thread__in=threads))
+        .update(read_at=timezone.now())
+    )
 
 
 # --- templates -------------------------------------------------------------------------------

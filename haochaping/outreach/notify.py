@@ -54,8 +54,9 @@ TEMPLATES: list[tuple[str, str, str, str]] = [
     (
         "demand_escalated",
         "inapp",
-        "诉求逾期督办",
-        "诉求 {number}（{unit}）已逾期未答复，已督办至{to}：承办单位请立即答复群众，督查人员请跟进督办。",
+        "诉求逾期，已列入督办",
+        "诉求 {number}（{category}）已逾期未答复，已列入{to}督办：请立即答复群众；"
+        "不属于本单位职责的，请退回并说明理由。",
     ),
 ]
 
@@ -90,6 +91,7 @@ def _context(demand) -> dict:
         "category": demand.category.name if demand.category_id else "未分类",
         "unit": demand.unit.name,
         "due": f"{demand.due_at.astimezone():%Y-%m-%d}",
+        "demand_id": demand.pk,  # the inbox groups a demand's messages and links to its page
     }
 
 
@@ -147,7 +149,9 @@ def deadline_warning(*, demand) -> None:
 
 
 def escalated(*, demand, to: Unit) -> None:
-    for user in users_with_role(to, Role.SUPERVISOR) + users_with_role(demand.unit, Role.DEPT_ADMIN):
+    """The handling unit's admins learn that the demand is now under 督办 and what to do; the
+    supervisors of ``to`` get the daily digest instead of one message per demand."""
+    for user in users_with_role(demand.unit, Role.DEPT_ADMIN):
         _queue(
             template="demand_escalated",
             to_user=user,

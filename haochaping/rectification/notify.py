@@ -85,6 +85,11 @@ def deadline_warning(*, case: RectificationCase) -> None:
 
 
 def escalated(*, case: RectificationCase, to: Unit) -> None:
-    for user in users_with_role(to, Role.SUPERVISOR) + users_with_role(case.unit, Role.DEPT_ADMIN):
+    """The unit's admins learn that their overdue case is now under 督办 and what to do.
+
+    The supervisors of ``to`` get no message per case: the daily digest lists every overdue
+    case and demand in their scope (``outreach.services.digest``).
+    """
+    for user in users_with_role(case.unit, Role.DEPT_ADMIN):
         notification_queue(template="case_escalated", to_user=user, context={**_context(case), "to": to.name},
                            dedupe_key=f"case:{case.pk}:escalated:{user.pk}")  # fmt: skip

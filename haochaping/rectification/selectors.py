@@ -100,6 +100,15 @@ def running_overdue(now: dt.datetime) -> Q:
     return Q(state__in=DEADLINE_STATES, due_at__lt=now)
 
 
+def overdue_cases(*, scope: Scope, now: dt.datetime) -> QuerySet[RectificationCase]:
+    """Cases in scope overdue now (``running_overdue``), the longest overdue first, with their unit."""
+    return (
+        _scoped_cases(scope, RectificationCase.objects.select_related("unit"))
+        .filter(running_overdue(now))
+        .order_by("due_at", "id")
+    )
+
+
 def case_queue(
     *,
     scope: Scope,

@@ -231,15 +231,25 @@ def case_statement_add(*, caller: Caller, case_id: int, text: str, files: Sequen
 
 
 def supervising_unit(unit: Unit) -> Unit:
-    """Where a unit's overdue cases are escalated (督办): the nearest ancestor with supervisors."""
-    ancestors = [code for code in unit.path.strip("/").split("/")]
+    """Where a unit's overdue cases and demands are escalated (督办): the nearest unit strictly
+    above ``unit`` with active supervisors; failing that, ``unit`` itself if it has active
+    supervisors (a case of the supervisors' own unit), else the root of its tree.
+
+    Escalating to the unit whose own people let the deadline pass would escalate nothing: the
+    unit's own supervisors are only the fallback.
+    """
+    codes = unit.path.strip("/").split("/")
     with_supervisors = set(
-        Membership.objects.filter(role=Role.SUPERVISOR, unit__code__in=ancestors).values_list("unit__code", flat=True)
+        Membership.objects.filter(role=Role.SUPERVISOR, unit__code__in=codes, user__is_active=True).values_list(
+            "unit__code", flat=True
+        )
     )
-    for code in reversed(ancestors):
-        if code in with_supervisors:
-            return Unit.objects.get(code=code)
-    return Unit.objects.get(code=ancestors[0])
+    above = [code for code in reversed(codes[:-1]) if code in with_supervisors]
+    if above:
+        return Unit.objects.get(code=above[0])
+    if unit.code in with_supervisors:
+        return unit
+    return Unit.objects.get(code=codes[0])
 
 
 @dataclass

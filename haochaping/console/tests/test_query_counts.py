@@ -30,7 +30,7 @@ PAGES = {
     ("supervisor", "/console/evaluations/"): 11,
     ("supervisor", "/console/qr/"): 11,
     ("supervisor", "/console/devices/"): 11,
-    ("supervisor", "/console/inbox/"): 9,
+    ("supervisor", "/console/inbox/"): 10,  # the page of groups, then their messages (issue 13 item 8)
     ("admin_a", "/console/inbox/"): 9,
     ("supervisor", "/console/message-templates/"): 14,
     ("supervisor", "/console/cases/"): 11,

@@ -16,6 +16,7 @@ from haochaping.audit.services import audit_verify
 from haochaping.demo import data
 from haochaping.demo.seed import seed_demo
 from haochaping.evaluations.models import Evaluation
+from haochaping.notifications.models import Notification
 from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, UnitKind, Window
 from haochaping.rectification.models import CaseState, RectificationCase
 from haochaping.rectification.workflow import Action
@@ -187,3 +188,13 @@ def test_the_seeded_months_look_like_a_well_run_centre(seeded_quarter):
     # A few extensions and invalidity appeals, as a real year has.
     actions = {a for c in finished for a in c.actions.values_list("action", flat=True)}
     assert {Action.APPROVE_EXTENSION, Action.APPROVE_INVALID, Action.REJECT_INVALID} <= actions
+    # The supervisor's inbox: one 督办汇总 listing the overdue cases, not a message per case; the
+    # units concerned were told to act (issue 13 item 8).
+    supervisor = get_user_model().objects.get(username="zhongxin")
+    inbox = list(Notification.objects.filter(recipient=supervisor).values_list("template_code", flat=True))
+    assert inbox == ["supervision_digest"]
+    digest = Notification.objects.get(recipient=supervisor)
+    assert digest.title == f"今日逾期督办汇总：工单 {overdue.count()} 件、诉求 0 件"
+    assert all(case.number in digest.body for case in overdue)
+    escalated = Notification.objects.filter(template_code="case_escalated")
+    assert escalated.count() == overdue.count() and supervisor.pk not in {n.recipient_id for n in escalated}

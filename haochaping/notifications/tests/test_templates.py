@@ -42,10 +42,11 @@ def _migration(name: str):
 CASE_MESSAGES = "0004_case_messages_say_what_happens_next"
 FEEDBACK_SMS = "0005_feedback_sms_links_to_my_ratings"
 STATEMENT = "0006_case_statement_message"
+SUPERVISION = "0008_escalation_message_and_supervision_digest"
 
 
 def test_the_migrations_and_the_code_ship_the_same_defaults():
-    """0002's frozen copy, with the changes and additions of 0004–0006 applied, is ``defaults.py``."""
+    """0002's frozen copy, with the changes and additions of 0004–0008 applied, is ``defaults.py``."""
     shipped = {
         code: (channel, title, body)
         for code, channel, title, body in _migration("0002_load_default_templates").DEFAULTS
@@ -64,6 +65,13 @@ def test_the_migrations_and_the_code_ship_the_same_defaults():
     statement = _migration(STATEMENT)
     assert statement.CODE not in shipped
     shipped[statement.CODE] = (statement.CHANNEL, statement.TITLE, statement.BODY)
+    supervision = _migration(SUPERVISION)
+    for code, (old, new) in supervision.CHANGED.items():
+        assert shipped[code][1:] == old
+        shipped[code] = (shipped[code][0], *new)
+    for code, channel, title, body in supervision.ADDED:
+        assert code not in shipped
+        shipped[code] = (channel, title, body)
     assert shipped == {code: (channel, title, body) for code, channel, title, body in DEFAULT_TEMPLATES}
 
 
@@ -86,6 +94,22 @@ def test_the_case_message_migration_updates_only_rows_nobody_edited():
     assert rows["case_extension_approved"].title == "延期申请已同意"
 
 
+def test_the_supervision_migration_updates_only_rows_nobody_edited_and_adds_the_digest():
+    from django.apps import apps
+
+    later = _migration(SUPERVISION)
+    later.backwards(apps, None)
+    assert not MessageTemplate.objects.filter(code="supervision_digest").exists()
+    assert MessageTemplate.objects.get(code="case_escalated").body == "工单 {number}（{unit}）已逾期，已督办至 {to}。"
+    later.forwards(apps, None)
+    assert MessageTemplate.objects.get(code="case_escalated").title == "工单逾期，已列入督办"
+    assert MessageTemplate.objects.get(code="supervision_digest").channel == Channel.INAPP
+    later.backwards(apps, None)
+    MessageTemplate.objects.filter(code="case_escalated").update(body="工单 {number} 逾期（本区自定）")
+    later.forwards(apps, None)
+    assert MessageTemplate.objects.get(code="case_escalated").body == "工单 {number} 逾期（本区自定）"  # edited: kept
+
+
 def test_the_feedback_sms_reads_like_a_government_sms():
     _, body = MessageTemplate.objects.get(code="case_feedback").render(FEEDBACK_CONTEXT)
     assert body == (
@@ -99,10 +123,15 @@ def test_the_in_app_templates_render_the_case_context():
         {"number": "GD202611300001", "unit": "区市场监督管理局", "action": "申请延期"}
     )
     assert (title, body) == ("待审核：申请延期", "工单 GD202611300001（区市场监督管理局）申请延期，请审核。")
-    _, body = MessageTemplate.objects.get(code="case_escalated").render(
-        {"number": "GD1", "unit": "区市场监督管理局", "to": "石龙区政务服务中心"}
+    # The unit's admins read it (the supervisors get the daily digest): what happened, what to do.
+    title, body = MessageTemplate.objects.get(code="case_escalated").render(
+        {"number": "GD1", "unit": "区市场监督管理局", "to": "平顶山市石龙区"}
     )
-    assert body == "工单 GD1（区市场监督管理局）已逾期，已督办至 石龙区政务服务中心。"
+    assert (title, body) == (
+        "工单逾期，已列入督办",
+        "工单 GD1 已逾期，已列入 平顶山市石龙区 督办：请立即办理，尽快核实、整改并提交整改结果；"
+        "确有困难的，请申请延期并说明理由。",
+    )
 
 
 def test_a_missing_placeholder_stays_visible_instead_of_failing():

@@ -25,11 +25,13 @@ from haochaping.outreach.services.demands import (
     demand_take_call,
     demand_transition,
 )
+from haochaping.outreach.services.digest import DigestResult, supervision_digest_daily, supervision_digest_send
 
 __all__ = [
     "CallInput",
     "DemandInput",
     "DemandStepInput",
+    "DigestResult",
     "GenerationResult",
     "SubmittedDemand",
     "call_lists_generate",
@@ -48,4 +50,6 @@ __all__ = [
     "demand_submit",
     "demand_take_call",
     "demand_transition",
+    "supervision_digest_daily",
+    "supervision_digest_send",
 ]

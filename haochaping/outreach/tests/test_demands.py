@@ -285,7 +285,12 @@ def test_the_watch_warns_marks_overdue_and_escalates_unanswered_demands(cast, ti
     assert demand_scan_deadlines().__dict__ == {"warned": 0, "overdue": 0, "escalated": 0}
     demand.refresh_from_db()
     assert demand.escalated_to == cast.district
-    assert Notification.objects.filter(template_code="demand_escalated", recipient=cast.users["supervisor"]).exists()
+    # The unit is told what to do; the supervisors get the daily digest, not a message per demand.
+    escalated = Notification.objects.get(template_code="demand_escalated")
+    assert escalated.recipient == cast.users["admin_a"] and escalated.thread == f"demand:{demand.pk}"
+    assert escalated.body.startswith(
+        f"诉求 {demand.number}（办理时限）已逾期未答复，已列入平顶山市石龙区督办：请立即答复群众"
+    )
     marks = list(
         DemandAction.objects.filter(demand=demand, action__in=["warned", "overdue", "escalated"]).values_list(
             "action", flat=True
@@ -300,7 +305,12 @@ def test_the_watch_warns_marks_overdue_and_escalates_unanswered_demands(cast, ti
 def test_the_periodic_jobs_are_registered():
     from haochaping.jobs.registry import get_periodic
 
-    for name in ("outreach.generate_call_lists", "outreach.scan_demand_deadlines", "outreach.purge_portal_attempts"):
+    for name in (
+        "outreach.generate_call_lists",
+        "outreach.scan_demand_deadlines",
+        "outreach.supervision_digest",
+        "outreach.purge_portal_attempts",
+    ):
         assert get_periodic(name) is not None, name
 
 
@@ -363,16 +373,38 @@ def test_the_migration_ships_the_same_templates_as_the_code():
     from haochaping.outreach.notify import TEMPLATES
 
     migration = importlib.import_module("haochaping.outreach.migrations.0003_message_templates")
-    # 0007 (issue 13) replaced some bodies, where still unedited: 0003 + 0007 = the code.
+    # 0007 (issue 13) replaced some bodies, where still unedited, and 0008 the escalation's title
+    # and body: 0003 + 0007 + 0008 = the code.
     changes = importlib.import_module("haochaping.outreach.migrations.0007_message_templates_say_what_to_do_next")
+    escalation = importlib.import_module("haochaping.outreach.migrations.0008_demand_escalated_goes_to_the_unit")
     shipped = []
     for code, channel, title, body in migration.TEMPLATES:
         if code in changes.CHANGES:
             old, new = changes.CHANGES[code]
             assert body == old
             body = new
+        if code == escalation.CODE:
+            assert (title, body) == escalation.OLD
+            title, body = escalation.NEW
         shipped.append((code, channel, title, body))
     assert shipped == TEMPLATES
+
+
+def test_the_escalation_migration_keeps_an_edited_text():
+    import importlib
+
+    from django.apps import apps
+
+    from haochaping.notifications.models import MessageTemplate
+
+    escalation = importlib.import_module("haochaping.outreach.migrations.0008_demand_escalated_goes_to_the_unit")
+    row = MessageTemplate.objects.get(code=escalation.CODE)
+    assert (row.title, row.body) == escalation.NEW
+    escalation.backward(apps, None)
+    assert MessageTemplate.objects.get(code=escalation.CODE).body == escalation.OLD[1]
+    MessageTemplate.objects.filter(code=escalation.CODE).update(body="诉求 {number} 逾期（本区自定）")
+    escalation.forward(apps, None)
+    assert MessageTemplate.objects.get(code=escalation.CODE).body == "诉求 {number} 逾期（本区自定）"
 
 
 def test_a_missing_template_row_is_recreated_before_the_reply_is_queued(cast):

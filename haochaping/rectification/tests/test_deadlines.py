@@ -6,12 +6,16 @@ import pytest
 from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import Actor
 from haochaping.core.calendar import calendar_coverage
-from haochaping.organizations.models import Role
+from haochaping.notifications.models import Notification
+from haochaping.organizations.models import Membership, Role
+from haochaping.organizations.services import console_user_create
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import case_deadline, case_scan_deadlines, supervising_unit
 from haochaping.rectification.tests.factories import bad_case, extension_date
 from haochaping.rectification.workflow import Action
+from haochaping.testing import PASSWORD
 from haochaping.testing_world import step
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -90,15 +94,44 @@ def test_rectified_cases_are_no_longer_watched(cast, time_machine):
     assert case_scan_deadlines().__dict__ == {"warned": 0, "overdue": 0, "escalated": 0}
 
 
-def test_supervising_unit_is_the_nearest_ancestor_with_supervisors(cast):
+def test_supervising_unit_is_the_nearest_unit_strictly_above_with_active_supervisors(cast):
     assert supervising_unit(cast.unit_a) == cast.district
     assert supervising_unit(cast.community) == cast.district
-    from haochaping.audit.services import Actor
-    from haochaping.organizations.services import console_user_create
-
-    console_user_create(actor=Actor.cli(), username="street_sup", password="pass-12345-word", unit=cast.street,
-                        role=Role.SUPERVISOR)  # fmt: skip
+    street_sup = console_user_create(actor=Actor.cli(), username="street_sup", password=PASSWORD, unit=cast.street,
+                                     role=Role.SUPERVISOR)  # fmt: skip
     assert supervising_unit(cast.community) == cast.street
+    # The street's own cases go above it: escalating to the street's own supervisors escalates nothing.
+    assert supervising_unit(cast.street) == cast.district
+    # Nobody above the root: its own supervisors are the fallback.
+    assert supervising_unit(cast.district) == cast.district
+    street_sup.is_active = False
+    street_sup.save(update_fields=["is_active"])
+    assert supervising_unit(cast.community) == cast.district  # an inactive supervisor supervises nothing
+
+
+def test_without_supervisors_above_the_root_is_the_fallback(cast):
+    Membership.objects.filter(role=Role.SUPERVISOR).delete()
+    assert supervising_unit(cast.community) == cast.district
+    console_user_create(actor=Actor.cli(), username="street_sup", password=PASSWORD, unit=cast.street,
+                        role=Role.SUPERVISOR)  # fmt: skip
+    assert supervising_unit(cast.street) == cast.street  # only its own supervisors: they are the fallback
+    assert supervising_unit(cast.community) == cast.street
+
+
+def test_an_escalation_tells_the_unit_what_to_do_and_sends_the_supervisors_no_message_per_case(cast, time_machine):
+    time_machine.move_to(local(2026, 11, 2, 9, 0))
+    cases = [bad_case(cast, f"SCJG-ESC-{n}") for n in range(3)]
+    time_machine.move_to(cases[0].due_at + dt.timedelta(hours=30))
+    assert case_scan_deadlines().escalated == 3
+
+    supervisor = Notification.objects.filter(recipient=cast.users["supervisor"])
+    assert not supervisor.filter(template_code="case_escalated").exists()
+    escalated = Notification.objects.filter(template_code="case_escalated").order_by("id")
+    assert [n.recipient for n in escalated] == [cast.users["admin_a"]] * 3
+    first = escalated[0]
+    assert first.title == "工单逾期，已列入督办"
+    assert first.body.startswith(f"工单 {cases[0].number} 已逾期，已列入 平顶山市石龙区 督办：请立即办理")
+    assert first.thread == f"case:{cases[0].pk}"  # grouped with the case's other messages in the inbox
 
 
 @pytest.mark.django_db(transaction=True)
