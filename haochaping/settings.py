@@ -165,6 +165,15 @@ LOGOUT_REDIRECT_URL = "console:login"
 # 等保 login-failure handling: this many failures within the window lock the username.
 LOGIN_MAX_FAILURES = env_int("HAOCHAPING_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("HAOCHAPING_LOGIN_LOCK_MINUTES", 15)
+# The same window per client address, over all usernames (one address trying many names): from
+# LOGIN_IP_SLOW_AFTER failures on, each try waits LOGIN_IP_BACKOFF_SECONDS after the last failure,
+# doubling per failure up to LOGIN_IP_BACKOFF_MAX_SECONDS ("请 N 秒后再试"; no worker sleeps);
+# from LOGIN_IP_MAX_FAILURES on, no login from that address is checked until the window moves on.
+# An administrator unlocks a username or an address on 登录锁定 (audit/auth_events.py).
+LOGIN_IP_SLOW_AFTER = env_int("HAOCHAPING_LOGIN_IP_SLOW_AFTER", 10)
+LOGIN_IP_MAX_FAILURES = env_int("HAOCHAPING_LOGIN_IP_MAX_FAILURES", 30)
+LOGIN_IP_BACKOFF_SECONDS = env_int("HAOCHAPING_LOGIN_IP_BACKOFF_SECONDS", 1)
+LOGIN_IP_BACKOFF_MAX_SECONDS = env_int("HAOCHAPING_LOGIN_IP_BACKOFF_MAX_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("HAOCHAPING_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("HAOCHAPING_SECURE_COOKIES", not DEMO_MODE)
