@@ -2,6 +2,7 @@
 
 haochaping serve [--with-worker] | worker [--once] | migrate | seed-demo | createadmin
 haochaping systems add --name N [--unit C] | systems list
+haochaping unlock <username> | unlock --ip <address>
 haochaping audit verify | audit checkpoint | <any manage.py command>
 """
 
