@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "haochaping.core.csp.CSPMiddleware",  # django-csp, the header built once per process
     "haochaping.organizations.api_auth.ApiNonceMiddleware",
 ]
 

@@ -141,3 +141,20 @@ def test_no_template_holds_inline_script_handlers_or_styles():
         if (found := blocked_markup(path.read_text(encoding="utf-8")))
     }
     assert problems == {}
+
+
+def test_the_policy_built_once_follows_the_settings_and_the_library_decorators(db, settings, rf):
+    from csp.decorators import csp_exempt, csp_update
+    from django.http import HttpResponse
+
+    from haochaping.core.csp import CSPMiddleware
+
+    middleware = CSPMiddleware(lambda request: HttpResponse())
+    assert "script-src 'self'" in middleware(rf.get("/x"))["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert middleware(rf.get("/x"))["Content-Security-Policy"] == "default-src 'none'"
+    # A view that needs another policy still gets the library's handling.
+    updated = CSPMiddleware(csp_update({"img-src": ["https://example.org"]})(lambda request: HttpResponse()))
+    assert "img-src https://example.org" in updated(rf.get("/x"))["Content-Security-Policy"]
+    exempt = CSPMiddleware(csp_exempt()(lambda request: HttpResponse()))
+    assert "Content-Security-Policy" not in exempt(rf.get("/x"))
