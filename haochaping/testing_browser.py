@@ -25,6 +25,9 @@ How it runs:
   teardown, so every browser test also proves that its pages run under the policy
   (``settings.CONTENT_SECURITY_POLICY``). A test that provokes one on purpose reads and clears
   ``browser.csp_violations``.
+  The policy also binds the test's own polling: give ``page.wait_for_function`` a function
+  (``"() => …"``), not an expression, which Playwright would re-run with ``eval()`` (refused:
+  no ``'unsafe-eval'``); ``page.evaluate`` is not affected.
 
 The event loop and Django's ORM: Playwright's sync API keeps its asyncio loop marked as
 *running* in the test thread for as long as Playwright is started (its dispatcher lives in a
