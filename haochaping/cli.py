@@ -2,8 +2,9 @@
 
 haochaping serve [--with-worker] | worker [--once] | migrate | seed-demo | createadmin
 haochaping systems add --name N [--unit C] | systems list
-haochaping audit verify | audit checkpoint | supervision evaluate [--month YYYY-MM]
-haochaping <any manage.py command>
+haochaping unlock <username> | unlock --ip <address>
+haochaping rollups refresh | rollups rebuild [--from D --to D] | supervision evaluate [--month YYYY-MM]
+haochaping audit verify | audit checkpoint | <any manage.py command>
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from haochaping.core.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "haochaping.core.csp.CSPMiddleware",  # django-csp, the header built once per process
     "haochaping.organizations.api_auth.ApiNonceMiddleware",
 ]
 
@@ -164,6 +166,15 @@ LOGOUT_REDIRECT_URL = "console:login"
 # 等保 login-failure handling: this many failures within the window lock the username.
 LOGIN_MAX_FAILURES = env_int("HAOCHAPING_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("HAOCHAPING_LOGIN_LOCK_MINUTES", 15)
+# The same window per client address, over all usernames (one address trying many names): from
+# LOGIN_IP_SLOW_AFTER failures on, each try waits LOGIN_IP_BACKOFF_SECONDS after the last failure,
+# doubling per failure up to LOGIN_IP_BACKOFF_MAX_SECONDS ("请 N 秒后再试"; no worker sleeps);
+# from LOGIN_IP_MAX_FAILURES on, no login from that address is checked until the window moves on.
+# An administrator unlocks a username or an address on 登录锁定 (audit/auth_events.py).
+LOGIN_IP_SLOW_AFTER = env_int("HAOCHAPING_LOGIN_IP_SLOW_AFTER", 10)
+LOGIN_IP_MAX_FAILURES = env_int("HAOCHAPING_LOGIN_IP_MAX_FAILURES", 30)
+LOGIN_IP_BACKOFF_SECONDS = env_int("HAOCHAPING_LOGIN_IP_BACKOFF_SECONDS", 1)
+LOGIN_IP_BACKOFF_MAX_SECONDS = env_int("HAOCHAPING_LOGIN_IP_BACKOFF_MAX_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("HAOCHAPING_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_SECURE = env_bool("HAOCHAPING_SECURE_COOKIES", not DEMO_MODE)
@@ -183,6 +194,25 @@ SILENCED_SYSTEM_CHECKS = ["security.W008"]
 TRUSTED_PROXY_COUNT = env_int("HAOCHAPING_TRUSTED_PROXY_COUNT", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (django-csp): the console, the citizen pages, the
+# tablet and the kiosk load scripts and styles only from our own static files. No inline script,
+# no inline event handler, no ``javascript:`` URL, no style attribute or <style> block (a test
+# scans every template; docs/subsystems/access.md). Images: ours, ``data:`` (the empty favicon)
+# and ``blob:`` (the tablet shows staff photos fetched with its device credential).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- i18n ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

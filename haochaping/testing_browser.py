@@ -19,6 +19,15 @@ How it runs:
   off — is a separate, clean browser: no cookie, cache or storage is shared).
 * The live server runs in its own thread and sees the test's data because the test uses a
   transactional database (pytest-django adds ``transactional_db`` for ``live_server``).
+* Every page is watched for Content-Security-Policy violations: Chromium reports each one on the
+  console, with "Content Security Policy" in the text ("Executing inline script violates the
+  following Content Security Policy directive …"), and a test whose pages caused any fails at
+  teardown, so every browser test also proves that its pages run under the policy
+  (``settings.CONTENT_SECURITY_POLICY``). A test that provokes one on purpose reads and clears
+  ``browser.csp_violations``.
+  The policy also binds the test's own polling: give ``page.wait_for_function`` a function
+  (``"() => …"``), not an expression, which Playwright would re-run with ``eval()`` (refused:
+  no ``'unsafe-eval'``); ``page.evaluate`` is not affected.
 
 The event loop and Django's ORM: Playwright's sync API keeps its asyncio loop marked as
 *running* in the test thread for as long as Playwright is started (its dispatcher lives in a
@@ -97,6 +106,11 @@ class BrowserSession:
         self._profiles = profiles
         self._numbers = itertools.count(1)
         self._contexts: list = []
+        self.csp_violations: list[str] = []
+
+    def _watch(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def new_page(self, device: str = "phone", *, javascript: bool = True, big: bool = False):
         """A page in a fresh Chromium (own profile) emulating ``device``; ``big`` = 大字 cookie set."""
@@ -113,6 +127,7 @@ class BrowserSession:
             **DEVICES[device],
         )
         self._contexts.append(context)
+        context.on("console", self._watch)
         context.set_default_timeout(15_000)
         if big:
             context.add_cookies([{"name": "portal_big", "value": "1", "url": self.base_url}])
@@ -147,6 +162,7 @@ def browser(live_server, tmp_path) -> Iterator[BrowserSession]:
     session = BrowserSession(playwright, live_server.url, tmp_path)
     try:
         yield session
+        violations = list(session.csp_violations)
     finally:
         try:
             session.close()
@@ -160,3 +176,5 @@ def browser(live_server, tmp_path) -> Iterator[BrowserSession]:
                 os.environ.pop(ASYNC_UNSAFE, None)
             else:
                 os.environ[ASYNC_UNSAFE] = previous
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)

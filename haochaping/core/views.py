@@ -10,9 +10,13 @@ what failed.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import requires_csrf_token
 
 from haochaping.core.api_render import json_response
@@ -44,8 +48,28 @@ CITIZEN_DEFAULT_WAY_BACK = ("/my/", "查看我的评价")
 
 
 def csrf_failure(request, reason: str = ""):
-    """An expired form or blocked cookies: explain in Chinese what to do (never the reason text)."""
-    return render(request, "core/csrf_failure.html", status=403)
+    """An expired form or blocked cookies: explain in Chinese what to do (never the reason text).
+
+    返回上一页 is a plain link (the Content-Security-Policy runs no ``javascript:`` URL): to the
+    page the form was on when the browser said so (same site only), else to the form's address.
+    """
+    return render(request, "core/csrf_failure.html", {"back_url": _back_url(request)}, status=403)
+
+
+def _back_url(request: HttpRequest) -> str:
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        host = ""
+    if (
+        referer
+        and host
+        and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}, require_https=request.is_secure())
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.path
 
 
 def _context(request: HttpRequest, status: int) -> dict:

@@ -1,13 +1,14 @@
-"""Organisation pages (rating devices, QR posters), mounted in the ``console`` namespace by
+"""Organisation pages (rating devices, QR posters, login locks), mounted in the ``console`` namespace by
 ``haochaping/urls.py``."""
 
 from django.urls import path
 
-from haochaping.organizations.console import devices, posters
+from haochaping.organizations.console import devices, login_locks, posters
 
 urlpatterns = [
     path("devices/", devices.device_list_view, name="device_list"),
     path("devices/new/", devices.device_new, name="device_new"),
     path("devices/<int:pk>/", devices.device_detail, name="device_detail"),
     path("qr/posters/", posters.qr_posters, name="qr_posters"),
+    path("login-locks/", login_locks.login_locks, name="login_locks"),
 ]

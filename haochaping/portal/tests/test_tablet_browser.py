@@ -345,8 +345,10 @@ def test_a_pasted_code_pairs_and_the_idle_screen_shows_the_staff_and_the_pause(b
     staff = tablet.locator("#idle-staff")
     staff.wait_for()
     assert "王晓红" in staff.inner_text() and "工号 A001" in staff.inner_text()
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # page's Content-Security-Policy refuses ('unsafe-eval' is not allowed).
     tablet.wait_for_function(
-        "document.querySelector('#idle-staff img') && document.querySelector('#idle-staff img').naturalWidth === 1"
+        "() => { const img = document.querySelector('#idle-staff img'); return !!img && img.naturalWidth === 1; }"
     )
     assert tablet.locator("#idle-slogan").is_visible() and tablet.locator("#idle-paused").is_hidden()
     assert tablet.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
