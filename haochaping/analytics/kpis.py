@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import reduce
+from itertools import pairwise
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 
 from haochaping.analytics.models import (
     CallbackDay,
@@ -404,11 +405,27 @@ def _in(period: Period) -> Q:
     return Q(day__gte=period.first, day__lte=period.last)
 
 
+def _disjoint(periods: list[Period]) -> bool:
+    ordered = sorted(periods, key=lambda p: p.first)
+    return all(a.last < b.first for a, b in pairwise(ordered))
+
+
 def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
-    """The counts of each period for the slice: one query per rollup table for all periods."""
+    """The counts of each period for the slice: one query per rollup table for all periods, over
+    the periods' days only. Periods that do not overlap (a month, the month before, a year
+    earlier) are told apart by a group key; overlapping ones by a conditional sum per period."""
     periods = list(periods)
     results = [Counts(people_only=slice_.narrowed) for _ in periods]
     within = reduce(or_, (_in(period) for period in periods))  # the periods' days only, not those between
+    if _disjoint(periods):
+        which = Case(*(When(_in(p), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField())
+        for qs, sums in _tables(slice_):
+            rows = qs.filter(within).annotate(k_period=which).values("k_period")
+            for row in rows.annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by():
+                target = results[row.pop("k_period")]
+                for name, value in row.items():
+                    setattr(target, name.removeprefix("s_"), value or 0)
+        return results
     for qs, sums in _tables(slice_):
         aggregates = {}
         for i, period in enumerate(periods):

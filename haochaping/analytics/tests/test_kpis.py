@@ -162,6 +162,14 @@ def test_the_unit_totals_give_what_the_detailed_tables_give(cast, world):
     assert sum(c.ratings for c in by_unit.values()) == 5 and by_unit[cast.unit_b.pk].invalid == 1
 
 
+def test_overlapping_periods_are_each_counted_whole(cast, world):
+    rollup_refresh()
+    period = _period()
+    wider = Period.between(period.first - dt.timedelta(days=30), period.last)
+    alone, with_wider = counts(Slice(unit_path="/"), [period]), counts(Slice(unit_path="/"), [period, wider])
+    assert with_wider[0] == alone[0] and with_wider[1].ratings == alone[0].ratings == 3
+
+
 RATING_AND_CASE = ("ratings", "invalid", "default", "level_5", "level_4", "level_3", "level_2", "level_1", "cases",
                    "invalidated", "rectified", "due", "on_time", "overdue_open", "escalated", "extended", "reopened",
                    "closed")  # fmt: skip
