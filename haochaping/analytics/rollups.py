@@ -138,7 +138,11 @@ def _ratings(day: dt.date | None, units: set[int] | None) -> QuerySet:
     scope, by_day = _scope("evaluated_at", day)
     ratings = Evaluation.objects.filter(scope)
     if units is not None:
-        ratings = ratings.filter(record__unit_id__in=units)
+        # "unit_id + 0": not an indexed column, on purpose. The day's ratings are found by their time
+        # (evaluated_at); SQLite, which keeps no statistics, would otherwise walk every record of
+        # the units through their index and join the ratings to them (11 s instead of 30 ms for a
+        # day of 300 units at a million ratings).
+        ratings = ratings.alias(record_unit=F("record__unit_id") + 0).filter(record_unit__in=units)
     dims = {**_record_dims("record__"), **by_day}
     groups = ratings.values("channel", "level", "is_default", invalid=_invalid(), **dims).annotate(ratings=Count("id"))
     return groups.order_by()
