@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .DEFAULT_GOAL := help
 
 help: ## Show this help
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（$(PY)）"; exit 1; }
@@ -90,6 +90,10 @@ bench-cpu: install ## CPU time per request in-process (app and PostgreSQL backen
 bench-console: install ## Console pages cold (fresh process) and warm on the demo data (after `haochaping seed-demo`)
 	HAOCHAPING_DEMO=1 $(BIN)/python bench/console.py
 
+# ARGS: e.g. ARGS="--db sqlite", ARGS="--ratings 200000", ARGS="--keep" (reuse the generated database).
+bench-analytics: install ## Analytics (on demand, not in CI): overview and unit ranking from rollups vs GROUP BY over 10M generated ratings
+	$(BIN)/python bench/analytics.py $(ARGS)
+
 # The schemathesis run of the suite (organizations/tests/test_api_schemathesis.py) with many examples
 # per operation, against pytest-django's live server bound to 127.0.0.1, stopped after FUZZ_TIME seconds.
 FUZZ_EXAMPLES ?= 300
@@ -105,4 +109,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv, node_modules, the copied browser libraries and local data (var/)
 	rm -rf $(VENV) node_modules $(VENDOR) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console fuzz format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console bench-analytics fuzz format clean

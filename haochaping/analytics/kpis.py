@@ -1,20 +1,35 @@
 """The measures of SPEC §5, computed from the rollups for any period, subtree and slice.
 
 ``counts`` sums the rollup tables for one slice over several periods at once (one query per
-table, a conditional sum per period); ``KPIS`` turns those counts into the measures, each with
-its definition as the pages show it. ``counts_by`` groups the same sums by a dimension (unit
-subtree, window, staff member, item, channel, system, day) for rankings, drill-downs and trends.
+table, a conditional sum per period, reading only the periods' days); ``KPIS`` turns those counts
+into the measures, each with its definition as the pages show it. ``counts_by`` groups the same
+sums by a dimension (unit subtree, window, staff member, item, channel, system, day) for
+rankings, drill-downs and trends. A slice of a unit subtree alone, counted whole or by unit or
+day, reads the unit totals (``ServiceUnitDay``, ``RatingUnitDay``, ``CaseUnitDay``: one row per
+unit and day); a narrower slice, or a grouping by another dimension, the detailed tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from functools import reduce
+from itertools import pairwise
+from operator import or_
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 
-from haochaping.analytics.models import CallbackDay, CaseDay, DemandDay, RatingDay, ServiceDay
+from haochaping.analytics.models import (
+    CallbackDay,
+    CaseDay,
+    CaseUnitDay,
+    DemandDay,
+    RatingDay,
+    RatingUnitDay,
+    ServiceDay,
+    ServiceUnitDay,
+)
 from haochaping.analytics.periods import Period
 from haochaping.evaluations.choices import Level
 from haochaping.organizations.models import Unit
@@ -348,16 +363,33 @@ def _callback_sums() -> dict[str, Sum]:
     }
 
 
-def _tables(slice_: Slice) -> list[tuple[QuerySet, dict[str, Sum]]]:
-    """Each rollup table narrowed to the slice, with the sums it gives."""
-    tables = [
-        (
-            slice_.apply(ServiceDay.objects.all(), channel=False),
-            {k: Sum(v) for k, v in SUMS["service"].items()},
-        ),
-        (slice_.apply(RatingDay.objects.all()), _rating_sums()),
-        (slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
-    ]
+def _unit_rating_sums() -> dict[str, Sum]:
+    sums = {"ratings": Sum("ratings"), "invalid": Sum("invalid"), "default": Sum("by_default")}
+    for level in Level.values:
+        sums[f"level_{level}"] = Sum(f"level_{level}")
+    return sums
+
+
+def _tables(slice_: Slice, *, totals: bool = True) -> list[tuple[QuerySet, dict[str, Sum]]]:
+    """Each rollup table narrowed to the slice, with the sums it gives: the unit totals for a
+    slice that is a unit subtree only (unless ``totals`` is False), else the detailed tables."""
+    if totals and not slice_.narrowed:
+        tables = [
+            (slice_.apply(ServiceUnitDay.objects.all(), channel=False, dims=False),
+             {k: Sum(v) for k, v in SUMS["service"].items()}),
+            (slice_.apply(RatingUnitDay.objects.all(), channel=False, dims=False), _unit_rating_sums()),
+            (slice_.apply(CaseUnitDay.objects.all(), channel=False, dims=False),
+             {k: Sum(v) for k, v in SUMS["case"].items()}),
+        ]  # fmt: skip
+    else:
+        tables = [
+            (
+                slice_.apply(ServiceDay.objects.all(), channel=False),
+                {k: Sum(v) for k, v in SUMS["service"].items()},
+            ),
+            (slice_.apply(RatingDay.objects.all()), _rating_sums()),
+            (slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
+        ]
     if not slice_.narrowed:
         tables += [
             (slice_.apply(CallbackDay.objects.all(), channel=False, dims=False), _callback_sums()),
@@ -373,18 +405,34 @@ def _in(period: Period) -> Q:
     return Q(day__gte=period.first, day__lte=period.last)
 
 
+def _disjoint(periods: list[Period]) -> bool:
+    ordered = sorted(periods, key=lambda p: p.first)
+    return all(a.last < b.first for a, b in pairwise(ordered))
+
+
 def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
-    """The counts of each period for the slice: one query per rollup table for all periods."""
+    """The counts of each period for the slice: one query per rollup table for all periods, over
+    the periods' days only. Periods that do not overlap (a month, the month before, a year
+    earlier) are told apart by a group key; overlapping ones by a conditional sum per period."""
     periods = list(periods)
     results = [Counts(people_only=slice_.narrowed) for _ in periods]
-    first, last = min(p.first for p in periods), max(p.last for p in periods)
+    within = reduce(or_, (_in(period) for period in periods))  # the periods' days only, not those between
+    if _disjoint(periods):
+        which = Case(*(When(_in(p), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField())
+        for qs, sums in _tables(slice_):
+            rows = qs.filter(within).annotate(k_period=which).values("k_period")
+            for row in rows.annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by():
+                target = results[row.pop("k_period")]
+                for name, value in row.items():
+                    setattr(target, name.removeprefix("s_"), value or 0)
+        return results
     for qs, sums in _tables(slice_):
         aggregates = {}
         for i, period in enumerate(periods):
             for name, total in sums.items():
                 condition = _in(period) & total.filter if total.filter is not None else _in(period)
                 aggregates[f"p{i}__{name}"] = Sum(total.source_expressions[0], filter=condition)
-        values = qs.filter(day__gte=first, day__lte=last).aggregate(**aggregates)
+        values = qs.filter(within).aggregate(**aggregates)
         for key, value in values.items():
             index, name = key.split("__", 1)
             setattr(results[int(index[1:])], name, value or 0)
@@ -418,8 +466,8 @@ def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
         "day": "day",
     }[by]
     results: dict[object, Counts] = {}
-    tables = _tables(slice_)
     people = by in ("unit", "day")
+    tables = _tables(slice_, totals=people)
     if not people:
         tables = tables[:3]
     for index, (qs, sums) in enumerate(tables):

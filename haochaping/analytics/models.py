@@ -80,6 +80,69 @@ class CaseDay(Dimensions):
         indexes = [models.Index(fields=["day", "unit"], name="analytics_case_day_idx")]
 
 
+class UnitTotals(models.Model):
+    """A unit's totals of one day, summed from the detailed table (the same facts without the
+    window, staff, item, system and channel): what the overview and the unit ranking read. The
+    detailed tables hold about one row per fact at a district's volume (a member of staff rates
+    a few services of a day, each of an item of their own); these hold one row per unit and day.
+    Recomputed with the detailed rows of the same partition (``analytics.rollups``)."""
+
+    day = models.DateField("日期")
+    unit = models.ForeignKey("organizations.Unit", db_index=False, **NO_CONSTRAINT)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.day} unit {self.unit_id}"
+
+
+class ServiceUnitDay(UnitTotals):
+    """``ServiceDay`` summed per unit and day."""
+
+    services = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    rated_active = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="analytics_service_unit_day_unique")]
+
+
+class RatingUnitDay(UnitTotals):
+    """``RatingDay`` summed per unit and day: every rating, the invalid and default ones, and the
+    valid ones per level."""
+
+    ratings = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    by_default = models.PositiveIntegerField(default=0)
+    level_5 = models.PositiveIntegerField(default=0)
+    level_4 = models.PositiveIntegerField(default=0)
+    level_3 = models.PositiveIntegerField(default=0)
+    level_2 = models.PositiveIntegerField(default=0)
+    level_1 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="analytics_rating_unit_day_unique")]
+
+
+class CaseUnitDay(UnitTotals):
+    """``CaseDay`` summed per unit and day."""
+
+    cases = models.PositiveIntegerField(default=0)
+    invalidated = models.PositiveIntegerField(default=0)
+    rectified = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    overdue_open = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    extended = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="analytics_case_unit_day_unique")]
+
+
 class CallbackDay(models.Model):
     """Callback tasks (回访) by the day they were generated, per unit and list."""
 

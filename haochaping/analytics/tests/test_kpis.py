@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from haochaping.analytics.kpis import Slice, counts, counts_by, kpi_get, roll_up
+from haochaping.analytics.kpis import Counts, Slice, counts, counts_by, kpi_get, roll_up
 from haochaping.analytics.periods import Period
 from haochaping.analytics.rollups import rollup_refresh
 from haochaping.evaluations.models import Evaluation
@@ -132,6 +133,47 @@ def test_subtree_scope_and_roll_up(cast, world):
     rows = {row.unit.code: row.counts for row in roll_up(cast.district.path, by_unit)}
     assert rows["SCJG"].ratings == 2 and rows["RSJ"].ratings == 1
     assert rows["SCJG"].services == 3
+
+
+def test_the_unit_totals_give_what_the_detailed_tables_give(cast, world):
+    """A slice of a unit subtree reads the unit totals; the detailed tables, grouped by channel
+    (ratings, cases) or item (services), add up to the same counts."""
+    record = push(cast, "SCJG2026110079")
+    Evaluation.objects.create(record=record, level=5, channel=1, is_default=True, evaluated_at=timezone.now(),
+                              indicator_set_id=world.eval_a.indicator_set_id)  # fmt: skip
+    rate(push(cast, "SCJG2026110080"), 3, channel=2)
+    step(cast, "admin_b", world.case_b, Action.REQUEST_INVALID, text="恶意差评", files=[upload()])
+    step(cast, "supervisor", world.case_b, Action.APPROVE_INVALID, text="同意")
+    rollup_refresh()
+    period = _period()
+    for path in ("/", cast.unit_a.path):
+        (whole,) = counts(Slice(unit_path=path), [period])
+        detail = {f.name: 0 for f in fields(Counts) if f.type == "int"}
+        for grouping, names in (("channel", RATING_AND_CASE), ("item", ("services", "rated", "rated_active"))):
+            for c in counts_by(Slice(unit_path=path), period, grouping).values():
+                for name in names:
+                    detail[name] += getattr(c, name)
+        assert {name: getattr(whole, name) for name in detail if name in SUMMED} == {
+            name: value for name, value in detail.items() if name in SUMMED
+        }
+    (whole,) = counts(Slice(unit_path="/"), [period])
+    assert (whole.ratings, whole.invalid, whole.default, whole.level_3, whole.cases) == (5, 1, 1, 1, 2)
+    by_unit = counts_by(Slice(unit_path="/"), period, "unit")
+    assert sum(c.ratings for c in by_unit.values()) == 5 and by_unit[cast.unit_b.pk].invalid == 1
+
+
+def test_overlapping_periods_are_each_counted_whole(cast, world):
+    rollup_refresh()
+    period = _period()
+    wider = Period.between(period.first - dt.timedelta(days=30), period.last)
+    alone, with_wider = counts(Slice(unit_path="/"), [period]), counts(Slice(unit_path="/"), [period, wider])
+    assert with_wider[0] == alone[0] and with_wider[1].ratings == alone[0].ratings == 3
+
+
+RATING_AND_CASE = ("ratings", "invalid", "default", "level_5", "level_4", "level_3", "level_2", "level_1", "cases",
+                   "invalidated", "rectified", "due", "on_time", "overdue_open", "escalated", "extended", "reopened",
+                   "closed")  # fmt: skip
+SUMMED = (*RATING_AND_CASE, "services", "rated", "rated_active")
 
 
 def test_previous_and_year_earlier_periods():
