@@ -11,6 +11,7 @@ from haochaping.analytics.assessment import assess, assessment
 from haochaping.analytics.kpis import Counts, Slice
 from haochaping.analytics.models import CaseDay, RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
+from haochaping.analytics.rollups import unit_totals_rebuild
 
 DAY = dt.date(2026, 11, 10)
 NOVEMBER = Period.of("month", DAY)
@@ -61,6 +62,7 @@ def test_units_and_staff_are_ranked_by_total_with_their_subtree(cast):
         day=DAY, unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, item_id=1, mode="offline", services=10, rated=10
     )
     CaseDay.objects.create(unit_id=cast.unit_b.pk, cases=10, rectified=5, due=10, on_time=5, **common)
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
     units = assessment(Slice(cast.district.path), NOVEMBER, entity="unit")
     names = [(a.name, a.rank) for a in units]
     assert names[0] == ("区市场监督管理局", 1)

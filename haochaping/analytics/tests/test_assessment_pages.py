@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from haochaping.analytics.models import CaseDay, RatingDay, SupervisionTarget
+from haochaping.analytics.rollups import unit_totals_rebuild
 from haochaping.analytics.services import supervision_evaluate
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
@@ -27,6 +28,7 @@ def data(cast):
     RatingDay.objects.create(unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, level=5, ratings=8, **common)
     RatingDay.objects.create(unit_id=cast.unit_a.pk, staff_id=cast.staff_a.pk, level=1, ratings=2, **common)
     RatingDay.objects.create(unit_id=cast.unit_b.pk, staff_id=cast.staff_b.pk, level=4, ratings=10, **common)
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
     return cast
 
 
@@ -91,6 +93,7 @@ def marks(cast, settings):
     }
     for unit in (cast.unit_a, cast.unit_b):
         CaseDay.objects.create(day=DAY, unit_id=unit.pk, item_id=1, channel=4, cases=1, overdue_open=1)
+        unit_totals_rebuild()  # the unit totals the pages read, from these rows
     return {t.entity_id: t for t in supervision_evaluate(month=DAY, actor=Actor.cli())}
 
 

@@ -10,6 +10,7 @@ from haochaping.analytics.kpis import Slice
 from haochaping.analytics.models import RatingDay
 from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
+from haochaping.analytics.rollups import unit_totals_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,7 @@ def _ratings(unit, staff, *, good: int, bad: int) -> None:
     common = {"day": DAY, "unit_id": unit.pk, "staff_id": staff.pk if staff else None, "item_id": 1, "channel": 4}
     RatingDay.objects.create(level=5, ratings=good, **common)
     RatingDay.objects.create(level=1, ratings=bad, **common)
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
 
 
 def test_a_tiny_sample_is_listed_not_ranked(cast):

@@ -8,6 +8,7 @@ import pytest
 
 from haochaping.analytics.models import CaseDay, RatingDay, SupervisionRun, SupervisionTarget
 from haochaping.analytics.periods import Period
+from haochaping.analytics.rollups import unit_totals_rebuild
 from haochaping.analytics.selectors import supervision_target_list, supervision_targets_for
 from haochaping.analytics.services import supervision_evaluate, supervision_lift
 from haochaping.audit.models import AuditEvent
@@ -39,6 +40,7 @@ def ratings(day, unit, staff=None, *, good: int, bad: int) -> None:
     common = {"day": day, "unit_id": unit.pk, "staff_id": staff.pk if staff else None, "item_id": 1, "channel": 4}
     RatingDay.objects.create(level=5, ratings=good, **common)
     RatingDay.objects.create(level=1, ratings=bad, **common)
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
 
 
 def test_a_staff_member_bottom_two_months_running_is_marked_once_with_both_months(cast, only):
@@ -100,6 +102,7 @@ def test_more_overdue_cases_than_the_limit_at_month_end_marks_the_unit(cast, onl
     CaseDay.objects.create(day=dt.date(2026, 11, 3), unit_id=cast.unit_a.pk, overdue_open=2, **common)
     CaseDay.objects.create(day=dt.date(2026, 11, 3), unit_id=cast.unit_b.pk, overdue_open=3, **common)  # = limit
     CaseDay.objects.create(day=dt.date(2026, 12, 3), unit_id=cast.unit_b.pk, overdue_open=5, **common)  # after
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
     marked = supervision_evaluate(month=NOVEMBER, actor=Actor.cli())
     assert [(t.kind, t.entity_id, t.rule) for t in marked] == [("unit", cast.unit_a.pk, "overdue_cases")]
     assert marked[0].evidence["months"][0]["overdue_open"] == 4
@@ -127,6 +130,7 @@ def marked(cast, only):
     only("overdue_cases", above=0)
     for unit in (cast.unit_a, cast.unit_b):
         CaseDay.objects.create(day=NOVEMBER, unit_id=unit.pk, item_id=1, channel=4, cases=1, overdue_open=1)
+        unit_totals_rebuild()  # the unit totals the pages read, from these rows
     targets = supervision_evaluate(month=NOVEMBER, actor=Actor.cli())
     return {t.entity_id: t for t in targets}
 
@@ -168,6 +172,7 @@ def test_the_cli_and_the_monthly_job_evaluate_last_month_once(cast, only, time_m
 
     only("overdue_cases", above=0)
     CaseDay.objects.create(day=NOVEMBER, unit_id=cast.unit_a.pk, item_id=1, channel=4, cases=1, overdue_open=1)
+    unit_totals_rebuild()  # the unit totals the pages read, from these rows
     time_machine.move_to(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     assert supervision_monthly() is None  # the rollups have not been refreshed since the month ended
     now = dt.datetime(2026, 12, 1, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
