@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from haochaping.analytics.console.forms import AnalyticsForm
-from haochaping.analytics.coverage import coverage
+from haochaping.analytics.coverage import QUIET_DAYS, coverage
 from haochaping.analytics.kpis import Counts, Kpi, Slice, UnitRow, change, counts, counts_by, kpi_list, roll_up
 from haochaping.analytics.models import RollupRun
 from haochaping.analytics.periods import Period
@@ -327,3 +327,82 @@ def refresh(request, scope: Scope):
     target = request.POST.get("next", "")
     return redirect(target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and
                     target.startswith("/console/") else "console:analytics_overview")  # fmt: skip
+
+
+class _Cells:
+    """A row of a plain table for ``write_table_sheet``."""
+
+    depth = 0
+
+    def __init__(self, name: str, **values):
+        self.name = name
+        self.__dict__.update(values)
+
+
+@console_page
+@require_GET
+def coverage_export(request, scope: Scope):
+    """接入与覆盖 as Excel: the systems, and what was served but never rated."""
+    require_qr_role(scope)
+    form = AnalyticsForm(request.GET, scope=scope)
+    period = form.get_period(timezone.localdate())
+    result = coverage(scope, form.slice(), period)
+    now = timezone.now()
+    subtitle = f"统计期间：{period.label}（{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}）"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "业务系统"
+    write_table_sheet(
+        ws,
+        title="业务系统接入情况",
+        subtitle=subtitle,
+        first_header="系统名称",
+        columns=[
+            ("所属单位", "unit", False),
+            ("状态", "status", False),
+            ("最近调用", "seen", False),
+            ("推送服务", "services", False),
+            ("已评价", "rated", False),
+            ("评价率", "rate", True),
+            ("经该系统提交的评价", "ratings", False),
+        ],
+        rows=[
+            _Cells(
+                r.system.name,
+                unit=r.system.unit.name if r.system.unit else "全区",
+                status=r.status(now),
+                seen=f"{timezone.localtime(r.system.last_seen_at):%Y-%m-%d %H:%M}" if r.system.last_seen_at else "—",
+                services=r.services,
+                rated=r.rated,
+                rate=r.rating_rate,
+                ratings=r.ratings,
+            )
+            for r in result.systems
+        ],
+        total=None,
+        value=getattr,
+        definitions=[
+            ("评价率", "该系统推送的服务中已评价的 ÷ 推送的服务。"),
+            ("状态", f"从未调用为“未接入”；{QUIET_DAYS} 天以上无调用单独标出。"),
+        ],
+    )
+    gaps = wb.create_sheet("有服务无评价")
+    rows = [_Cells(g.name, kind="事项", detail=g.detail, services=g.services) for g in result.item_gaps]
+    rows += [_Cells(g.name, kind="单位", detail="", services=g.services) for g in result.unit_gaps]
+    rows += [_Cells(g.name, kind="窗口", detail=g.detail, services=g.services) for g in result.window_gaps]
+    write_table_sheet(
+        gaps,
+        title="有服务无评价的事项、单位和窗口",
+        subtitle=subtitle,
+        first_header="名称",
+        columns=[("类型", "kind", False), ("所属/实施单位", "detail", False), ("服务", "services", False)],
+        rows=rows,
+        total=None,
+        value=getattr,
+        definitions=[("说明", "统计期间有服务、但没有任何评价的事项、单位和窗口，按服务量排序，每类最多 50 项。")],
+    )
+    buffer = BytesIO()
+    wb.save(buffer)
+    record_export(request, action="analytics:coverage:exported", form=form, rows=len(result.systems) + len(rows))
+    name = f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+    return xlsx_response(buffer.getvalue(), filename=f"接入与覆盖_{name}.xlsx", fallback=f"coverage-{name}.xlsx")

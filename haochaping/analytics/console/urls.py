@@ -9,6 +9,7 @@ urlpatterns = [
     path("analytics/export/", overview.overview_export, name="analytics_overview_export"),
     path("analytics/refresh/", overview.refresh, name="analytics_refresh"),
     path("analytics/coverage/", overview.coverage_view, name="analytics_coverage"),
+    path("analytics/coverage/export/", overview.coverage_export, name="analytics_coverage_export"),
     path("analytics/rankings/", rankings.ranking_view, name="analytics_ranking"),
     path("analytics/rankings/export/", rankings.ranking_export, name="analytics_ranking_export"),
     path("analytics/assessment/", assessment.assessment_view, name="analytics_assessment"),

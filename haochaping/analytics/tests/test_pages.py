@@ -115,6 +115,8 @@ def test_coverage_lists_systems_and_what_was_served_but_not_rated(client, cast, 
     assert sum(row.services for row in coverage.systems) == 5
     assert coverage.items == (2, 2)  # both items had services and ratings
     assert page.context["ratios"]["items"] == 1
+    rows, _ = xlsx_of(client.get(reverse("console:analytics_coverage_export"), {"period": "year"}))
+    assert any(row and row[0] == "市场监管审批系统" for row in rows)
     login(client, cast, "clerk_a")
     assert client.get(reverse("console:analytics_coverage")).status_code == 403
 
