@@ -158,6 +158,9 @@ def test_the_screen_runs_unattended_without_growing(browser, cast, world, settin
     page.locator('[data-chart="screen-ranking"] svg').first.wait_for()
 
     samples: list[dict] = []
+    out = Path(settings.BASE_DIR) / "artifacts" / "soak"
+    out.mkdir(parents=True, exist_ok=True)
+    progress = out / "screen-soak-progress.json"
     started = time.monotonic()
     next_rating = next_rollup = next_sample = started
     baseline: dict | None = None
@@ -178,6 +181,7 @@ def test_the_screen_runs_unattended_without_growing(browser, cast, world, settin
             samples.append(_sample(page))
             baseline = baseline or samples[0]
             next_sample = now + every
+            progress.write_text(json.dumps(samples))  # readable while a long run goes on
         page.wait_for_timeout(1000)
     samples.append(_sample(page))
 
@@ -197,8 +201,6 @@ def test_the_screen_runs_unattended_without_growing(browser, cast, world, settin
         "chart_nodes": sorted({s["chart_nodes"] for s in samples}),
         "samples": samples,
     }
-    out = Path(settings.BASE_DIR) / "artifacts" / "soak"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "screen-soak.json").write_text(json.dumps(report, indent=1))
     print({k: v for k, v in report.items() if k != "samples"})
 
