@@ -188,6 +188,9 @@ def _levels_chart(month: Counts) -> dict[str, Any]:
     option = pie_chart([(Level(level).label, month.level(level)) for level in levels], name="本月评价等级",
                        colors=[LEVEL_COLORS[level] for level in levels])  # fmt: skip
     option["series"][0]["label"]["formatter"] = "{b}\n{c}（{d}%）"
+    for item in option["series"][0]["data"]:  # no label for an empty level (it would pile up at the top)
+        item["label"] = {"show": bool(item["value"])}
+        item["labelLine"] = {"show": bool(item["value"])}
     return _dark(option)
 
 

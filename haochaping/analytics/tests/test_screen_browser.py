@@ -126,6 +126,11 @@ def test_the_screen_draws_and_follows_new_ratings_without_reloading(browser, cas
     assert page.locator('[data-tile="today_ratings"]').inner_text() == "3"
     assert page.evaluate("() => performance.timeOrigin") == origin and navigations == []
 
+    # A smaller screen: the whole stage scales down, 16:9 kept (rem sizes, CSS only).
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_function("() => document.querySelector('.screen-stage').getBoundingClientRect().width === 1280")
+    assert page.locator(".screen-stage").bounding_box() == {"x": 0, "y": 0, "width": 1280, "height": 720}
+
     # Only the failed polls the test caused were reported (by the browser itself).
     assert errors and all(e == "Failed to load resource: net::ERR_FAILED" for e in errors), errors
     assert page.evaluate("() => window.__csp") == []
