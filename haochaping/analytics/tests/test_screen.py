@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -117,6 +118,13 @@ def test_without_a_login_both_redirect_to_the_sign_in_page(client, refreshed):
     for name in (PAGE, DATA):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/console/login/" in response["Location"]
+
+
+def test_each_poll_renews_the_login_so_a_running_screen_stays_signed_in(client, cast, refreshed):
+    login(client, cast, "supervisor")
+    response = client.get(reverse(DATA))
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
+    assert "sessionid" not in client.get(reverse(PAGE)).cookies  # other pages leave it as it was
 
 
 def test_no_identity_reaches_the_screen(client, cast, refreshed):

@@ -9,6 +9,7 @@ Screenshot: artifacts/screenshots/analytics-screen.png."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
@@ -209,7 +210,9 @@ def test_the_screen_runs_unattended_without_growing(browser, cast, world, settin
     (out / "screen-soak.json").write_text(json.dumps(report, indent=1))
     print({k: v for k, v in report.items() if k != "samples"})
 
-    assert samples[-1]["polls"] >= duration / 3 * 0.8  # it kept polling all along
+    # It kept polling all along (a shared, loaded machine stretches the 3 s somewhat).
+    assert all(b["polls"] > a["polls"] for a, b in itertools.pairwise(samples))
+    assert samples[-1]["polls"] >= duration / 3 * 0.5
     assert {s["nodes"] for s in samples} == {baseline["nodes"]}  # type: ignore[index]
     assert max(s["chart_nodes"] for s in samples) <= baseline["chart_nodes"] * 1.1 + 20  # type: ignore[index]
     # The start is the median of the first samples (one GC can land at a lucky moment).
