@@ -94,6 +94,8 @@ DEVICES: dict[str, dict[str, Any]] = {
     },
     # An ordinary office PC (Chromium's own desktop user agent).
     "pc": {"viewport": {"width": 1280, "height": 800}},
+    # A hall display (大屏): full HD.
+    "screen": {"viewport": {"width": 1920, "height": 1080}},
 }
 
 
@@ -112,14 +114,17 @@ class BrowserSession:
         if "Content Security Policy" in message.text:
             self.csp_violations.append(message.text)
 
-    def new_page(self, device: str = "phone", *, javascript: bool = True, big: bool = False):
-        """A page in a fresh Chromium (own profile) emulating ``device``; ``big`` = 大字 cookie set."""
+    def new_page(
+        self, device: str = "phone", *, javascript: bool = True, big: bool = False, args: tuple[str, ...] = ()
+    ):
+        """A page in a fresh Chromium (own profile) emulating ``device``; ``big`` = 大字 cookie set;
+        ``args``: more Chromium switches (e.g. ``--js-flags=--expose-gc`` for memory tests)."""
         profile = self._profiles / f"chromium-{next(self._numbers)}"
         context = self.playwright.chromium.launch_persistent_context(
             str(profile),
             executable_path=CHROMIUM,
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=[*CHROMIUM_ARGS, *args],
             base_url=self.base_url,
             locale="zh-CN",
             timezone_id="Asia/Shanghai",

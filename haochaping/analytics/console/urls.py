@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import assessment, overview, rankings, reports, supervision
+from haochaping.analytics.console import assessment, overview, rankings, reports, screen, supervision
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("analytics/assessment/", assessment.assessment_view, name="analytics_assessment"),
     path("analytics/assessment/export/", assessment.assessment_export, name="analytics_assessment_export"),
     path("analytics/supervision/", supervision.supervision_view, name="analytics_supervision"),
+    path("analytics/screen/", screen.screen, name="analytics_screen"),
+    path("analytics/screen/data/", screen.screen_data_view, name="analytics_screen_data"),
     path("analytics/supervision/export/", supervision.supervision_export, name="analytics_supervision_export"),
     path("analytics/reports/", reports.report_list_view, name="analytics_reports"),
     path("analytics/reports/<int:pk>/", reports.report_detail, name="analytics_report_detail"),
