@@ -31,7 +31,7 @@ def test_refreshes_during_concurrent_intake_equal_a_rebuild():
                 pusher = push if (n + i) % 2 else push_b
                 record = pusher(cast, f"CC{n}{i:04d}")
                 rate(record, 1 if i % 5 == 0 else 5, text="态度不好" if i % 5 == 0 else "")
-        except BaseException as exc:  # noqa: BLE001 — reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -40,7 +40,7 @@ def test_refreshes_during_concurrent_intake_equal_a_rebuild():
         try:
             while not done.is_set():
                 rollup_refresh()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
