@@ -89,12 +89,6 @@ class Assessment:
         return self.counts.ratings
 
 
-def show(kpi: Kpi, value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.2f}%" if kpi.kind == "rate" else f"{value:.2f}"
-
-
 def normalise(kpi: Kpi, value: float) -> float:
     """A measure on a 0–100 scale where more is better."""
     if kpi.kind == "score":
@@ -127,13 +121,13 @@ def assess(counts: Counts, weights: dict[str, int]) -> tuple[float | None, list[
         if kpi.kind == "score":
             basis = f"得分 {normalised:.2f}"
         elif kpi.higher_is_better:
-            basis = f"{show(kpi, value)} → {normalised:.2f}"
+            basis = f"{kpi.show(value)} → {normalised:.2f}"
         else:
-            basis = f"1 − {show(kpi, value)} → {normalised:.2f}"
+            basis = f"1 − {kpi.show(value)} → {normalised:.2f}"
         note = f"{basis} × {applied:.2f}% = {points:.2f} 分"
         if applied != weight:
             note += f"（权重 {weight} 因{'、'.join(missing)}无数据调整为 {applied:.2f}）"
-        lines.append(Line(kpi.name, show(kpi, value), weight, points, note, code, applied, normalised, workings))
+        lines.append(Line(kpi.name, kpi.show(value), weight, points, note, code, applied, normalised, workings))
     return (total if present else None), lines
 
 

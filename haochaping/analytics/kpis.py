@@ -138,10 +138,12 @@ def _ratio(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class Kpi:
+    """A measure: a count (the numerator alone) or numerator ÷ denominator (a rate, or the score:
+    points ÷ valid ratings)."""
+
     code: str
     name: str
     definition: str
-    compute: Callable[[Counts], float | None]
     numerator: Callable[[Counts], int]
     denominator: Callable[[Counts], int] | None = None
     kind: str = "rate"  # rate (shown as %), score (0–100), count
@@ -151,11 +153,19 @@ class Kpi:
     def value(self, counts: Counts) -> float | None:
         if self.people and counts.people_only:
             return None
-        return self.compute(counts)
+        if self.denominator is None:
+            return self.numerator(counts)
+        return _ratio(self.numerator(counts), self.denominator(counts))
 
-
-def _rate(num: Callable[[Counts], int], den: Callable[[Counts], int]) -> Callable[[Counts], float | None]:
-    return lambda c: _ratio(num(c), den(c))
+    def show(self, value: float | None) -> str:
+        """A value of this measure as pages and workbooks print it."""
+        if value is None:
+            return "—"
+        if self.kind == "rate":
+            return f"{value * 100:.2f}%"
+        if self.kind == "score":
+            return f"{value:.2f}"
+        return f"{int(value):,}"
 
 
 def _good_definition() -> str:
@@ -164,16 +174,12 @@ def _good_definition() -> str:
 
 
 def _kpis() -> list[Kpi]:
-    def n_services(c):
-        return c.services
-
     return [
         Kpi(
             "services",
             "办件服务数",
             "统计期内推送或登记的服务次数（每次服务一次评价机会）。",
             lambda c: c.services,
-            n_services,
             kind="count",
         ),
         Kpi(
@@ -181,30 +187,26 @@ def _kpis() -> list[Kpi]:
             "评价数",
             "统计期内收到的评价，含系统默认评价和已认定无效的评价。",
             lambda c: c.ratings,
-            lambda c: c.ratings,
             kind="count",
         ),
         Kpi(
             "rating_rate",
             "评价率",
             "统计期内的服务中已评价的 ÷ 服务数（评价可在服务之后到达）。",
-            _rate(lambda c: c.rated, n_services),
             lambda c: c.rated,
-            n_services,
+            lambda c: c.services,
         ),
         Kpi(
             "active_rate",
             "主动评价率",
             "统计期内的服务中由办事人本人评价的（不含系统默认评价）÷ 服务数。",
-            _rate(lambda c: c.rated_active, n_services),
             lambda c: c.rated_active,
-            n_services,
+            lambda c: c.services,
         ),
         Kpi(
             "good_rate",
             "好评率",
             _good_definition(),
-            _rate(lambda c: c.good, lambda c: c.valid),
             lambda c: c.good,
             lambda c: c.valid,
         ),
@@ -212,7 +214,6 @@ def _kpis() -> list[Kpi]:
             "bad_rate",
             "差评率",
             "（不满意+非常不满意）÷ 有效评价数；无效评价不计入，但在评价列表中列出。",
-            _rate(lambda c: c.bad, lambda c: c.valid),
             lambda c: c.bad,
             lambda c: c.valid,
             higher_is_better=False,
@@ -221,7 +222,6 @@ def _kpis() -> list[Kpi]:
             "score",
             "满意度得分",
             "有效评价的平均得分：非常满意 100、满意 75、基本满意 50、不满意 25、非常不满意 0。",
-            lambda c: c.points / c.valid if c.valid else None,
             lambda c: c.points,
             lambda c: c.valid,
             kind="score",
@@ -231,7 +231,6 @@ def _kpis() -> list[Kpi]:
             "无效评价",
             "经申请、督查审核同意认定为恶意差评的评价数（制度第八条）。",
             lambda c: c.invalid,
-            lambda c: c.invalid,
             kind="count",
             higher_is_better=False,
         ),
@@ -239,7 +238,6 @@ def _kpis() -> list[Kpi]:
             "rectify_rate",
             "差评整改率",
             "统计期内产生的差评工单中已整改的 ÷（差评工单 − 无效评价）。",
-            _rate(lambda c: c.rectified, lambda c: c.cases - c.invalidated),
             lambda c: c.rectified,
             lambda c: c.cases - c.invalidated,
         ),
@@ -247,7 +245,6 @@ def _kpis() -> list[Kpi]:
             "on_time_rate",
             "按期整改率",
             "统计期内产生的差评工单中按期（含经批准延期后的期限）整改的 ÷ 已到期的（已整改或已过期限的）工单。",
-            _rate(lambda c: c.on_time, lambda c: c.due),
             lambda c: c.on_time,
             lambda c: c.due,
         ),
@@ -256,7 +253,6 @@ def _kpis() -> list[Kpi]:
             "逾期未整改",
             "已过整改期限仍未整改的差评工单数（截至最近一次统计刷新）。",
             lambda c: c.overdue_open,
-            lambda c: c.overdue_open,
             kind="count",
             higher_is_better=False,
         ),
@@ -264,7 +260,6 @@ def _kpis() -> list[Kpi]:
             "rectify_satisfaction",
             "整改满意率",
             "差评整改回访中群众对整改结果表示满意、基本满意的 ÷ 表态的（满意、基本满意、不满意）。",
-            _rate(lambda c: c.rectify_satisfied, lambda c: c.rectify_satisfied + c.rectify_unsatisfied),
             lambda c: c.rectify_satisfied,
             lambda c: c.rectify_satisfied + c.rectify_unsatisfied,
             people=True,
@@ -273,7 +268,6 @@ def _kpis() -> list[Kpi]:
             "callback_rate",
             "回访率",
             "统计期内生成的回访任务（差评整改回访、投诉回访）中已回访的 ÷ 应回访。",
-            _rate(lambda c: c.callbacks_done, lambda c: c.callbacks_required),
             lambda c: c.callbacks_done,
             lambda c: c.callbacks_required,
             people=True,
@@ -283,7 +277,6 @@ def _kpis() -> list[Kpi]:
             "诉求数",
             "统计期内受理的诉求、咨询、投诉和意见建议（含不予受理的）。",
             lambda c: c.demands,
-            lambda c: c.demands,
             kind="count",
             people=True,
         ),
@@ -291,7 +284,6 @@ def _kpis() -> list[Kpi]:
             "demand_on_time_rate",
             "诉求按期答复率",
             "按期答复的诉求 ÷（按期答复 + 超期答复 + 已超期仍未答复的）诉求。",
-            _rate(lambda c: c.demands_on_time, lambda c: c.demands_on_time + c.demands_late),
             lambda c: c.demands_on_time,
             lambda c: c.demands_on_time + c.demands_late,
             people=True,
@@ -405,6 +397,12 @@ def _in(period: Period) -> Q:
     return Q(day__gte=period.first, day__lte=period.last)
 
 
+def _fill(target: Counts, row: dict) -> None:
+    """Set a grouped row's sums (aliased ``s_<name>``) on ``target``."""
+    for name, value in row.items():
+        setattr(target, name.removeprefix("s_"), value or 0)
+
+
 def _disjoint(periods: list[Period]) -> bool:
     ordered = sorted(periods, key=lambda p: p.first)
     return all(a.last < b.first for a, b in pairwise(ordered))
@@ -422,9 +420,7 @@ def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
         for qs, sums in _tables(slice_):
             rows = qs.filter(within).annotate(k_period=which).values("k_period")
             for row in rows.annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by():
-                target = results[row.pop("k_period")]
-                for name, value in row.items():
-                    setattr(target, name.removeprefix("s_"), value or 0)
+                _fill(results[row.pop("k_period")], row)
         return results
     for qs, sums in _tables(slice_):
         aggregates = {}
@@ -440,16 +436,6 @@ def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
 
 
 # -- grouped sums (rankings, drill-downs, trends) ------------------------------------------------
-
-GROUPS = {
-    "unit": "单位",
-    "window": "窗口",
-    "staff": "工作人员",
-    "item": "事项",
-    "channel": "评价渠道",
-    "system": "业务系统",
-    "day": "日期",
-}
 
 
 def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
@@ -476,9 +462,7 @@ def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
         rows = qs.filter(_in(period)).values(column).annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by()
         for row in rows:
             key = row.pop(column)
-            target = results.setdefault(key, Counts(people_only=slice_.narrowed or not people))
-            for name, value in row.items():
-                setattr(target, name.removeprefix("s_"), value or 0)
+            _fill(results.setdefault(key, Counts(people_only=slice_.narrowed or not people)), row)
     return results
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Sum
 
-from haochaping.analytics.kpis import Counts, Slice, roll_up
+from haochaping.analytics.kpis import Counts, Slice, kpi_get, roll_up
 from haochaping.analytics.models import CaseDay, RollupRun, TargetKind
 from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import Ranking, ranking
@@ -141,12 +141,6 @@ class _Rankings:
         return self.cache[key]
 
 
-def _fmt(kind: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.2f}%" if kind == "rate" else f"{value:.2f}"
-
-
 def _bottom(rankings: _Rankings, kind: str, months: list[Period], bottom: int) -> dict[object, list[dict]]:
     """Entities in the bottom ``bottom`` of the 满意度得分 ranking in every one of ``months``."""
     hits: dict[object, list[dict]] | None = None
@@ -175,8 +169,8 @@ def _bottom(rankings: _Rankings, kind: str, months: list[Period], bottom: int) -
 
 def _bottom_text(entries: list[dict], options: dict, kind: str, *, notice: bool) -> str:
     parts = [
-        f"{_label(e['month'])} 第 {e['rank']} 名/共 {e['of']} 名（得分 {_fmt('score', e['value'])}，"
-        f"排名值 {_fmt('score', e['adjusted'])}，有效评价 {e['sample']} 条）"
+        f"{_label(e['month'])} 第 {e['rank']} 名/共 {e['of']} 名（得分 {kpi_get('score').show(e['value'])}，"
+        f"排名值 {kpi_get('score').show(e['adjusted'])}，有效评价 {e['sample']} 条）"
         for e in entries
     ]
     tail = f"连续 {len(entries)} 个月位列{KIND_LABELS[kind]}满意度得分后 {options['bottom']} 名"
@@ -206,7 +200,10 @@ def _bad_rate(rankings: _Rankings, kind: str, months: list[Period], above: float
 
 
 def _bad_rate_text(entries: list[dict], options: dict) -> str:
-    parts = [f"{_label(e['month'])} 差评率 {_fmt('rate', e['value'])}（有效评价 {e['sample']} 条）" for e in entries]
+    parts = [
+        f"{_label(e['month'])} 差评率 {kpi_get('bad_rate').show(e['value'])}（有效评价 {e['sample']} 条）"
+        for e in entries
+    ]
     return "；".join(parts) + f"。连续 {len(entries)} 个月高于 {options['above_percent']}%。"
 
 

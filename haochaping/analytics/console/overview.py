@@ -257,25 +257,14 @@ def overview_export(request, scope: Scope):
     return xlsx_response(buffer.getvalue(), filename=f"综合分析_{name}.xlsx", fallback=f"analytics-{name}.xlsx")
 
 
-def show(kpi: Kpi, value: float | None) -> str:
-    """A measure as the pages and workbooks print it."""
-    if value is None:
-        return "—"
-    if kpi.kind == "rate":
-        return f"{value * 100:.2f}%"
-    if kpi.kind == "score":
-        return f"{value:.2f}"
-    return f"{int(value):,}"
-
-
 class _TileRow:
     depth = 0
 
     def __init__(self, figure: Figure):
         self.name = figure.kpi.name
-        self.value = show(figure.kpi, figure.value)
-        self.previous = show(figure.kpi, figure.previous)
-        self.year = show(figure.kpi, figure.year_earlier)
+        self.value = figure.kpi.show(figure.value)
+        self.previous = figure.kpi.show(figure.previous)
+        self.year = figure.kpi.show(figure.year_earlier)
         self.workings = figure.workings
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from haochaping.analytics.console.forms import AnalyticsForm
-from haochaping.analytics.console.overview import _quick_periods, show
+from haochaping.analytics.console.overview import _quick_periods
 from haochaping.analytics.kpis import kpi_get
 from haochaping.analytics.ranking import ENTITIES, RANKABLE, Ranking, ranking
 from haochaping.core.pages.downloads import xlsx_response
@@ -63,8 +63,8 @@ class _Line:
         self.rank = row.rank if row.rank is not None else "样本不足"
         self.detail = row.detail
         self.sample = row.sample
-        self.value = show(table.kpi, row.value)
-        self.adjusted = show(table.kpi, row.adjusted) if row.adjusted is not None else "—"
+        self.value = table.kpi.show(row.value)
+        self.adjusted = table.kpi.show(row.adjusted) if row.adjusted is not None else "—"
         self.ratings = row.counts.ratings
         self.bad = row.counts.bad
 

@@ -56,17 +56,6 @@ LOW_RATING_RATE = 0.5
 NO_TARGETS = "本期无重点督办对象。"
 
 
-def show(kpi: Kpi, value: float | None) -> str:
-    """A measure as every rendering of the report prints it."""
-    if value is None:
-        return "—"
-    if kpi.kind == "rate":
-        return f"{value * 100:.2f}%"
-    if kpi.kind == "score":
-        return f"{value:.2f}"
-    return f"{int(value):,}"
-
-
 def show_change(kpi: Kpi, value: float | None) -> str:
     if value is None:
         return "—"
@@ -110,11 +99,11 @@ def _units(slice_: Slice, period: Period) -> tuple[dict[str, Any], list]:
                 "name": row.name,
                 "services": f"{c.services:,}",
                 "ratings": f"{c.ratings:,}",
-                "good_rate": show(kpis["good_rate"], kpis["good_rate"].value(c)),
+                "good_rate": kpis["good_rate"].show(kpis["good_rate"].value(c)),
                 "bad": f"{c.bad:,}",
-                "bad_rate": show(kpis["bad_rate"], kpis["bad_rate"].value(c)),
-                "score": show(kpis["score"], kpis["score"].value(c)),
-                "adjusted": show(kpis["score"], row.adjusted),
+                "bad_rate": kpis["bad_rate"].show(kpis["bad_rate"].value(c)),
+                "score": kpis["score"].show(kpis["score"].value(c)),
+                "adjusted": kpis["score"].show(row.adjusted),
             }
         )
     ranked = [r for r in table.rows if r.rank is not None]
@@ -122,8 +111,8 @@ def _units(slice_: Slice, period: Period) -> tuple[dict[str, Any], list]:
         best, worst = ranked[0], ranked[-1]
         summary = (
             f"按满意度得分排名（样本量不少于 {table.min_sample} 条有效评价的单位参与排名），"
-            f"共 {len(ranked)} 个单位参与排名，{best.name}居首位（{show(kpis['score'], best.value)}分）"
-            + (f"，{worst.name}居末位（{show(kpis['score'], worst.value)}分）" if worst is not best else "")
+            f"共 {len(ranked)} 个单位参与排名，{best.name}居首位（{kpis['score'].show(best.value)}分）"
+            + (f"，{worst.name}居末位（{kpis['score'].show(worst.value)}分）" if worst is not best else "")
             + "。"
         )
     else:
@@ -146,12 +135,12 @@ def _tiles(now: Counts, before: Counts, year: Counts) -> list[dict[str, Any]]:
                 "name": kpi.name,
                 "definition": kpi.definition,
                 "value": value,
-                "display": show(kpi, value),
+                "display": kpi.show(value),
                 "previous": prev,
-                "previous_display": show(kpi, prev),
+                "previous_display": kpi.show(prev),
                 "vs_previous": show_change(kpi, change(value, prev)),
                 "year": last_year,
-                "year_display": show(kpi, last_year),
+                "year_display": kpi.show(last_year),
                 "vs_year": show_change(kpi, change(value, last_year)),
             }
         )
@@ -185,8 +174,8 @@ def _rectification(now: Counts, tiles: dict[str, dict[str, Any]], unit_rows: lis
             "name": r.name,
             "cases": f"{r.counts.cases:,}",
             "rectified": f"{r.counts.rectified:,}",
-            "rectify_rate": show(kpis["rectify_rate"], kpis["rectify_rate"].value(r.counts)),
-            "on_time_rate": show(kpis["on_time_rate"], kpis["on_time_rate"].value(r.counts)),
+            "rectify_rate": kpis["rectify_rate"].show(kpis["rectify_rate"].value(r.counts)),
+            "on_time_rate": kpis["on_time_rate"].show(kpis["on_time_rate"].value(r.counts)),
             "overdue_open": f"{r.counts.overdue_open:,}",
         }
         for r in unit_rows
@@ -207,9 +196,9 @@ def _outreach(now: Counts, tiles: dict[str, dict[str, Any]], unit_rows: list) ->
             "name": r.name,
             "callbacks_required": f"{r.counts.callbacks_required:,}",
             "callbacks_done": f"{r.counts.callbacks_done:,}",
-            "callback_rate": show(kpis["callback_rate"], kpis["callback_rate"].value(r.counts)),
+            "callback_rate": kpis["callback_rate"].show(kpis["callback_rate"].value(r.counts)),
             "demands": f"{r.counts.demands:,}",
-            "demand_on_time_rate": show(kpis["demand_on_time_rate"], kpis["demand_on_time_rate"].value(r.counts)),
+            "demand_on_time_rate": kpis["demand_on_time_rate"].show(kpis["demand_on_time_rate"].value(r.counts)),
         }
         for r in unit_rows
     ]
@@ -249,7 +238,7 @@ def _problems(tiles: dict[str, dict[str, Any]], now: Counts, unit_rows: list) ->
     )[:PROBLEM_UNITS]
     if bad_units:
         named = [
-            f"{r.name}（差评率{show(bad_rate, bad_rate.value(r.counts))}，差评{r.counts.bad}条）" for r in bad_units
+            f"{r.name}（差评率{bad_rate.show(bad_rate.value(r.counts))}，差评{r.counts.bad}条）" for r in bad_units
         ]
         problems.append(f"部分单位差评率偏高。差评率较高的单位有：{_join(named)}。")
     if now.overdue_open:
@@ -265,7 +254,7 @@ def _problems(tiles: dict[str, dict[str, Any]], now: Counts, unit_rows: list) ->
         key=lambda r: (callback.value(r.counts) or 0, r.name),
     )[:PROBLEM_UNITS]
     if slow:
-        named = [f"{r.name}（回访率{show(callback, callback.value(r.counts))}）" for r in slow]
+        named = [f"{r.name}（回访率{callback.show(callback.value(r.counts))}）" for r in slow]
         problems.append(f"回访工作有待加强。回访率较低的单位有：{_join(named)}。")
     if now.demands_late:
         problems.append(f"诉求办理存在超期。本期有{now.demands_late}件诉求超期答复或逾期未答复。")
@@ -298,7 +287,7 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         score = next(k for k in kpi_list() if k.code == "score")
         every_day = (period.first + dt.timedelta(days=n) for n in range(period.days))
         days = [
-            {"day": f"{day:%Y-%m-%d}", "ratings": c.ratings, "bad": c.bad, "score": show(score, score.value(c))}
+            {"day": f"{day:%Y-%m-%d}", "ratings": c.ratings, "bad": c.bad, "score": score.show(score.value(c))}
             for day, c in ((day, by_day.get(day) or Counts()) for day in every_day)
         ]
     levels = [

@@ -12,13 +12,7 @@ register = template.Library()
 
 @register.simple_tag
 def measure(kpi: Kpi, value) -> str:
-    if value is None:
-        return "—"
-    if kpi.kind == "rate":
-        return f"{value * 100:.2f}%"
-    if kpi.kind == "score":
-        return f"{value:.2f}"
-    return f"{int(value):,}"
+    return kpi.show(value)
 
 
 _GIVEN = object()
