@@ -74,18 +74,33 @@ def _files(report: Report, template: bytes, *, date: dt.date) -> tuple[bytes, by
 
 
 def _file_names(report: Report) -> tuple[str, str]:
-    base = f"report-{report.unit.code}-{report.period_first:%Y%m%d}-{report.period_last:%Y%m%d}-v{report.version}"
+    # Stored names only (downloads carry their own); the storage keeps each written file apart.
+    base = f"report-{report.unit.code}-{report.period_first:%Y%m%d}-{report.period_last:%Y%m%d}"
     return f"{base}.docx", f"{base}.xlsx"
 
 
-def _store_files(report: Report, docx: bytes, xlsx: bytes) -> list[str]:
-    """Attach the files to ``report`` (not saved yet); the names of the files they replace."""
+def _write_files(report: Report, docx: bytes, xlsx: bytes) -> list[str]:
+    """Write the files to storage, outside any transaction; their stored names (docx, xlsx)."""
+    names = []
+    for field, content, name in zip((report.docx, report.xlsx), (docx, xlsx), _file_names(report), strict=True):
+        names.append(field.storage.save(field.field.generate_filename(report, name), ContentFile(content)))
+    return names
+
+
+def _attach_files(report: Report, names: list[str], docx: bytes, xlsx: bytes) -> list[str]:
+    """Point ``report`` (not saved yet) at the files written; the names of the files they replace."""
     old = [f.name for f in (report.docx, report.xlsx) if f]
-    docx_name, xlsx_name = _file_names(report)
-    report.docx.save(docx_name, ContentFile(docx), save=False)
-    report.xlsx.save(xlsx_name, ContentFile(xlsx), save=False)
+    report.docx.name, report.xlsx.name = names
     report.docx_sm3, report.xlsx_sm3 = sm3_hex(docx), sm3_hex(xlsx)
     return old
+
+
+def _discard(names: list[str]) -> None:
+    """Files written for a change that did not commit."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
 
 
 def _delete_later(names: list[str]) -> None:
@@ -126,6 +141,7 @@ def report_generate(
     )
     docx, xlsx = _files(draft, template_bytes(template), date=timezone.localdate(now))
     snapshot["next_steps"] = next_steps(docx)
+    written = _write_files(draft, docx, xlsx)
     try:
         with transaction.atomic():
             latest = existing.select_for_update().order_by("-version").first()
@@ -137,7 +153,7 @@ def report_generate(
                 verb = "generated" if latest is None else "new_version"
             report.snapshot, report.title, report.template = snapshot, draft.title, template
             report.generated_at, report.generated_by = now, actor.label
-            old = _store_files(report, docx, xlsx)
+            old = _attach_files(report, written, docx, xlsx)
             report.save()
             _delete_later(old)
             audit_record(
@@ -153,8 +169,23 @@ def report_generate(
                 },
             )
     except IntegrityError as exc:  # another generation of the same report committed first
+        _discard(written)
         raise Conflict("该通报正在由他人生成，请稍后刷新", code="report_busy") from exc
+    except BaseException:
+        _discard(written)
+        raise
     return report
+
+
+PUBLISH_ATTEMPTS = 3
+
+
+class _NumberTaken(Exception):
+    """The 文号 the files were rendered with was taken meanwhile."""
+
+
+def _last_number(year: int) -> int:
+    return Report.objects.filter(number_year=year).aggregate(last=Max("number"))["last"] or 0
 
 
 def report_publish(*, report_id: int, actor: Actor, scope: Scope | None = None) -> Report:
@@ -166,41 +197,54 @@ def report_publish(*, report_id: int, actor: Actor, scope: Scope | None = None) 
     require_report_writer(scope, report.unit)
     today = timezone.localdate()
     template = template_bytes(report.template)
-    try:
-        with transaction.atomic():
-            report = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
-            if report.state != ReportState.DRAFT:
-                raise Conflict("该通报已印发；如需更正请重新生成新版本", code="report_published")
-            newer = Report.objects.filter(
-                unit=report.unit,
-                period_kind=report.period_kind,
-                period_first=report.period_first,
-                period_last=report.period_last,
-                version__gt=report.version,
-            ).exists()
-            if newer:
-                raise Conflict("已有更新的版本，请印发最新版本", code="report_outdated")
-            used = Report.objects.filter(number_year=today.year).aggregate(last=Max("number"))["last"] or 0
-            report.number_year, report.number = today.year, used + 1
-            report.state, report.published_at, report.published_by = ReportState.PUBLISHED, timezone.now(), actor.label
-            docx, xlsx = _files(report, template, date=today)
-            old = _store_files(report, docx, xlsx)
-            report.save()
-            _delete_later(old)
-            audit_record(
-                actor=actor,
-                action="analytics:report:published",
-                target=report,
-                data={
-                    "number": doc_number_text(report),
-                    "version": report.version,
-                    "docx_sm3": report.docx_sm3,
-                    "xlsx_sm3": report.xlsx_sm3,
-                },
-            )
-    except IntegrityError as exc:  # the same 文号 taken by a concurrent publication
-        raise Conflict("文号已被占用，请重试", code="report_number_taken") from exc
-    return report
+    for _attempt in range(PUBLISH_ATTEMPTS):
+        # The documents carry the 文号: rendered and written with the next free number outside the
+        # transaction, which then takes that number only if it is still the next one.
+        number = _last_number(today.year) + 1
+        report.number_year, report.number = today.year, number
+        docx, xlsx = _files(report, template, date=today)
+        written = _write_files(report, docx, xlsx)
+        try:
+            with transaction.atomic():
+                locked = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
+                if locked.state != ReportState.DRAFT:
+                    raise Conflict("该通报已印发；如需更正请重新生成新版本", code="report_published")
+                newer = Report.objects.filter(
+                    unit=locked.unit,
+                    period_kind=locked.period_kind,
+                    period_first=locked.period_first,
+                    period_last=locked.period_last,
+                    version__gt=locked.version,
+                ).exists()
+                if newer:
+                    raise Conflict("已有更新的版本，请印发最新版本", code="report_outdated")
+                if _last_number(today.year) + 1 != number:
+                    raise _NumberTaken
+                locked.number_year, locked.number = today.year, number
+                locked.state, locked.published_at, locked.published_by = (
+                    ReportState.PUBLISHED, timezone.now(), actor.label
+                )  # fmt: skip
+                old = _attach_files(locked, written, docx, xlsx)
+                locked.save()
+                _delete_later(old)
+                audit_record(
+                    actor=actor,
+                    action="analytics:report:published",
+                    target=locked,
+                    data={
+                        "number": doc_number_text(locked),
+                        "version": locked.version,
+                        "docx_sm3": locked.docx_sm3,
+                        "xlsx_sm3": locked.xlsx_sm3,
+                    },
+                )
+            return locked
+        except (_NumberTaken, IntegrityError):  # the number went to a concurrent publication
+            _discard(written)
+        except BaseException:
+            _discard(written)
+            raise
+    raise Conflict("文号已被占用，请重试", code="report_number_taken")
 
 
 def report_template_upload(*, name: str, content: bytes, actor: Actor, scope: Scope | None = None) -> ReportTemplate:
