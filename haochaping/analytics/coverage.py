@@ -76,9 +76,13 @@ def coverage(scope: Scope, slice_: Slice, period: Period) -> Coverage:
     }
     ratings = slice_.apply(RatingDay.objects.filter(day__gte=period.first, day__lte=period.last))
     rated_by = dict(ratings.values_list("system_id").annotate(n=Sum("ratings")).order_by())
-    systems = BusinessSystem.objects.select_related("unit").order_by("name")
-    if scope.unit_path != "/" and scope.unit_path.count("/") > 2:
-        systems = systems.filter(Q(unit__path__startswith=scope.unit_path) | Q(pk__in=list(by_system)))
+    # The systems of the scope's units, the district-wide ones, and any that pushed into the scope
+    # (their volumes are the scope's share only).
+    systems = (
+        BusinessSystem.objects.select_related("unit")
+        .order_by("name")
+        .filter(Q(unit__isnull=True) | Q(unit__path__startswith=scope.unit_path) | Q(pk__in=list(by_system)))
+    )
     rows = []
     for system in systems:
         row = by_system.get(system.pk, {})

@@ -117,6 +117,9 @@ def test_coverage_lists_systems_and_what_was_served_but_not_rated(client, cast, 
     assert page.context["ratios"]["items"] == 1
     rows, _ = xlsx_of(client.get(reverse("console:analytics_coverage_export"), {"period": "year"}))
     assert any(row and row[0] == "市场监管审批系统" for row in rows)
+    login(client, cast, "admin_b")  # another unit's own system is not listed; the district-wide one is
+    names = {row.system.name for row in client.get(reverse("console:analytics_coverage")).context["coverage"].systems}
+    assert names == {"区一体化政务服务平台"}
     login(client, cast, "clerk_a")
     assert client.get(reverse("console:analytics_coverage")).status_code == 403
 
