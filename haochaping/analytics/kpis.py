@@ -157,6 +157,10 @@ class Kpi:
             return self.numerator(counts)
         return _ratio(self.numerator(counts), self.denominator(counts))
 
+    def shown(self, counts: Counts) -> str:
+        """This measure of ``counts`` as printed."""
+        return self.show(self.value(counts))
+
     def show(self, value: float | None) -> str:
         """A value of this measure as pages and workbooks print it."""
         if value is None:

@@ -68,10 +68,6 @@ def _dark(value: Any) -> Any:
     return value
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.2f}%"
-
-
 def _add(target: Counts, level: int, invalid: bool, n: int) -> None:
     target.ratings += n
     if invalid:
@@ -160,11 +156,11 @@ def screen_data(unit_path: str, *, now: dt.datetime | None = None) -> dict[str, 
     tiles = {
         "today_ratings": f"{today_total.ratings:,}",
         "month_ratings": f"{month_total.ratings:,}",
-        "good_rate": _percent(kpi_get("good_rate").value(month_total)),
-        "bad_rate": _percent(kpi_get("bad_rate").value(month_total)),
+        "good_rate": kpi_get("good_rate").shown(month_total),
+        "bad_rate": kpi_get("bad_rate").shown(month_total),
         "score": "—" if score is None else f"{score:.2f}",
-        "rectify_rate": _percent(kpi_get("rectify_rate").value(month_total)),
-        "on_time_rate": _percent(kpi_get("on_time_rate").value(month_total)),
+        "rectify_rate": kpi_get("rectify_rate").shown(month_total),
+        "on_time_rate": kpi_get("on_time_rate").shown(month_total),
         "overdue_open": f"{overdue_count:,}",
     }
     return {
@@ -237,7 +233,7 @@ def _streets(units: list[Unit], today: dict[int, Counts], month: dict[int, Count
             "community": unit.kind == UnitKind.COMMUNITY_POINT,
             "today": f"{day.ratings:,}",
             "month": f"{mon.ratings:,}",
-            "good_rate": _percent(good.value(mon)),
+            "good_rate": good.shown(mon),
         })  # fmt: skip
     return {"rows": rows, "more": max(len(places) - STREET_SIZE, 0)}
 
