@@ -21,6 +21,8 @@ class ServiceItem(models.Model):
     offline = models.BooleanField("可窗口办理", default=True)
     promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # The windows where the item is handled (窗口的办理事项): set by the window import and pages.
+    windows = models.ManyToManyField(Window, blank=True, related_name="items", verbose_name="办理窗口")
 
     class Meta:
         verbose_name = "政务服务事项"
