@@ -97,7 +97,7 @@ SUPERVISOR_ONLY = {
 
 
 # Routes without an id that only take a POST (an action on the caller's own scope, no page).
-ACTIONS = {"analytics_refresh"}
+ACTIONS = {"analytics_refresh", "import_confirm"}
 
 
 def list_urls() -> list[str]:
