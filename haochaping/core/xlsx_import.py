@@ -139,7 +139,10 @@ def read_sheet(content: bytes, columns: tuple[Column, ...]) -> list[Row]:
     if not content.startswith(b"PK"):
         raise ValidationFailed("文件不是 Excel 工作簿（.xlsx），请使用下载的模板填写后上传", code="import_file_format")
     try:
-        data = tablib.Dataset().load(content, format="xlsx", headers=False)
+        # Not read-only: openpyxl then gives every row the sheet's full width even when the file
+        # carries no (or a wrong) dimension record, so tablib never sees a ragged row, and the
+        # empty rows keep their place: the row numbers stay Excel's.
+        data = tablib.Dataset().load(content, format="xlsx", headers=False, read_only=False)
     except Exception as exc:
         raise ValidationFailed(
             "无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式", code="import_file_format"
@@ -253,7 +256,7 @@ class RowChecker:
     def division_code(self, row: Row, key: str) -> str:
         value = row.get(key)
         if value and not DIVISION_RE.match(value):
-            self.error(row, key, f"“{value}”不是有效的行政区划代码（6 位或 12 位数字）")
+            self.error(row, key, f"“{value}”不是有效的行政区划代码（应为 6、9 或 12 位数字）")
         return value
 
     def code_list(self, row: Row, key: str) -> list[str]:

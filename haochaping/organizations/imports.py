@@ -29,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from haochaping.audit.services import Actor, audit_record
@@ -235,6 +236,11 @@ def pending_discard(*, token: str) -> None:
 # --- helpers shared by the importers ---------------------------------------------------------
 
 
+def length(model, name: str) -> int:
+    """A column's limit is the model field's: the import and the forms never disagree."""
+    return model._meta.get_field(name).max_length
+
+
 def yes_no(value: bool) -> str:
     return "是" if value else "否"
 
@@ -309,15 +315,15 @@ class UnitImporter(Importer):
         seen: dict[str, int] = {}
         specs: dict[str, tuple[Row, dict, str]] = {}
         for row in rows:
-            code = checker.code(row, "code", max_length=40)
+            code = checker.code(row, "code", max_length=length(Unit, "code"))
             values = {
-                "name": checker.text(row, "name", max_length=100),
+                "name": checker.text(row, "name", max_length=length(Unit, "name")),
                 "kind": checker.choice(row, "kind", UnitKind),
                 "division_code": checker.division_code(row, "division_code"),
-                "credit_code": checker.text(row, "credit_code", max_length=18),
+                "credit_code": checker.text(row, "credit_code", max_length=length(Unit, "credit_code")),
                 "is_active": checker.boolean(row, "is_active", default=True),
             }
-            parent = checker.code(row, "parent", max_length=40)
+            parent = checker.code(row, "parent", max_length=length(Unit, "code"))
             if parent and parent == code:
                 checker.error(row, "parent", "上级单位不能是本单位")
             if checker.unique(row, "code", code, seen):
@@ -381,6 +387,9 @@ class UnitImporter(Importer):
             if parent in existing and not scope.allows_unit(existing[parent]):
                 checker.error(row, "parent", f"上级单位“{parent}”不在您的管辖范围内")
                 continue
+            if parent in existing and not existing[parent].is_active:
+                checker.error(row, "parent", f"上级单位“{parent}”已停用")
+                continue
             path = path_of(code)
             if path is None:
                 # Either a cycle in the file, or an ancestor row that has its own error: only the
@@ -432,18 +441,24 @@ class StaffImporter(Importer):
 
     def plan_rows(self, rows, scope, checker):
         headers = {"name": "姓名", "unit": "所属单位编码", "window": "窗口编码", "is_active": "在岗"}
+        user_model = get_user_model()
+        username_valid = user_model.username_validator
         seen: dict[str, int] = {}
         seen_users: dict[str, int] = {}
         parsed: list[tuple[Row, str, str, str, str, bool, str, str]] = []
         for row in rows:
-            staff_no = checker.code(row, "staff_no", max_length=32)
-            name = checker.text(row, "name", max_length=50)
-            unit = checker.code(row, "unit", max_length=40)
-            window = checker.code(row, "window", max_length=40)
+            staff_no = checker.code(row, "staff_no", max_length=length(Staff, "staff_no"))
+            name = checker.text(row, "name", max_length=length(Staff, "name"))
+            unit = checker.code(row, "unit", max_length=length(Unit, "code"))
+            window = checker.code(row, "window", max_length=length(Window, "code"))
             active = checker.boolean(row, "is_active", default=True)
-            username = checker.text(row, "username", max_length=150)
+            username = checker.text(row, "username", max_length=length(user_model, "username"))
             role = ""
             if username:
+                try:
+                    username_valid(username)
+                except DjangoValidationError:
+                    checker.error(row, "username", f"“{username}”无效：只能包含字母、数字和 @ . + - _")
                 role = checker.choice(row, "role", Role, default=Role.WINDOW_CLERK)
                 if role and role not in ACCOUNT_ROLES and scope.role != Role.SUPERVISOR:
                     checker.error(row, "role", f"单位管理员不能通过导入创建“{Role(role).label}”账号")
@@ -464,7 +479,6 @@ class StaffImporter(Importer):
             if window_codes
             else {}
         )
-        user_model = get_user_model()
         usernames = {p[6] for p in parsed if p[6]}
         users = (
             {u.username: u for u in user_model.objects.filter(username__in=usernames).select_related("membership")}

@@ -17,11 +17,12 @@ from haochaping.organizations.imports import (
     bulk_save,
     check_unit_ref,
     diff,
+    length,
     register,
     units_by_code,
     yes_no,
 )
-from haochaping.organizations.models import Window
+from haochaping.organizations.models import Unit, Window
 from haochaping.service_records.choices import ItemType
 from haochaping.service_records.models import ServiceItem
 
@@ -46,16 +47,16 @@ class MatterImporter(Importer):
         seen: dict[str, int] = {}
         parsed = []
         for row in rows:
-            code = checker.code(row, "code", max_length=24)
+            code = checker.code(row, "code", max_length=length(ServiceItem, "code"))
             values = {
-                "name": checker.text(row, "name", max_length=200),
+                "name": checker.text(row, "name", max_length=length(ServiceItem, "name")),
                 "item_type": checker.choice(row, "item_type", ItemType),
                 "online": checker.boolean(row, "online", default=True),
                 "offline": checker.boolean(row, "offline", default=True),
                 "promised_days": checker.small_int(row, "promised_days"),
                 "is_active": checker.boolean(row, "is_active", default=True),
             }
-            department = checker.code(row, "department", max_length=40)
+            department = checker.code(row, "department", max_length=length(Unit, "code"))
             if values["online"] is False and values["offline"] is False:
                 checker.error(row, "offline", "“可网办”和“可窗口办理”不能都为“否”")
             if checker.unique(row, "code", code, seen):
@@ -122,10 +123,10 @@ class WindowImporter(Importer):
         seen: dict[str, int] = {}
         parsed = []
         for row in rows:
-            code = checker.code(row, "code", max_length=40)
-            name = checker.text(row, "name", max_length=100)
-            unit = checker.code(row, "unit", max_length=40)
-            department = checker.code(row, "department", max_length=40)
+            code = checker.code(row, "code", max_length=length(Window, "code"))
+            name = checker.text(row, "name", max_length=length(Window, "name"))
+            unit = checker.code(row, "unit", max_length=length(Unit, "code"))
+            department = checker.code(row, "department", max_length=length(Unit, "code"))
             items = checker.code_list(row, "items")
             active = checker.boolean(row, "is_active", default=True)
             if checker.unique(row, "code", code, seen):

@@ -13,7 +13,7 @@ from django.test import Client
 
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
-from haochaping.core.errors import PermissionDenied, ValidationFailed
+from haochaping.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haochaping.organizations.imports import IMPORTERS, import_apply, import_plan
 from haochaping.organizations.models import Membership, Role, Staff, Unit, Window
 from haochaping.organizations.selectors import Scope
@@ -308,3 +308,22 @@ def test_console_bad_file_is_a_clear_error(cast):
     response = _upload(client, "staff", b"not a workbook", name="staff.csv")
     assert response.status_code == 422
     assert "文件不是 Excel 工作簿" in response.content.decode()
+
+
+def test_confirm_refuses_when_the_database_changed_since_the_preview(cast):
+    content = xlsx(STAFF_HEADERS, [["A500", "陈一", "SCJG", "", "是", "", ""]])
+    preview = import_plan(kind="staff", content=content, scope=CENTRE)
+    Staff.objects.create(staff_no="A500", name="别人", unit=cast.unit_a)  # meanwhile, elsewhere
+    with pytest.raises(Conflict, match="重新上传并预览"):
+        import_apply(actor=ACTOR, kind="staff", content=content, scope=CENTRE, expected_digest=preview.digest())
+    assert Staff.objects.get(staff_no="A500").name == "别人"
+
+
+def test_field_rules_follow_the_models(cast):
+    content = xlsx(
+        STAFF_HEADERS,
+        [["A600", "名" * 51, "SCJG", "", "是", "bad name!", ""], ["A 601", "李", "SCJG", "", "是", "", "回访员"]],
+    )
+    plan = import_plan(kind="staff", content=content, scope=CENTRE)
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "姓名"), (2, "登录账号"), (3, "工号"), (3, "角色")]
+    assert "不能超过 50 个字" in plan.errors[0].message
