@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import canonical_json
@@ -169,7 +169,10 @@ def import_apply(
     if expected_digest and plan.digest() != expected_digest:
         raise Conflict("预览之后数据已发生变化，请重新上传并预览后再确认", code="import_stale")
     if plan.pending and plan.write is not None:
-        plan.write()
+        try:
+            plan.write()
+        except IntegrityError as exc:  # a concurrent import or page took a code in between
+            raise Conflict("导入时有编码已被同时录入，未导入任何数据，请重新上传并预览", code="import_stale") from exc
     audit_record(
         actor=actor,
         action="organizations:import:applied",
