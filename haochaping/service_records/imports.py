@@ -112,7 +112,7 @@ class WindowImporter(Importer):
     columns = (
         Column("code", "窗口编码", required=True, example="410404-SCJG-W01"),
         Column("name", "窗口名称", required=True, example="市场监管综合窗口"),
-        Column("unit", "所在场所编码", required=True, example="410404-ZWFW"),
+        Column("unit", "所在场所编码", required=True, example="410404-SCJG"),
         Column("department", "所属部门编码", example="410404-SCJG"),
         Column("items", "办理事项编码（多个用、分隔）", example="11410404MB1234567X400101"),
         Column("is_active", "启用", example="是"),

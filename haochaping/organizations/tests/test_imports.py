@@ -327,3 +327,17 @@ def test_field_rules_follow_the_models(cast):
     plan = import_plan(kind="staff", content=content, scope=CENTRE)
     assert [(e.row, e.column) for e in plan.errors] == [(2, "姓名"), (2, "登录账号"), (3, "工号"), (3, "角色")]
     assert "不能超过 50 个字" in plan.errors[0].message
+
+
+def test_the_four_templates_as_downloaded_import_in_order_under_the_first_root(db, tmp_path, capsys):
+    """Go-live: after `createadmin` (root 410404) the example rows chain: unit → matter → window → staff."""
+    call_command("createadmin", "--username", "admin", "--password", "pass-12345-word")
+    for kind in ("units", "matters", "windows", "staff"):
+        path = tmp_path / f"{kind}.xlsx"
+        call_command("import", kind, str(path), "--template")
+        call_command("import", kind, str(path))
+        assert "新增 1 条" in capsys.readouterr().out
+    staff = Staff.objects.select_related("unit", "window").get(staff_no="SCJG001")
+    assert staff.unit.code == "410404-SCJG" and staff.window.code == "410404-SCJG-W01"
+    assert list(staff.window.items.values_list("code", flat=True)) == ["11410404MB1234567X400101"]
+    assert Membership.objects.get(user__username="zhangsan").staff == staff
