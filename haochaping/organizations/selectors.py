@@ -260,3 +260,38 @@ def tablet_window_ids(*, window_ids: set[int]) -> set[int]:
         .exclude(credential_hash="")
         .values_list("window_id", flat=True)
     )
+
+
+# --- business systems (业务系统) ------------------------------------------------------------------
+
+
+def business_system_list(*, scope: Scope) -> QuerySet[BusinessSystem]:
+    """The systems a console user may see: those bound to a unit of their subtree, and for the
+    centre's supervisors also the district-wide ones (SPEC §1: the centre manages systems; a
+    department admin reads their own unit's). Clerks see none."""
+    if scope.staff_id is not None:
+        return BusinessSystem.objects.none()
+    visible = Q(unit__path__startswith=scope.unit_path)
+    if scope.role == Role.SUPERVISOR:
+        visible |= Q(unit__isnull=True)
+    return BusinessSystem.objects.filter(visible).select_related("unit").order_by("-is_active", "name", "pk")
+
+
+def business_system_get_for(*, scope: Scope, pk: int) -> BusinessSystem:
+    system = business_system_list(scope=scope).filter(pk=pk).first()
+    if system is None:
+        raise NotFound("未找到该记录", code="system_not_found")
+    return system
+
+
+SYSTEM_VIEW_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR)
+SYSTEM_MANAGE_ROLES = (Role.SUPERVISOR,)
+
+
+def require_system_role(scope: Scope, *, manage: bool = False) -> None:
+    """The 业务系统 pages: the centre's supervisors manage; department admins and auditors read
+    (within ``business_system_list``); operators and window clerks are refused."""
+    if manage and scope.role not in SYSTEM_MANAGE_ROLES:
+        raise PermissionDenied("业务系统由区政务服务中心督查管理；您只能查看", code="systems_forbidden")
+    if scope.role not in SYSTEM_VIEW_ROLES:
+        raise PermissionDenied("只有区政务服务中心督查、单位管理员和审计员可以查看业务系统", code="systems_forbidden")

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
+from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
 
@@ -34,6 +35,9 @@ DETAIL = {
     "analytics_report_docx": ("report_a", "report_b"),
     "analytics_report_xlsx": ("report_a", "report_b"),
     "analytics_report_chart": ("report_a", "report_b"),
+    "item_edit": ("item_a", "item_b"),
+    "system_detail": ("system_a", "system_b"),
+    "analytics_system_usage": ("system_a", "system_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -56,6 +60,10 @@ def world(world, cast):
     period = Period.of("month", timezone.localdate())
     world.report_a = report_generate(unit=cast.unit_a, period=period, actor=Actor.cli("tests"))
     world.report_b = report_generate(unit=cast.unit_b, period=period, actor=Actor.cli("tests"))
+    # Each unit's 事项 and business system (service_records/console/items.py, organizations/console/systems.py).
+    world.item_a, world.item_b = cast.item_a, cast.item_b
+    world.system_a = cast.system_a
+    world.system_b = business_system_register(actor=Actor.cli("tests"), name="社保经办系统", unit=cast.unit_b)[0]
     return world
 
 
@@ -93,6 +101,7 @@ SUPERVISOR_ONLY = {
     "outreach_category_edit": {"code": "process"},
     "analytics_report_template": {},
     "analytics_report_template_download": {},
+    "system_new": {},
 }
 
 

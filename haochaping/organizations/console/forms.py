@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from haochaping.organizations.models import DeviceKind, Unit, Window
+from haochaping.organizations.services import MAX_OVERLAP_HOURS
 
 
 class DeviceForm(forms.Form):
@@ -49,3 +50,36 @@ class DeviceForm(forms.Form):
             default_name = f"{place.name}自助评价终端" if place else ""
         data["name"] = (data.get("name") or "").strip() or default_name
         return data
+
+
+class SystemForm(forms.Form):
+    """Register or edit a business system: its name and the unit it may push into."""
+
+    name = forms.CharField(label="系统名称", max_length=100, error_messages={"required": "请填写系统名称"})
+    unit = forms.ChoiceField(
+        label="所属单位",
+        required=False,
+        help_text="业务系统只能推送和查询该单位及其下级单位的数据；选“全区通用”则不限单位",
+    )
+
+    def __init__(self, data=None, *, units: list[Unit], initial=None):
+        super().__init__(data, initial=initial)
+        self.units = {str(u.pk): u for u in units}
+        top = min((u.depth for u in units), default=0)
+        self.fields["unit"].choices = [("", "全区通用")] + [
+            (str(u.pk), "\u3000" * (u.depth - top) + u.name) for u in units
+        ]
+
+    def clean(self):
+        data = super().clean()
+        data["unit_obj"] = self.units.get(data.get("unit") or "")
+        return data
+
+
+class RotateForm(forms.Form):
+    overlap_hours = forms.IntegerField(
+        label="旧密钥过渡期（小时）", min_value=0, max_value=MAX_OVERLAP_HOURS, initial=24,
+        help_text=f"更换后旧密钥继续有效的时长（0–{MAX_OVERLAP_HOURS}）；0 表示旧密钥立即失效",
+        error_messages={"required": "请填写过渡期", "invalid": "请填写整数",
+                        "min_value": "不能小于 0", "max_value": f"不能大于 {MAX_OVERLAP_HOURS}"},
+    )  # fmt: skip
