@@ -198,7 +198,7 @@ def business_system_update(*, actor: Actor, system: BusinessSystem, name: str, u
     name = name.strip()
     if not name:
         raise ValidationFailed("系统名称不能为空", fields={"name": ["必填"]})
-    system = BusinessSystem.objects.select_for_update().select_related("unit").get(pk=system.pk)
+    system = BusinessSystem.objects.select_for_update(of=("self",)).select_related("unit").get(pk=system.pk)
     before = {"name": system.name, "unit": system.unit.code if system.unit else None}
     after = {"name": name, "unit": unit.code if unit else None}
     if before == after:

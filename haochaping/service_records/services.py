@@ -115,7 +115,7 @@ def service_item_update(
     code = code.strip()
     _item_check(code=code, name=name, item_type=item_type, online=online, offline=offline,
                 promised_days=promised_days, exclude_pk=item.pk)  # fmt: skip
-    item = ServiceItem.objects.select_for_update().select_related("department").get(pk=item.pk)
+    item = ServiceItem.objects.select_for_update(of=("self",)).select_related("department").get(pk=item.pk)
     before = _item_state(item)
     item.code, item.name, item.item_type, item.department = code, name.strip(), item_type, department
     item.online, item.offline, item.promised_days = online, offline, promised_days
