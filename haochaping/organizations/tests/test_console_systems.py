@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import Actor
 from haochaping.organizations.api_auth import forget_cached_systems
 from haochaping.organizations.models import BusinessSystem
+from haochaping.organizations.services import business_system_register
 from haochaping.testing import SignedClient, login
 
 LIST = reverse("console:system_list")
@@ -113,3 +117,18 @@ def test_the_menu_shows_systems_to_the_roles_that_may_see_them(cast):
     assert LIST in login(Client(), cast, "supervisor").get("/console/").content.decode()
     assert LIST in login(Client(), cast, "admin_a").get("/console/").content.decode()
     assert LIST not in login(Client(), cast, "operator").get("/console/").content.decode()
+
+
+def test_the_list_runs_a_fixed_number_of_queries(cast):
+    client = login(Client(), cast, "supervisor")
+
+    def count() -> int:
+        client.get(LIST)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(8):
+        business_system_register(actor=Actor.cli("tests"), name=f"系统{n}", unit=cast.unit_b if n % 2 else None)
+    assert count() == few

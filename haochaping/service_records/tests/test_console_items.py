@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from haochaping.audit.models import AuditEvent
+from haochaping.audit.services import Actor
 from haochaping.organizations.api_auth import forget_cached_systems
 from haochaping.service_records.models import ServiceItem
+from haochaping.service_records.services import service_item_create
 from haochaping.testing import login, push_record, record_payload
 
 LIST = reverse("console:item_list")
 NEW = reverse("console:item_new")
+ACTOR = Actor.cli("tests")
 
 
 def edit_url(item: ServiceItem) -> str:
@@ -150,3 +155,21 @@ def test_auditors_read_and_others_are_refused(cast):
         client = login(Client(), cast, who)
         assert client.get(LIST).status_code == 403
         assert client.get(edit_url(cast.item_a)).status_code == 403
+
+
+def test_the_list_runs_a_fixed_number_of_queries(cast):
+    client = login(Client(), cast, "supervisor")
+
+    def count() -> int:
+        client.get(LIST)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(12):
+        unit = cast.unit_a if n % 2 else cast.unit_b
+        service_item_create(
+            actor=Actor.cli("tests"), code=f"X{n:04d}", name=f"事项{n}", item_type="20", department=unit
+        )
+    assert count() == few
