@@ -231,6 +231,12 @@ def device_place_list(*, scope: Scope) -> QuerySet[Unit]:
     return unit_list(scope=scope).filter(kind__in=DEVICE_PLACE_KINDS)
 
 
+def screen_place_list(*, scope: Scope) -> QuerySet[Unit]:
+    """Units in scope a 大厅大屏 can show (it shows the unit's subtree): any active unit, the
+    district included, since the hall's display shows the whole district."""
+    return unit_list(scope=scope).filter(is_active=True)
+
+
 def tablet_list_for(*, scope: Scope) -> QuerySet[Device]:
     """The active window tablets a caller may pause or resume: a clerk's, those of their own
     window (the clerk's scope sees no devices otherwise); an admin's, those in ``device_list``."""
