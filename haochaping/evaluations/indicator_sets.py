@@ -18,12 +18,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from haochaping.core.tables import read_table
+from haochaping.core.tables import MAX_UPLOAD_BYTES, read_table
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.models import Indicator, IndicatorSet
 from haochaping.evaluations.services import _forget_active_set
@@ -221,6 +221,8 @@ def indicator_set_check(
     win over the JSON's. Nothing is written; every problem is collected in Chinese."""
     require_centre(scope)
     if filename.lower().endswith(".json"):
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise ValidationFailed("文件太大（最大 5 MB）", code="bad_file")
         head, rows = _json_rows(content)
     else:
         _, table = read_table(content, filename, required=REQUIRED_COLUMNS)
@@ -351,6 +353,9 @@ def indicator_set_specs(*, scope: Scope, set_id: int) -> list[IndicatorSpec]:
 
 
 def _activate(actor: Actor, indicator_set: IndicatorSet) -> IndicatorSet | None:
+    # Lock every version (a handful of rows): two concurrent activations run one after the
+    # other, so exactly one version ends up active.
+    list(IndicatorSet.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     previous = indicator_set_active()
     IndicatorSet.objects.filter(is_active=True).exclude(pk=indicator_set.pk).update(is_active=False)
     IndicatorSet.objects.filter(pk=indicator_set.pk).update(is_active=True)
@@ -379,9 +384,13 @@ def indicator_set_create(*, actor: Actor, scope: Scope, plan: SetPlan, activate:
         raise ValidationFailed("指标体系有错误，未导入：" + "；".join(str(e) for e in plan.errors[:5]))
     if IndicatorSet.objects.filter(code=plan.code, version=plan.version).exists():
         raise Conflict(f"“{plan.code}”的版本“{plan.version}”已存在，未重复导入", code="indicator_set_exists")
-    indicator_set = IndicatorSet.objects.create(
-        code=plan.code, version=plan.version, name=plan.name, source=plan.source
-    )
+    try:
+        with transaction.atomic():
+            indicator_set = IndicatorSet.objects.create(
+                code=plan.code, version=plan.version, name=plan.name, source=plan.source
+            )
+    except IntegrityError as exc:  # imported by someone else since the check above
+        raise Conflict(f"“{plan.code}”的版本“{plan.version}”已存在，未重复导入", code="indicator_set_exists") from exc
     Indicator.objects.bulk_create(Indicator(indicator_set=indicator_set, **spec.as_dict()) for spec in plan.indicators)
     audit_record(
         actor=actor,
@@ -405,7 +414,6 @@ def indicator_set_create(*, actor: Actor, scope: Scope, plan: SetPlan, activate:
 def indicator_set_activate(*, actor: Actor, scope: Scope, set_id: int) -> IndicatorSet:
     """Make a version the one new ratings use. Stored ratings keep the version they cite."""
     indicator_set = indicator_set_get(scope=scope, set_id=set_id)
-    IndicatorSet.objects.select_for_update().filter(pk=indicator_set.pk).first()
     if indicator_set.is_active:
         raise Conflict(f"“{indicator_set.name} {indicator_set.version}”已是当前使用的版本", code="already_active")
     _activate(actor, indicator_set)
