@@ -66,6 +66,12 @@ class Scope:
         return self.staff_id is None and self.role != Role.WINDOW_CLERK
 
 
+def is_centre(scope: Scope) -> bool:
+    """The district's centre: a supervisor of a root unit, or the command line's "/" scope. It
+    alone keeps the instance-wide reference data (working-day calendar, indicator sets)."""
+    return scope.role == Role.SUPERVISOR and scope.unit_path.count("/") <= 2 and scope.staff_id is None
+
+
 def scope_for_user(user) -> Scope:
     """The scope of a console user; users without a membership see nothing."""
     membership = membership_for(user)
