@@ -191,10 +191,12 @@ class ApiNonce(models.Model):
 class DeviceKind(models.TextChoices):
     TABLET = "tablet", "窗口评价器"
     KIOSK = "kiosk", "自助评价终端"
+    SCREEN = "screen", "大厅大屏"
 
 
 class Device(models.Model):
-    """A rating device: a tablet at one window, or a self-service kiosk at a place.
+    """A rating device: a tablet at one window, or a self-service kiosk at a place; or a hall
+    display (大厅大屏) showing a place's figures read-only, paired the same way.
 
     Paired once with a one-time code (only its SM3 hash is kept, and it expires); pairing
     issues a device credential, of which again only the hash is stored. ``last_seen_at`` is

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
+from haochaping.evaluations.models import IndicatorSet
 from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
@@ -101,8 +102,26 @@ SUPERVISOR_ONLY = {
     "outreach_category_edit": {"code": "process"},
     "analytics_report_template": {},
     "analytics_report_template_download": {},
+    # The centre's reference data (a supervisor of the root unit): 工作日历, 评价指标体系.
+    "calendar": {},
+    "calendar_day": {"day": "2027-02-06"},
+    "calendar_import": {},
+    "calendar_template": {},
+    "indicator_sets": {},
+    "indicator_set_import": {},
+    "indicator_set_detail": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
     "system_new": {},
 }
+# The centre's actions (POST only): a GET is 405, anyone else's POST the 403 page.
+CENTRE_ACTIONS = {
+    "calendar_day_add": {},
+    "calendar_day_delete": {"day": "2027-02-06"},
+    "indicator_set_activate": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
+}
+
+
+def kwargs_of(kwargs) -> dict:
+    return kwargs() if callable(kwargs) else kwargs
 
 
 # Routes without an id that only take a POST (an action on the caller's own scope, no page).
@@ -112,7 +131,7 @@ ACTIONS = {"analytics_refresh"}
 def list_urls() -> list[str]:
     return [reverse(f"console:{name}") for name, params in console_routes()
             if not params and name not in PUBLIC and name not in SUPERVISOR_ONLY
-            and name not in ACTIONS]  # fmt: skip
+            and name not in ACTIONS and name not in CENTRE_ACTIONS]  # fmt: skip
 
 
 def test_actions_take_no_get(cast):
@@ -136,7 +155,7 @@ def test_every_console_route_is_walked():
     routes = console_routes()
     assert {name for name, _ in routes} >= PUBLIC | {"home", "record_list", "evaluation_list", "case_list"}
     for name, params in routes:
-        if params and name not in SUPERVISOR_ONLY:
+        if params and name not in SUPERVISOR_ONLY and name not in CENTRE_ACTIONS:
             assert name in DETAIL or name in POST_ONLY, (
                 f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
             )
@@ -145,10 +164,18 @@ def test_every_console_route_is_walked():
 
 def test_settings_pages_are_for_supervisors_only(cast):
     for name, kwargs in SUPERVISOR_ONLY.items():
-        url = reverse(f"console:{name}", kwargs=kwargs)
+        url = reverse(f"console:{name}", kwargs=kwargs_of(kwargs))
         for who in ("admin_a", "clerk_a", "operator", "auditor"):
             assert login(Client(), cast, who).get(url).status_code == 403, (who, url)
         assert login(Client(), cast, "supervisor").get(url).status_code == 200, url
+
+
+def test_centre_actions_take_no_get_and_refuse_everyone_else(cast):
+    for name, kwargs in CENTRE_ACTIONS.items():
+        url = reverse(f"console:{name}", kwargs=kwargs_of(kwargs))
+        assert login(Client(), cast, "supervisor").get(url).status_code == 405, url
+        for who in ("admin_a", "clerk_a", "operator", "auditor"):
+            assert login(Client(), cast, who).post(url, {"date": "2027-02-06", "kind": "rest"}).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(world):

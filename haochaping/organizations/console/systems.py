@@ -1,8 +1,9 @@
 """业务系统 (SPEC R3): the connected business systems and their API credentials.
 
 * **业务系统** (``/console/systems/``): the systems in the caller's scope with their state and
-  last call. The centre's supervisors register, edit, rotate secrets and deactivate (SPEC §1:
-  the centre manages systems); department admins and auditors only read (a department admin
+  last call. The centre (``is_centre``: a supervisor of the root unit) registers, edits, rotates
+  secrets and deactivates (SPEC §1: the centre manages systems); other supervisors, department
+  admins and auditors only read (a department admin
   sees the systems bound to their own subtree); operators and window clerks get 403.
 * **The secret is shown once**: after registering or rotating, the secret is held in the
   session (SM4-encrypted) only until the system's page has rendered it once (post/redirect/get),
@@ -28,10 +29,10 @@ from haochaping.organizations.console.forms import RotateForm, SystemForm
 from haochaping.organizations.models import BusinessSystem
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import (
-    SYSTEM_MANAGE_ROLES,
     Scope,
     business_system_get_for,
     business_system_list,
+    can_manage_systems,
     require_system_role,
     unit_list,
 )
@@ -73,7 +74,7 @@ def system_list(request, scope: Scope):
     now = timezone.now()
     page = page_of(request, business_system_list(scope=scope))
     rows = [{"system": s, **system_state(s, now)} for s in page.object_list]
-    context = {"nav": "systems", "page_obj": page, "rows": rows, "can_manage": scope.role in SYSTEM_MANAGE_ROLES}
+    context = {"nav": "systems", "page_obj": page, "rows": rows, "can_manage": can_manage_systems(scope)}
     return render(request, "organizations/systems.html", context)
 
 
@@ -164,7 +165,7 @@ def system_detail(request, scope: Scope, pk: int):
             messages.error(request, exc.message)
             return redirect("console:system_detail", pk=system.pk)
     now = timezone.now()
-    can_manage = scope.role in SYSTEM_MANAGE_ROLES
+    can_manage = can_manage_systems(scope)
     context = {
         "nav": "systems",
         "system": system,

@@ -14,9 +14,9 @@ from django.urls import reverse
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.organizations.api_auth import forget_cached_systems
-from haochaping.organizations.models import BusinessSystem
-from haochaping.organizations.services import business_system_register
-from haochaping.testing import SignedClient, login
+from haochaping.organizations.models import BusinessSystem, Role
+from haochaping.organizations.services import business_system_register, console_user_create
+from haochaping.testing import PASSWORD, SignedClient, login
 
 LIST = reverse("console:system_list")
 NEW = reverse("console:system_new")
@@ -132,3 +132,14 @@ def test_the_list_runs_a_fixed_number_of_queries(cast):
     for n in range(8):
         business_system_register(actor=Actor.cli("tests"), name=f"系统{n}", unit=cast.unit_b if n % 2 else None)
     assert count() == few
+
+
+def test_a_supervisor_below_the_root_is_not_the_centre_and_only_reads(cast):
+    console_user_create(actor=Actor.cli("tests"), username="sup_a", password=PASSWORD, unit=cast.unit_a,
+                        role=Role.SUPERVISOR)  # fmt: skip
+    client = Client()
+    assert client.login(username="sup_a", password=PASSWORD)
+    html = client.get(LIST).content.decode()
+    assert cast.system_a.name in html and cast.system_all.name not in html and "注册业务系统" not in html
+    assert client.get(NEW).status_code == 403
+    assert client.post(detail(cast.system_a), {"action": "deactivate"}).status_code == 403

@@ -8,7 +8,7 @@ import haochaping.core.fields
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0005_device_paused_at"),
+        ("organizations", "0006_device_kind_screen"),
     ]
 
     operations = [
