@@ -71,8 +71,8 @@ class _Secrets:
 _systems: dict[str, tuple[float, BusinessSystem, _Secrets]] = {}
 
 
-def _system_for(app_id: str) -> tuple[BusinessSystem | None, _Secrets | None]:
-    """The system and its decrypted secrets, cached per process for 5 s.
+def _system_for(app_id: str, *, fresh: bool = False) -> tuple[BusinessSystem | None, _Secrets | None]:
+    """The system and its decrypted secrets, cached per process for 5 s (``fresh``: read again).
 
     A deactivated system is refused within 5 s (at once in the process that deactivated it);
     the cache spares a query and an SM4 decryption on every request of the intake hot path.
@@ -80,7 +80,7 @@ def _system_for(app_id: str) -> tuple[BusinessSystem | None, _Secrets | None]:
     """
     now = time.monotonic()
     hit = _systems.get(app_id)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > now and not fresh:
         return hit[1], hit[2]
     try:
         system = BusinessSystem.objects.select_related("unit").get(app_id=app_id)
@@ -96,6 +96,27 @@ def _system_for(app_id: str) -> tuple[BusinessSystem | None, _Secrets | None]:
 
 def forget_cached_systems() -> None:
     _systems.clear()
+
+
+def _stale_secrets(app_id: str, secrets: _Secrets) -> _Secrets | None:
+    """After a signature failed against cached secrets: the system's secrets read again if they
+    changed meanwhile (a rotation in another process), so a new secret verifies at once
+    everywhere. At most one read a second per system: a flood of bad signatures stays cheap."""
+    hit = _systems.get(app_id)
+    if hit is None or hit[2] is not secrets or hit[0] - _SYSTEM_TTL > time.monotonic() - 1.0:
+        return None
+    system, fresh = _system_for(app_id, fresh=True)
+    if system is None or fresh is None or not system.is_active or fresh.current == secrets.current:
+        return None
+    return fresh
+
+
+def _signed_with(secrets: _Secrets, request, timestamp: str, nonce: str, signature: str, body: bytes) -> bool:
+    return any(
+        constant_time_equal(sign_request(secret, request.method, path, timestamp, nonce, body), signature)
+        for secret in secrets.valid(timezone.now())
+        for path in signed_paths(request)
+    )
 
 
 def authenticate_request(request) -> BusinessSystem:
@@ -133,12 +154,10 @@ def authenticate_request(request) -> BusinessSystem:
     if not NONCE_RE.match(nonce):
         raise AuthenticationFailed("X-Nonce 须为 8–64 位字母、数字、下划线或连字符", code="bad_nonce")
     body = request.body
-    if not any(
-        constant_time_equal(sign_request(secret, request.method, path, timestamp, nonce, body), signature)
-        for secret in secrets.valid(timezone.now())
-        for path in signed_paths(request)
-    ):
-        raise AuthenticationFailed("签名校验失败", code="bad_signature")
+    if not _signed_with(secrets, request, timestamp, nonce, signature, body):
+        fresh = _stale_secrets(app_id, secrets)
+        if fresh is None or not _signed_with(fresh, request, timestamp, nonce, signature, body):
+            raise AuthenticationFailed("签名校验失败", code="bad_signature")
     business_system_touch(system=system)
     request.system = system
     request.api_nonce = nonce

@@ -128,3 +128,19 @@ def test_cli_deactivate_and_unknown_app_id(cast):
         call_command("systems", "rotate", "hcp_nobody")
     with pytest.raises(CommandError, match="过渡期"):
         call_command("systems", "rotate", cast.system_all.app_id, "--overlap-hours", "99999")
+
+
+def test_a_secret_rotated_in_another_process_verifies_at_once(cast, monkeypatch):
+    """This process still holds the old secrets in its 5 s cache (the rotation happened
+    elsewhere): a request signed with the new secret makes it read the system again."""
+    import time as time_module
+
+    from haochaping.organizations import api_auth
+
+    client = signed(cast, cast.secret_all)
+    assert client.get("/api/v1/items").status_code == 200  # cached now
+    new = business_system_rotate_secret(actor=ACTOR, system=cast.system_all, overlap_hours=0)  # no on_commit here
+    later = time_module.monotonic() + 1.5  # a second after the cache was filled, still inside its 5 s
+    monkeypatch.setattr(api_auth.time, "monotonic", lambda: later)
+    assert signed(cast, new).get("/api/v1/items").status_code == 200
+    assert signed(cast, cast.secret_all).get("/api/v1/items").status_code == 401
