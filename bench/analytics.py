@@ -6,6 +6,8 @@ Run on demand (not in CI)::
     .venv/bin/python bench/analytics.py --db sqlite              # SQLite, 1 million ratings
     .venv/bin/python bench/analytics.py --ratings 200000         # a quick look
     .venv/bin/python bench/analytics.py --keep                   # reuse the generated database
+    .venv/bin/python bench/analytics.py --ratings 2000000 --month-share 0.5 --report
+                                                                 # the 通报 of a 1-million-rating month
 
 It
 
@@ -15,7 +17,7 @@ It
    rating), ratings (about 91 % 非常满意/满意, 2 % bad, 1 % by default; channels by mode), a case for
    every bad rating in every state (invalidated, rectified late, extended, overdue and escalated,
    reopened), bad-rating callbacks with their calls, and demands with complaint callbacks. The month
-   2026-11 holds a tenth of the ratings (a million at the default size). Rows are written with
+   2026-11 holds a tenth of the ratings (a million at the default size; ``--month-share``). Rows are written with
    PostgreSQL's COPY (SQLite: executemany) with the tables' secondary indexes and constraints
    dropped and created again afterwards (so every unique and foreign-key constraint is checked);
    the encrypted identity columns hold real SM4 ciphertexts of a few values, encrypted once;
@@ -1132,7 +1134,13 @@ def main() -> None:
         "--report", action="store_true", help="also time the monthly report (when there is a generator)"
     )
     parser.add_argument("--drop", action="store_true", help="drop the generated database at the end")
+    parser.add_argument(
+        "--month-share", type=float, default=MONTH_SHARE, help="share of all ratings in the measured month 2026-11"
+    )
     options = parser.parse_args()
+    if not 0 < options.month_share < 1:
+        parser.error("--month-share must be between 0 and 1")
+    globals()["MONTH_SHARE"] = options.month_share
     ratings = options.ratings or (10_000_000 if options.db == "postgres" else 1_000_000)
 
     os.environ.update(
@@ -1150,7 +1158,8 @@ def main() -> None:
 
     log(f"analytics benchmark: {options.db}, {ratings:,} ratings, {os.cpu_count()} cores")
     meta = meta_get() if options.keep and database_exists(options.db) else {}
-    fresh = meta.get("ratings") != str(ratings) or meta.get("version") != GENERATOR_VERSION
+    fresh = (meta.get("ratings") != str(ratings) or meta.get("version") != GENERATOR_VERSION
+             or float(meta.get("month_share", 0.10)) != MONTH_SHARE)  # fmt: skip
     if fresh:
         if options.keep:
             log("--keep: no generated database with as many ratings: generating")
@@ -1161,7 +1170,7 @@ def main() -> None:
         started = time.perf_counter()
         rows = generate(ratings)
         generation = time.perf_counter() - started
-        meta_set(ratings=ratings, version=GENERATOR_VERSION, generation=f"{generation:.0f}",
+        meta_set(ratings=ratings, version=GENERATOR_VERSION, generation=f"{generation:.0f}", month_share=MONTH_SHARE,
                  rows=";".join(f"{k}={v}" for k, v in rows.items()))  # fmt: skip
     else:
         call_command("migrate", verbosity=0, interactive=False)

@@ -3,6 +3,8 @@
 haochaping serve [--with-worker] | worker [--once] | migrate | seed-demo | createadmin
 haochaping systems add --name N [--unit C] | systems list
 haochaping unlock <username> | unlock --ip <address>
+haochaping calendar show 2027 | calendar import FILE [--dry-run]
+haochaping indicators list | indicators import FILE [--activate] [--dry-run]
 haochaping import units|matters|windows|staff FILE.xlsx [--dry-run] | import KIND FILE.xlsx --template
 haochaping rollups refresh | rollups rebuild [--from D --to D] | supervision evaluate [--month YYYY-MM]
 haochaping audit verify | audit checkpoint | <any manage.py command>

@@ -14,10 +14,10 @@ from haochaping.analytics.models import RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
 from haochaping.evaluations.coverage import CoverageRow, coverage_totals
 from haochaping.organizations.devices import device_is_online
-from haochaping.organizations.models import BusinessSystem, Unit, Window
+from haochaping.organizations.models import BusinessSystem, SystemErrorDay, Unit, Window
 from haochaping.organizations.qrcodes import qr_place_list
 from haochaping.organizations.selectors import Scope
-from haochaping.service_records.models import ServiceItem
+from haochaping.service_records.models import ServiceItem, ServiceRecord
 
 QUIET_DAYS = 7  # a connected system silent this long is flagged
 GAP_LIMIT = 50  # rows of each "services but no rating" list
@@ -117,3 +117,69 @@ def coverage(scope: Scope, slice_: Slice, period: Period) -> Coverage:
     result.devices = coverage_totals(places)
     result.devices["windows_online"] = sum(1 for r in places if r.place.is_window and r.online)
     return result
+
+
+# --- one system's use, day by day (业务系统 › 使用情况) -------------------------------------------
+
+USAGE_DAYS = 30
+
+
+@dataclass
+class UsageDay:
+    day: dt.date
+    services: int = 0  # services the system pushed that reached the platform this day
+    rated: int = 0  # of them, rated so far
+    ratings: int = 0  # ratings given this day to services the system pushed
+    errors: int = 0  # the system's API calls answered with an error this day
+
+    @property
+    def rating_rate(self) -> float | None:
+        return self.rated / self.services if self.services else None
+
+
+@dataclass
+class SystemUsage:
+    first: dt.date
+    last: dt.date
+    days: list[UsageDay]  # newest first, every day of the period (zeros included)
+    last_push: dt.datetime | None
+    errors_by_code: list[tuple[str, int, int]]  # (code, HTTP status, count), most frequent first
+
+    def total(self, name: str) -> int:
+        return sum(getattr(d, name) for d in self.days)
+
+    @property
+    def rating_rate(self) -> float | None:
+        services = self.total("services")
+        return self.total("rated") / services if services else None
+
+
+def system_usage(scope: Scope, system: BusinessSystem, today: dt.date, days: int = USAGE_DAYS) -> SystemUsage:
+    """The last ``days`` days of one system (today included), from the same rollups as
+    ``coverage`` (services, rated, ratings, within the caller's scope) and the API's error
+    count (``organizations.SystemErrorDay``). Five queries, whatever the volume."""
+    first = today - dt.timedelta(days=days - 1)
+    rows = {first + dt.timedelta(days=n): UsageDay(first + dt.timedelta(days=n)) for n in range(days)}
+    services = scope.filter(ServiceDay.objects.filter(system=system, day__gte=first, day__lte=today))
+    for row in services.values("day").annotate(s=Sum("services"), r=Sum("rated")).order_by():
+        rows[row["day"]].services, rows[row["day"]].rated = row["s"] or 0, row["r"] or 0
+    ratings = scope.filter(RatingDay.objects.filter(system=system, day__gte=first, day__lte=today))
+    for day, n in ratings.values_list("day").annotate(n=Sum("ratings")).order_by():
+        rows[day].ratings = n or 0
+    errors = SystemErrorDay.objects.filter(system=system, day__gte=first, day__lte=today)
+    for day, n in errors.values_list("day").annotate(n=Sum("errors")).order_by():
+        rows[day].errors = n or 0
+    by_code = errors.values_list("code", "status").annotate(n=Sum("errors")).order_by("-n", "code")
+    last_push = (
+        scope.filter(ServiceRecord.objects.filter(system=system))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return SystemUsage(
+        first=first,
+        last=today,
+        days=[rows[day] for day in sorted(rows, reverse=True)],
+        last_push=last_push,
+        errors_by_code=[(code, status, n) for code, status, n in by_code],
+    )

@@ -57,7 +57,11 @@ class Slice:
         return any(v is not None for v in (self.staff_id, self.window_id, self.item_id, self.channel, self.system_id))
 
     def apply(self, qs: QuerySet, *, channel: bool = True, dims: bool = True) -> QuerySet:
-        qs = qs.filter(unit__path__startswith=self.unit_path)
+        # The subtree as ``unit_id IN (ids of the subtree)`` rather than a join on the unit's
+        # path per rollup row: SQLite then reads the rollup rows by the (unit, day) key instead of
+        # looking the unit up for every row (3-4× faster on a month of a large district);
+        # PostgreSQL plans both as a hash semi-join.
+        qs = qs.filter(unit_id__in=Unit.objects.filter(path__startswith=self.unit_path).values("pk"))
         if dims:
             for name in ("staff_id", "window_id", "item_id", "system_id"):
                 value = getattr(self, name)

@@ -14,7 +14,7 @@ from django.utils.functional import SimpleLazyObject
 
 from haochaping.notifications.selectors import unread_count
 from haochaping.organizations.models import Membership, Role
-from haochaping.organizations.selectors import membership_for, scope_for_membership
+from haochaping.organizations.selectors import is_centre, membership_for, scope_for_membership
 from haochaping.outreach.selectors import workbench_count
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.selectors import case_queue_counts
@@ -32,6 +32,11 @@ class MenuCounts:
         self.role = membership.role
         self.scope = scope_for_membership(membership)
         self.now = timezone.now()
+
+    @cached_property
+    def is_centre(self) -> bool:
+        """The centre's supervisors (a root unit): the calendar and indicator-set pages (no query)."""
+        return is_centre(self.scope)
 
     @cached_property
     def messages(self) -> int:

@@ -16,6 +16,7 @@ from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, membership_for
+from haochaping.organizations.work_calendar import calendar_expiry
 from haochaping.rectification.models import OPEN_STATES
 from haochaping.rectification.selectors import case_queue_counts, evaluation_daily, evaluation_summary
 from haochaping.service_records.selectors import service_record_list
@@ -92,5 +93,7 @@ def home(request, scope: Scope):
         "recent_bad": recent_bad,
         "reason_texts": reason_texts_bulk(recent_bad),
         "sees_evaluator": scope.sees_evaluator,
+        # The centre only: the working-day calendar runs out within 30 days (or has).
+        "calendar_expiry": calendar_expiry(scope=scope, today=timezone.localdate(now)),
     }
     return render(request, "console/home.html", context)

@@ -52,6 +52,25 @@ def _package_knows(year: int) -> bool:
     return _package_is_workday(dt.date(year, 1, 1)) is not None
 
 
+package_knows = _package_knows
+
+_HOLIDAY_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+
+
+def package_special_days(year: int) -> dict[dt.date, tuple[bool, str]]:
+    """What the package knows about ``year`` beyond Monday–Friday: every public holiday day
+    (``False``) and every make-up working day (``True``), with the holiday's Chinese name
+    (春节, 国庆节…). Empty for a year the package does not know."""
+    from chinese_calendar import constants
+
+    days: dict[dt.date, tuple[bool, str]] = {}
+    for table, is_workday in ((constants.holidays, False), (constants.workdays, True)):
+        for day, name in table.items():
+            if day.year == year:
+                days[day] = (is_workday, _HOLIDAY_NAMES.get(name, name))
+    return dict(sorted(days.items()))
+
+
 def _warn_fallback(year: int) -> None:
     with _warned_lock:
         if year in _warned_years:

@@ -4,27 +4,29 @@ The importers of units, windows, staff and matters (``organizations.imports``,
 ``service_records.imports``) describe their columns with ``Column``, read an uploaded workbook
 with ``read_sheet`` and report what is wrong as ``RowError`` (Excel row number, column header,
 Chinese message). ``template_xlsx`` writes the downloadable template: the headers and one
-example row. The sheets are read and written by tablib on openpyxl.
+example row. Sheets are read by ``core.tables.read_table`` and written with openpyxl.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import tablib
+from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs installed
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from haochaping.core.errors import ValidationFailed
+from haochaping.core.tables import read_table
 
-# A workbook larger than this is refused before openpyxl reads it (5,000 staff rows are ~200 KB).
+# A workbook larger than this is refused before openpyxl reads it (5,000 staff rows are ~120 KB).
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
-# The first data row: row 1 holds the headers.
-FIRST_ROW = 2
 
 TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "启用", "在岗", "√", "✓"})
 FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", "停用", "离岗", "不在岗", "×", "✗"})
@@ -125,72 +127,58 @@ def _header_key(text: str) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
-def read_sheet(content: bytes, columns: tuple[Column, ...]) -> list[Row]:
-    """The data rows of the first sheet of an .xlsx file, keyed by column.
+def read_sheet(content: bytes, columns: tuple[Column, ...], filename: str = "import.xlsx") -> list[Row]:
+    """The data rows of the first sheet of an .xlsx (or .csv) file, keyed by column.
 
-    Raises ``ValidationFailed`` (a whole-file error, shown above any row error) when the file is
-    not a readable .xlsx, a required column is missing, a header is unknown or repeated, or the
-    sheet has no data row. Fully empty rows are skipped; row numbers are Excel's.
+    Read by ``core.tables.read_table`` (openpyxl; the calendar and indicator-set imports use the
+    same reader). Raises ``ValidationFailed`` (a whole-file error, shown above any row error) when
+    the file is not a readable table, a required column is missing, a header is unknown or
+    repeated, or there is no data row. Empty rows are skipped; row numbers are Excel's.
     """
-    if not content:
-        raise ValidationFailed("请选择要导入的 Excel 文件（.xlsx）", code="import_file_missing")
-    if len(content) > MAX_FILE_BYTES:
-        raise ValidationFailed("文件过大（超过 10 MB），请分批导入", code="import_file_too_large")
-    if not content.startswith(b"PK"):
+    if content and not content.startswith(b"PK") and not filename.lower().endswith(".csv"):
         raise ValidationFailed("文件不是 Excel 工作簿（.xlsx），请使用下载的模板填写后上传", code="import_file_format")
-    try:
-        # Not read-only: openpyxl then gives every row the sheet's full width even when the file
-        # carries no (or a wrong) dimension record, so tablib never sees a ragged row, and the
-        # empty rows keep their place: the row numbers stay Excel's.
-        data = tablib.Dataset().load(content, format="xlsx", headers=False, read_only=False)
-    except Exception as exc:
-        raise ValidationFailed(
-            "无法读取该 Excel 文件，请确认文件未损坏且为 .xlsx 格式", code="import_file_format"
-        ) from exc
-    lines = list(data)
-    if not lines:
-        raise ValidationFailed("工作表是空的：第 1 行应为列标题", code="import_file_empty")
+    name = filename if filename.lower().endswith(".csv") else "import.xlsx"
+    header, table = read_table(content, name, required=[], max_rows=MAX_ROWS, max_bytes=MAX_FILE_BYTES)
     by_header = {_header_key(c.header): c for c in columns}
-    keys: list[str | None] = []
-    seen: set[str] = set()
+    keys: dict[str, str] = {}  # header text as in the file -> column key
     problems: list[str] = []
-    for value in lines[0]:
-        header = _header_key(value)
-        if not header:
-            keys.append(None)
+    for text in header:
+        if not _header_key(text):
             continue
-        column = by_header.get(header)
+        column = by_header.get(_header_key(text))
         if column is None:
-            problems.append(f"第 1 行有无法识别的列「{cell_text(value)}」")
-            keys.append(None)
-        elif column.key in seen:
+            problems.append(f"第 1 行有无法识别的列「{text}」")
+        elif column.key in keys.values():
             problems.append(f"第 1 行的列「{column.header}」重复")
-            keys.append(None)
         else:
-            seen.add(column.key)
-            keys.append(column.key)
-    missing = [c.header for c in columns if c.required and c.key not in seen]
+            keys[text] = column.key
+    missing = [c.header for c in columns if c.required and c.key not in keys.values()]
     if missing:
         problems.append("缺少必填列：" + "、".join(f"「{h}」" for h in missing))
     if problems:
         raise ValidationFailed("；".join(problems) + "。请使用下载的模板填写。", code="import_headers")
-    rows: list[Row] = []
-    for number, line in enumerate(lines[1:], start=FIRST_ROW):
-        cells = {key: cell_text(value) for key, value in zip(keys, line, strict=False) if key is not None}
-        if any(cells.values()):
-            rows.append(Row(number, cells))
+    rows = [Row(r.number, {key: cell_text(r.values.get(text)) for text, key in keys.items()}) for r in table]
+    rows = [row for row in rows if any(row.cells.values())]
     if not rows:
         raise ValidationFailed("文件中没有数据行（第 2 行起填写数据）", code="import_file_empty")
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(f"一次最多导入 {MAX_ROWS} 行，请分批导入", code="import_too_many_rows")
     return rows
 
 
 def template_xlsx(title: str, columns: tuple[Column, ...]) -> bytes:
-    """The downloadable template: a header row and one example row."""
-    data = tablib.Dataset(headers=[c.header for c in columns], title=title[:31])
-    data.append([c.example for c in columns])
-    return data.export("xlsx")
+    """The downloadable template: a bold header row and one example row, columns wide enough."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([c.header for c in columns])
+    sheet.append([c.example for c in columns])
+    for index, column in enumerate(columns, start=1):
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        width = max(len(column.header), len(column.example)) * 2 + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 10), 50)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 class RowChecker:

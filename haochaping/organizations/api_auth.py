@@ -13,6 +13,8 @@ it, and otherwise over the forms a client may have sent (``signed_paths``).
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 import re
 import time
@@ -22,14 +24,16 @@ from datetime import timedelta
 from urllib.parse import quote, unquote
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from haochaping.core.crypto import constant_time_equal, hmac_sm3_hex, sm3_hex
 from haochaping.core.db.hot import hot_cursor, piggyback, take, violated_table
 from haochaping.core.errors import AuthenticationFailed
 from haochaping.organizations.models import ApiNonce, BusinessSystem
-from haochaping.organizations.services import business_system_touch
+from haochaping.organizations.services import business_system_touch, system_error_count
+
+logger = logging.getLogger("haochaping.api")
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
@@ -44,32 +48,75 @@ def sign_request(secret: str, method: str, path: str, timestamp: str, nonce: str
 
 
 _SYSTEM_TTL = 5.0
-_systems: dict[str, tuple[float, BusinessSystem, str]] = {}
 
 
-def _system_for(app_id: str) -> tuple[BusinessSystem | None, str]:
-    """The system and its decrypted secret, cached per process for 5 s.
+class _Secrets:
+    """A system's decrypted secrets: the current one and, during a rotation's overlap, the
+    replaced one with the moment it stops verifying."""
 
-    A deactivated system is refused within 5 s; the cache spares a query and an SM4
-    decryption on every request of the intake hot path.
+    __slots__ = ("current", "previous", "previous_until")
+
+    def __init__(self, system: BusinessSystem) -> None:
+        self.current = system.secret
+        self.previous = system.previous_secret or ""
+        self.previous_until = system.previous_secret_expires_at
+
+    def valid(self, now) -> tuple[str, ...]:
+        """The secrets that verify a signature at ``now``, current first."""
+        if self.previous and self.previous_until is not None and now < self.previous_until:
+            return (self.current, self.previous)
+        return (self.current,)
+
+
+_systems: dict[str, tuple[float, BusinessSystem, _Secrets]] = {}
+
+
+def _system_for(app_id: str, *, fresh: bool = False) -> tuple[BusinessSystem | None, _Secrets | None]:
+    """The system and its decrypted secrets, cached per process for 5 s (``fresh``: read again).
+
+    A deactivated system is refused within 5 s (at once in the process that deactivated it);
+    the cache spares a query and an SM4 decryption on every request of the intake hot path.
+    The overlap of a rotated secret ends exactly on time: its end is compared on every request.
     """
     now = time.monotonic()
     hit = _systems.get(app_id)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > now and not fresh:
         return hit[1], hit[2]
     try:
         system = BusinessSystem.objects.select_related("unit").get(app_id=app_id)
     except BusinessSystem.DoesNotExist:
         _systems.pop(app_id, None)
-        return None, ""
+        return None, None
     if len(_systems) > 1000:
         _systems.clear()
-    _systems[app_id] = (now + _SYSTEM_TTL, system, system.secret)
-    return system, system.secret
+    secrets = _Secrets(system)
+    _systems[app_id] = (now + _SYSTEM_TTL, system, secrets)
+    return system, secrets
 
 
 def forget_cached_systems() -> None:
     _systems.clear()
+
+
+def _stale_secrets(app_id: str, secrets: _Secrets) -> _Secrets | None:
+    """After a signature failed against cached secrets: the system's secrets read again if they
+    changed meanwhile (a rotation in another process), so a new secret verifies at once
+    everywhere. At most one read a second per system: a flood of bad signatures stays cheap."""
+    hit = _systems.get(app_id)
+    if hit is None or hit[2] is not secrets or hit[0] - _SYSTEM_TTL > time.monotonic() - 1.0:
+        return None
+    system, fresh = _system_for(app_id, fresh=True)
+    if system is None or fresh is None or not system.is_active or fresh.current == secrets.current:
+        return None
+    return fresh
+
+
+def _signed_with(secrets: _Secrets, request, timestamp: str, nonce: str, signature: str, body: bytes) -> bool:
+    return any(
+        constant_time_equal(sign_request(secret, request.method, path, timestamp, nonce, body), signature)
+        for secret in secrets.valid(timezone.now())
+        for path in signed_paths(request)
+    )
 
 
 def authenticate_request(request) -> BusinessSystem:
@@ -88,8 +135,12 @@ def authenticate_request(request) -> BusinessSystem:
         raise AuthenticationFailed(
             f"缺少认证请求头：{', '.join(missing)}", code="missing_auth_headers", fields={h: ["必填"] for h in missing}
         )
-    system, secret = _system_for(app_id)
-    if system is None or not system.is_active:
+    system, secrets = _system_for(app_id)
+    if system is None or secrets is None:
+        raise AuthenticationFailed("App ID 不存在或已停用", code="unknown_app_id")
+    # Whose call it was, for the per-system error count (``haochaping.api``), even if refused.
+    request.api_system_id = system.pk
+    if not system.is_active:
         raise AuthenticationFailed("App ID 不存在或已停用", code="unknown_app_id")
     try:
         ts_ms = int(timestamp)
@@ -103,11 +154,10 @@ def authenticate_request(request) -> BusinessSystem:
     if not NONCE_RE.match(nonce):
         raise AuthenticationFailed("X-Nonce 须为 8–64 位字母、数字、下划线或连字符", code="bad_nonce")
     body = request.body
-    if not any(
-        constant_time_equal(sign_request(secret, request.method, path, timestamp, nonce, body), signature)
-        for path in signed_paths(request)
-    ):
-        raise AuthenticationFailed("签名校验失败", code="bad_signature")
+    if not _signed_with(secrets, request, timestamp, nonce, signature, body):
+        fresh = _stale_secrets(app_id, secrets)
+        if fresh is None or not _signed_with(fresh, request, timestamp, nonce, signature, body):
+            raise AuthenticationFailed("签名校验失败", code="bad_signature")
     business_system_touch(system=system)
     request.system = system
     request.api_nonce = nonce
@@ -306,7 +356,9 @@ class SignedRequestWrite:
 
 
 class ApiNonceMiddleware:
-    """Records the nonce of a signed unsafe request that did not record it in a write."""
+    """Records the nonce of a signed unsafe request that did not record it in a write, and
+    counts an error answer against the system that made the call (``SystemErrorDay``; only
+    error answers write, so a successful request costs one comparison here)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -319,4 +371,22 @@ class ApiNonceMiddleware:
                     _record_nonce(request)
             except AuthenticationFailed:
                 pass  # a concurrent replay recorded it first: either way it is spent
+        if response.status_code >= 400 and getattr(request, "api_system_id", None):
+            _count_error(request.api_system_id, response)
         return response
+
+
+def _error_code(response) -> str:
+    """The ``error.code`` of an API error answer, or ``http_<status>`` if it carries none."""
+    try:
+        code = json.loads(response.content)["error"]["code"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        code = None
+    return code if isinstance(code, str) and code else f"http_{response.status_code}"
+
+
+def _count_error(system_id: int, response) -> None:
+    try:
+        system_error_count(system_id=system_id, code=_error_code(response), status=response.status_code)
+    except DatabaseError:  # a statistic: never turn an answer into a 500
+        logger.exception("could not count an API error of system %s", system_id)

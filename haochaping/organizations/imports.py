@@ -12,8 +12,9 @@ fields that differ are written.
 
 The importers of units and staff live here; windows (their 办理事项 column needs the matters)
 and matters register themselves from ``service_records.imports`` (this app may not import that
-one). Who may import what: supervisors (the centre) every kind; department admins windows,
-staff and matters, and only rows inside their own subtree (others are row errors).
+one). Who may import what: the centre (``is_centre``: a supervisor of the root unit, or the
+command line) every kind; other supervisors and department admins windows, staff and matters,
+and only rows inside their own subtree (others are row errors).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from haochaping.core.xlsx_import import (
     template_xlsx,
 )
 from haochaping.organizations.models import Membership, Role, Staff, Unit, UnitKind, Window
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, is_centre
 
 IMPORT_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN)
 BATCH = 500
@@ -105,7 +106,7 @@ class Importer:
     def allowed(self, scope: Scope) -> bool:
         if scope.role not in IMPORT_ROLES:
             return False
-        return scope.role == Role.SUPERVISOR or not self.centre_only
+        return is_centre(scope) or not self.centre_only
 
     def template(self) -> bytes:
         return template_xlsx(f"{self.title}导入模板", self.columns)
@@ -138,10 +139,10 @@ def importer_get(*, kind: str, scope: Scope) -> Importer:
     return importer
 
 
-def import_plan(*, kind: str, content: bytes, scope: Scope) -> ImportPlan:
-    """Validate the file against the database and the scope; writes nothing."""
+def import_plan(*, kind: str, content: bytes, scope: Scope, file_name: str = "") -> ImportPlan:
+    """Validate the file (.xlsx, or .csv by its name) against the database and the scope; writes nothing."""
     importer = importer_get(kind=kind, scope=scope)
-    rows = read_sheet(content, importer.columns)
+    rows = read_sheet(content, importer.columns, file_name or "import.xlsx")
     checker = RowChecker(importer.columns)
     changes, write = importer.plan_rows(rows, scope, checker)
     plan = ImportPlan(kind=importer.kind, title=importer.title, file_sha256=file_digest(content))
@@ -163,7 +164,7 @@ def import_apply(
     ``expected_digest`` is the preview's ``digest()``: when the database changed in between so
     that the same file would now do something else, nothing is written (``Conflict``).
     """
-    plan = import_plan(kind=kind, content=content, scope=scope)
+    plan = import_plan(kind=kind, content=content, scope=scope, file_name=file_name)
     if plan.errors:
         raise ValidationFailed(f"文件有 {len(plan.errors)} 处错误，未导入任何数据", code="import_invalid")
     if expected_digest and plan.digest() != expected_digest:
@@ -463,8 +464,8 @@ class StaffImporter(Importer):
                 except DjangoValidationError:
                     checker.error(row, "username", f"“{username}”无效：只能包含字母、数字和 @ . + - _")
                 role = checker.choice(row, "role", Role, default=Role.WINDOW_CLERK)
-                if role and role not in ACCOUNT_ROLES and scope.role != Role.SUPERVISOR:
-                    checker.error(row, "role", f"单位管理员不能通过导入创建“{Role(role).label}”账号")
+                if role and role not in ACCOUNT_ROLES and not is_centre(scope):
+                    checker.error(row, "role", f"只有区政务服务中心可以通过导入创建“{Role(role).label}”账号")
                 checker.unique(row, "username", username, seen_users)
             elif row.get("role"):
                 checker.error(row, "role", "填写了角色但没有填写登录账号")

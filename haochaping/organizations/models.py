@@ -129,6 +129,13 @@ class BusinessSystem(models.Model):
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField("最近调用", null=True, blank=True)
+    # Secret rotation with an overlap: the replaced secret still verifies signatures until
+    # ``previous_secret_expires_at`` (``api_auth.authenticate_request``), so a system can switch
+    # to the new one without a refused request. Empty / null: no overlap running.
+    previous_secret = SM4EncryptedField("旧密钥（加密存储，过渡期内仍有效）", blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField("旧密钥失效时间", null=True, blank=True)
+    secret_rotated_at = models.DateTimeField("最近更换密钥", null=True, blank=True)
+    deactivated_at = models.DateTimeField("停用时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "业务系统"
@@ -137,6 +144,30 @@ class BusinessSystem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SystemErrorDay(models.Model):
+    """Refused or failed API calls of one business system, per local day and error code (R3).
+
+    Written only when the API answers with an error (``haochaping.api``), by one UPDATE (an
+    INSERT the first time of the day): a successful request costs nothing here.
+    """
+
+    system = models.ForeignKey(BusinessSystem, on_delete=models.CASCADE, related_name="error_days", db_index=False)
+    day = models.DateField("日期")
+    code = models.CharField("错误码", max_length=40)
+    status = models.PositiveSmallIntegerField("HTTP 状态码")
+    errors = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "业务系统错误响应（按日）"
+        verbose_name_plural = "业务系统错误响应（按日）"
+        constraints = [
+            models.UniqueConstraint(fields=["system", "day", "code"], name="system_error_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id} {self.day} {self.code}: {self.errors}"
 
 
 class ApiNonce(models.Model):
@@ -160,10 +191,12 @@ class ApiNonce(models.Model):
 class DeviceKind(models.TextChoices):
     TABLET = "tablet", "窗口评价器"
     KIOSK = "kiosk", "自助评价终端"
+    SCREEN = "screen", "大厅大屏"
 
 
 class Device(models.Model):
-    """A rating device: a tablet at one window, or a self-service kiosk at a place.
+    """A rating device: a tablet at one window, or a self-service kiosk at a place; or a hall
+    display (大厅大屏) showing a place's figures read-only, paired the same way.
 
     Paired once with a one-time code (only its SM3 hash is kept, and it expires); pairing
     issues a device credential, of which again only the hash is stored. ``last_seen_at`` is

@@ -66,6 +66,12 @@ class Scope:
         return self.staff_id is None and self.role != Role.WINDOW_CLERK
 
 
+def is_centre(scope: Scope) -> bool:
+    """The district's centre: a supervisor of a root unit, or the command line's "/" scope. It
+    alone keeps the instance-wide reference data (working-day calendar, indicator sets)."""
+    return scope.role == Role.SUPERVISOR and scope.unit_path.count("/") <= 2 and scope.staff_id is None
+
+
 def scope_for_user(user) -> Scope:
     """The scope of a console user; users without a membership see nothing."""
     membership = membership_for(user)
@@ -231,6 +237,12 @@ def device_place_list(*, scope: Scope) -> QuerySet[Unit]:
     return unit_list(scope=scope).filter(kind__in=DEVICE_PLACE_KINDS)
 
 
+def screen_place_list(*, scope: Scope) -> QuerySet[Unit]:
+    """Units in scope a 大厅大屏 can show (it shows the unit's subtree): any active unit, the
+    district included, since the hall's display shows the whole district."""
+    return unit_list(scope=scope).filter(is_active=True)
+
+
 def tablet_list_for(*, scope: Scope) -> QuerySet[Device]:
     """The active window tablets a caller may pause or resume: a clerk's, those of their own
     window (the clerk's scope sees no devices otherwise); an admin's, those in ``device_list``."""
@@ -260,3 +272,42 @@ def tablet_window_ids(*, window_ids: set[int]) -> set[int]:
         .exclude(credential_hash="")
         .values_list("window_id", flat=True)
     )
+
+
+# --- business systems (业务系统) ------------------------------------------------------------------
+
+
+def business_system_list(*, scope: Scope) -> QuerySet[BusinessSystem]:
+    """The systems a console user may see: those bound to a unit of their subtree, and for the
+    centre (``is_centre``) also the district-wide ones (SPEC §1: the centre manages systems; a
+    department admin reads their own unit's). Clerks see none."""
+    if scope.staff_id is not None:
+        return BusinessSystem.objects.none()
+    visible = Q(unit__path__startswith=scope.unit_path)
+    if is_centre(scope):
+        visible |= Q(unit__isnull=True)
+    return BusinessSystem.objects.filter(visible).select_related("unit").order_by("-is_active", "name", "pk")
+
+
+def business_system_get_for(*, scope: Scope, pk: int) -> BusinessSystem:
+    system = business_system_list(scope=scope).filter(pk=pk).first()
+    if system is None:
+        raise NotFound("未找到该记录", code="system_not_found")
+    return system
+
+
+SYSTEM_VIEW_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR)
+
+
+def can_manage_systems(scope: Scope) -> bool:
+    """Registering, editing, rotating and deactivating business systems: the centre only."""
+    return is_centre(scope)
+
+
+def require_system_role(scope: Scope, *, manage: bool = False) -> None:
+    """The 业务系统 pages: the centre (``is_centre``) manages; other supervisors, department admins
+    and auditors read (within ``business_system_list``); operators and window clerks are refused."""
+    if manage and not can_manage_systems(scope):
+        raise PermissionDenied("业务系统由区政务服务中心督查管理；您只能查看", code="systems_forbidden")
+    if scope.role not in SYSTEM_VIEW_ROLES:
+        raise PermissionDenied("只有区政务服务中心督查、单位管理员和审计员可以查看业务系统", code="systems_forbidden")

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import Conflict, ValidationFailed
-from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, UnitKind, Window
+from haochaping.organizations.models import (
+    BusinessSystem,
+    Membership,
+    Role,
+    Staff,
+    SystemErrorDay,
+    Unit,
+    UnitKind,
+    Window,
+)
 
 
 @transaction.atomic
@@ -109,7 +120,7 @@ def business_system_register(*, actor: Actor, name: str, unit: Unit | None = Non
     """Register a business system; returns it and its secret, which is never shown again."""
     if not name.strip():
         raise ValidationFailed("系统名称不能为空", fields={"name": ["必填"]})
-    secret = secrets.token_hex(32)
+    secret = _new_secret()
     system = BusinessSystem.objects.create(
         name=name.strip(), app_id="hcp_" + secrets.token_hex(8), secret=secret, unit=unit
     )
@@ -128,3 +139,118 @@ def business_system_touch(*, system: BusinessSystem) -> None:
     if system.last_seen_at is None or (now - system.last_seen_at).total_seconds() > 60:
         BusinessSystem.objects.filter(pk=system.pk).update(last_seen_at=now)
         system.last_seen_at = now
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def _forget_cached(system: BusinessSystem) -> None:
+    """Drop this process's cached copy of the system (``api_auth`` keeps one for 5 s) once the
+    change has committed; other processes see it within those 5 s."""
+    from haochaping.organizations import api_auth  # api_auth imports this module
+
+    transaction.on_commit(api_auth.forget_cached_systems)
+
+
+MAX_OVERLAP_HOURS = 24 * 30  # a rotation's overlap: at most 30 days
+
+
+@transaction.atomic
+def business_system_rotate_secret(*, actor: Actor, system: BusinessSystem, overlap_hours: int = 24) -> str:
+    """Issue a new secret; returns it (shown once). The replaced secret keeps verifying
+    signatures for ``overlap_hours`` (0: refused at once), so the system can switch without a
+    refused request. A secret replaced earlier, still in its overlap, stops at once: at most
+    two secrets are valid at any time."""
+    if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise ValidationFailed(
+            f"过渡期须为 0–{MAX_OVERLAP_HOURS} 小时", fields={"overlap_hours": [f"须为 0–{MAX_OVERLAP_HOURS} 的整数"]}
+        )
+    system = BusinessSystem.objects.select_for_update().get(pk=system.pk)
+    if not system.is_active:
+        raise Conflict("该业务系统已停用，不能更换密钥；请先重新启用", code="system_inactive")
+    now = timezone.now()
+    secret = _new_secret()
+    system.previous_secret = system.secret if overlap_hours else ""
+    system.previous_secret_expires_at = now + timedelta(hours=overlap_hours) if overlap_hours else None
+    system.secret = secret
+    system.secret_rotated_at = now
+    system.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "secret_rotated_at"])
+    audit_record(
+        actor=actor,
+        action="organizations:system:secret_rotated",
+        target=system,
+        data={
+            "app_id": system.app_id,
+            "overlap_hours": overlap_hours,
+            "previous_expires_at": system.previous_secret_expires_at.isoformat()
+            if system.previous_secret_expires_at
+            else None,
+        },
+    )
+    _forget_cached(system)
+    return secret
+
+
+@transaction.atomic
+def business_system_update(*, actor: Actor, system: BusinessSystem, name: str, unit: Unit | None) -> BusinessSystem:
+    """Rename a system or change the unit it may push into (its scope)."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("系统名称不能为空", fields={"name": ["必填"]})
+    system = BusinessSystem.objects.select_for_update(of=("self",)).select_related("unit").get(pk=system.pk)
+    before = {"name": system.name, "unit": system.unit.code if system.unit else None}
+    after = {"name": name, "unit": unit.code if unit else None}
+    if before == after:
+        return system
+    system.name, system.unit = name, unit
+    system.save(update_fields=["name", "unit"])
+    audit_record(
+        actor=actor,
+        action="organizations:system:updated",
+        target=system,
+        data={"app_id": system.app_id, "before": before, "after": after},
+    )
+    _forget_cached(system)
+    return system
+
+
+@transaction.atomic
+def business_system_set_active(*, actor: Actor, system: BusinessSystem, active: bool) -> BusinessSystem:
+    """Deactivate (its requests are refused with 401 ``unknown_app_id``; its records, ratings and
+    statistics stay) or re-enable a system. Deactivating also ends a running secret overlap."""
+    system = BusinessSystem.objects.select_for_update().get(pk=system.pk)
+    if system.is_active == active:
+        return system
+    system.is_active = active
+    fields = ["is_active", "deactivated_at"]
+    if active:
+        system.deactivated_at = None
+    else:
+        system.deactivated_at = timezone.now()
+        system.previous_secret, system.previous_secret_expires_at = "", None
+        fields += ["previous_secret", "previous_secret_expires_at"]
+    system.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="organizations:system:activated" if active else "organizations:system:deactivated",
+        target=system,
+        data={"app_id": system.app_id, "name": system.name},
+    )
+    _forget_cached(system)
+    return system
+
+
+def system_error_count(*, system_id: int, code: str, status: int) -> None:
+    """Count one error answer of a system's API call (``SystemErrorDay``): one UPDATE, and an
+    INSERT the first time a (day, code) occurs. Called outside any request transaction."""
+    day = timezone.localdate()
+    code = code[:40]
+    rows = SystemErrorDay.objects.filter(system_id=system_id, day=day, code=code)
+    if rows.update(errors=F("errors") + 1):
+        return
+    try:
+        with transaction.atomic():
+            SystemErrorDay.objects.create(system_id=system_id, day=day, code=code, status=status, errors=1)
+    except IntegrityError:  # created concurrently: count on it
+        rows.update(errors=F("errors") + 1)

@@ -25,6 +25,7 @@ from haochaping.organizations.imports import (
 from haochaping.organizations.models import Unit, Window
 from haochaping.service_records.choices import ItemType
 from haochaping.service_records.models import ServiceItem
+from haochaping.service_records.services import MAX_PROMISED_DAYS
 
 
 class MatterImporter(Importer):
@@ -48,12 +49,14 @@ class MatterImporter(Importer):
         parsed = []
         for row in rows:
             code = checker.code(row, "code", max_length=length(ServiceItem, "code"))
+            if code and not (code.isascii() and code.isalnum()):  # the rule of service_item_create
+                checker.error(row, "code", f"“{code}”无效：实施编码只能由字母和数字组成")
             values = {
                 "name": checker.text(row, "name", max_length=length(ServiceItem, "name")),
                 "item_type": checker.choice(row, "item_type", ItemType),
                 "online": checker.boolean(row, "online", default=True),
                 "offline": checker.boolean(row, "offline", default=True),
-                "promised_days": checker.small_int(row, "promised_days"),
+                "promised_days": checker.small_int(row, "promised_days", maximum=MAX_PROMISED_DAYS),
                 "is_active": checker.boolean(row, "is_active", default=True),
             }
             department = checker.code(row, "department", max_length=length(Unit, "code"))

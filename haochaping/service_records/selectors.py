@@ -53,6 +53,47 @@ def item_list() -> QuerySet[ServiceItem]:
     return ServiceItem.objects.filter(is_active=True).select_related("department")
 
 
+def item_list_for(
+    *,
+    scope: Scope,
+    department_code: str | None = None,
+    item_type: str | None = None,
+    mode: str | None = None,
+    active: bool | None = None,
+    query: str | None = None,
+) -> QuerySet[ServiceItem]:
+    """The 事项 whose department lies in the caller's subtree (the console's catalogue), filtered.
+
+    ``mode``: "online" (可网办), "offline" (可窗口办理). A window clerk's scope sees none.
+    """
+    qs = scope.filter(ServiceItem.objects.select_related("department"), unit_field="department")
+    if department_code:
+        qs = qs.filter(department__path__contains=f"/{department_code}/")
+    if item_type:
+        qs = qs.filter(item_type=item_type)
+    if mode == "online":
+        qs = qs.filter(online=True)
+    elif mode == "offline":
+        qs = qs.filter(offline=True)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    if query:
+        qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    return qs.order_by("department__path", "code")
+
+
+def item_get_for(*, scope: Scope, pk: int) -> ServiceItem:
+    item = item_list_for(scope=scope).filter(pk=pk).first()
+    if item is None:
+        raise NotFound("未找到该记录", code="item_not_found")
+    return item
+
+
+def item_record_count(*, item: ServiceItem) -> int:
+    """Services recorded against a 事项 (kept when it is deactivated)."""
+    return ServiceRecord.objects.filter(item=item).count()
+
+
 def record_counts_by_place(
     *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
 ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:

@@ -23,6 +23,39 @@ RATING_LINK_PURPOSE = "portal.rate"
 MY_LINK_PURPOSE = "portal.my"
 
 
+MAX_PROMISED_DAYS = 365
+
+
+def _item_check(
+    *, code: str, name: str, item_type: str, online: bool, offline: bool, promised_days: int | None,
+    exclude_pk: int | None = None,
+) -> None:  # fmt: skip
+    """The rules of a 事项, as Chinese field errors (422), then a taken code (409)."""
+    errors: dict[str, list[str]] = {}
+    if not code or len(code) > 24:
+        errors["code"] = ["实施编码须为 1–24 位"]
+    elif not code.isascii() or not code.isalnum():
+        errors["code"] = ["实施编码只能由字母和数字组成"]
+    if item_type not in ItemType.values:
+        errors["item_type"] = ["事项类型不在 GB/T 39046 附录 A.1 的范围内"]
+    if not name.strip():
+        errors["name"] = ["必填"]
+    elif len(name.strip()) > 200:
+        errors["name"] = ["事项名称不能超过 200 字"]
+    if not (online or offline):
+        errors["online"] = ["至少选择一种办理方式：可网办或可窗口办理"]
+    if promised_days is not None and not 0 <= promised_days <= MAX_PROMISED_DAYS:
+        errors["promised_days"] = [f"承诺时限须为 0–{MAX_PROMISED_DAYS} 个工作日（0 表示即办），或留空表示无承诺时限"]
+    if errors:
+        raise ValidationFailed("事项数据不符合要求", fields=errors)
+    taken = ServiceItem.objects.filter(code=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        taken_by = [f"实施编码 {code} 已被其他事项使用"]
+        raise Conflict(f"实施编码 {code} 已存在", code="item_exists", fields={"code": taken_by})
+
+
 @transaction.atomic
 def service_item_create(
     *,
@@ -36,17 +69,9 @@ def service_item_create(
     promised_days: int | None = None,
 ) -> ServiceItem:
     """Add a service item (事项) to the catalogue."""
-    errors: dict[str, list[str]] = {}
-    if not code or len(code) > 24:
-        errors["code"] = ["实施编码须为 1–24 位"]
-    if item_type not in ItemType.values:
-        errors["item_type"] = ["事项类型不在 GB/T 39046 附录 A.1 的范围内"]
-    if not name.strip():
-        errors["name"] = ["必填"]
-    if errors:
-        raise ValidationFailed("事项数据不符合要求", fields=errors)
-    if ServiceItem.objects.filter(code=code).exists():
-        raise Conflict(f"实施编码 {code} 已存在", code="item_exists")
+    code = code.strip()
+    _item_check(code=code, name=name, item_type=item_type, online=online, offline=offline,
+                promised_days=promised_days)  # fmt: skip
     item = ServiceItem.objects.create(
         code=code, name=name.strip(), item_type=item_type, department=department, online=online, offline=offline,
         promised_days=promised_days,
@@ -56,6 +81,68 @@ def service_item_create(
         action="service_records:item:created",
         target=item,
         data={"code": code, "name": item.name, "department": department.code, "type": item_type},
+    )
+    return item
+
+
+def _item_state(item: ServiceItem) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "name": item.name,
+        "type": item.item_type,
+        "department": item.department.code,
+        "online": item.online,
+        "offline": item.offline,
+        "promised_days": item.promised_days,
+    }
+
+
+@transaction.atomic
+def service_item_update(
+    *,
+    actor: Actor,
+    item: ServiceItem,
+    code: str,
+    name: str,
+    item_type: str,
+    department: Unit,
+    online: bool,
+    offline: bool,
+    promised_days: int | None,
+) -> ServiceItem:
+    """Change a 事项. Its services keep pointing at it (by id), so history is unchanged; a new
+    code applies to pushes from now on (business systems must send the new 实施编码)."""
+    code = code.strip()
+    _item_check(code=code, name=name, item_type=item_type, online=online, offline=offline,
+                promised_days=promised_days, exclude_pk=item.pk)  # fmt: skip
+    item = ServiceItem.objects.select_for_update(of=("self",)).select_related("department").get(pk=item.pk)
+    before = _item_state(item)
+    item.code, item.name, item.item_type, item.department = code, name.strip(), item_type, department
+    item.online, item.offline, item.promised_days = online, offline, promised_days
+    after = _item_state(item)
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changed:
+        return item
+    item.save(update_fields=["code", "name", "item_type", "department", "online", "offline", "promised_days"])
+    audit_record(actor=actor, action="service_records:item:updated", target=item,
+                 data={"code": item.code, "changed": changed})  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def service_item_set_active(*, actor: Actor, item: ServiceItem, active: bool) -> ServiceItem:
+    """Deactivate a 事项 (no new services may be pushed against it; its services and ratings
+    stay, and it stays in the statistics) or enable it again."""
+    item = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    if item.is_active == active:
+        return item
+    item.is_active = active
+    item.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="service_records:item:activated" if active else "service_records:item:deactivated",
+        target=item,
+        data={"code": item.code, "name": item.name},
     )
     return item
 

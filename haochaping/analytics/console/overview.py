@@ -4,7 +4,6 @@ the rows behind it, and the tables download as Excel."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from io import BytesIO
 from urllib.parse import urlencode
 
@@ -17,7 +16,8 @@ from openpyxl import Workbook
 
 from haochaping.analytics.console.forms import AnalyticsForm
 from haochaping.analytics.coverage import QUIET_DAYS, coverage
-from haochaping.analytics.kpis import Counts, Kpi, Slice, UnitRow, change, counts, counts_by, kpi_list, roll_up
+from haochaping.analytics.figures import UNIT_COLUMNS, Figure, UnitLine, figures, unit_lines
+from haochaping.analytics.kpis import Counts, Slice, counts_by, kpi_list
 from haochaping.analytics.models import RollupRun
 from haochaping.analytics.periods import Period
 from haochaping.analytics.rollups import rollup_refresh
@@ -32,82 +32,6 @@ from haochaping.organizations.pages import console_page, record_export
 from haochaping.organizations.qrcodes import require_qr_role
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.models import ServiceItem
-
-# The tiles, in the order a director reads them.
-TILES = ("services", "ratings", "rating_rate", "active_rate", "good_rate", "bad_rate", "score", "invalid",
-         "rectify_rate", "on_time_rate", "overdue_open", "rectify_satisfaction", "callback_rate", "demands",
-         "demand_on_time_rate")  # fmt: skip
-# The per-unit table's measures.
-UNIT_COLUMNS = ("ratings", "rating_rate", "good_rate", "bad_rate", "score", "rectify_rate", "on_time_rate",
-                "overdue_open")  # fmt: skip
-
-
-@dataclass
-class Figure:
-    kpi: Kpi
-    value: float | None
-    previous: float | None
-    year_earlier: float | None
-    counts: Counts
-
-    @property
-    def vs_previous(self) -> float | None:
-        return change(self.value, self.previous)
-
-    @property
-    def vs_year(self) -> float | None:
-        return change(self.value, self.year_earlier)
-
-    def trend(self, delta: float | None) -> str:
-        """better / worse / same, for the arrow's colour."""
-        if delta is None or abs(delta) < 1e-9:
-            return "same"
-        return "better" if (delta > 0) == self.kpi.higher_is_better else "worse"
-
-    @property
-    def trend_previous(self) -> str:
-        return self.trend(self.vs_previous)
-
-    @property
-    def trend_year(self) -> str:
-        return self.trend(self.vs_year)
-
-    @property
-    def workings(self) -> str:
-        """The numerator and denominator, e.g. "35 ÷ 1,024"."""
-        if self.kpi.denominator is None or self.value is None:
-            return ""
-        return f"{self.kpi.numerator(self.counts):,} ÷ {self.kpi.denominator(self.counts):,}"
-
-
-@dataclass
-class UnitLine:
-    row: UnitRow
-    figures: dict[str, float | None]
-    previous: dict[str, float | None]
-
-    @property
-    def name(self) -> str:
-        return self.row.unit.name + ("（本级）" if self.row.depth == 0 else "")
-
-
-def figures(slice_: Slice, period: Period) -> tuple[list[Figure], Counts]:
-    now, before, year = counts(slice_, [period, period.previous(), period.year_earlier()])
-    by_code = {k.code: k for k in kpi_list()}
-    return [Figure(by_code[c], by_code[c].value(now), by_code[c].value(before), by_code[c].value(year), now)
-            for c in TILES], now  # fmt: skip
-
-
-def unit_lines(slice_: Slice, period: Period) -> list[UnitLine]:
-    by_code = {k.code: k for k in kpi_list()}
-    current = roll_up(slice_.unit_path, counts_by(slice_, period, "unit"))
-    before = {r.unit.pk: r.counts for r in roll_up(slice_.unit_path, counts_by(slice_, period.previous(), "unit"))}
-    lines = []
-    for row in current:
-        prev = before.get(row.unit.pk, Counts())
-        lines.append(UnitLine(row, {c: by_code[c].value(row.counts) for c in UNIT_COLUMNS},
-                              {c: by_code[c].value(prev) for c in UNIT_COLUMNS}))  # fmt: skip
-    return lines
 
 
 def _mix(total: Counts, slice_: Slice, period: Period) -> tuple[list, list, list]:
@@ -124,7 +48,7 @@ def _context(request, scope: Scope) -> dict:
     form = AnalyticsForm(request.GET, scope=scope)
     period = form.get_period(timezone.localdate())
     slice_ = form.slice()
-    tiles, total = figures(slice_, period)
+    tiles, total, _, _ = figures(slice_, period)
     levels, channels, days = _mix(total, slice_, period)
     lines = unit_lines(slice_, period) if not slice_.narrowed or slice_.channel is not None else []
     return {

@@ -8,6 +8,7 @@ other roles) read what ``analytics.selectors.report_list`` gives them; window cl
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +27,7 @@ from haochaping.analytics.services import (
     report_template_upload,
     template_bytes,
 )
-from haochaping.audit.services import Actor
+from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
 from haochaping.core.pages.downloads import content_disposition
 from haochaping.core.pages.forms import add_service_errors
@@ -145,8 +146,16 @@ def _download_name(report: Report, ext: str) -> tuple[str, str]:
     return name, fallback
 
 
-def _file_response(report: Report, field: str, content_type: str) -> FileResponse:
+def _file_response(request, report: Report, field: str, content_type: str) -> FileResponse:
+    """The stored Word or Excel file; each download is audited (who took which version)."""
     name, fallback = _download_name(report, field)
+    with transaction.atomic():
+        audit_record(
+            actor=Actor.for_user(request.user),
+            action="analytics:report:downloaded",
+            target=report,
+            data={"file": field, "version": report.version, "published": report.number is not None},
+        )
     response = FileResponse(getattr(report, field).open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition(name, fallback=fallback)
     response["X-Content-Type-Options"] = "nosniff"
@@ -157,14 +166,14 @@ def _file_response(report: Report, field: str, content_type: str) -> FileRespons
 @require_GET
 def report_docx(request, scope: Scope, pk: int):
     _require_reader(scope)
-    return _file_response(report_get_for(scope=scope, pk=pk), "docx", DOCX)
+    return _file_response(request, report_get_for(scope=scope, pk=pk), "docx", DOCX)
 
 
 @console_page
 @require_GET
 def report_xlsx(request, scope: Scope, pk: int):
     _require_reader(scope)
-    return _file_response(report_get_for(scope=scope, pk=pk), "xlsx", XLSX)
+    return _file_response(request, report_get_for(scope=scope, pk=pk), "xlsx", XLSX)
 
 
 @console_page

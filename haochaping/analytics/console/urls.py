@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.analytics.console import assessment, overview, rankings, reports, screen, supervision
+from haochaping.analytics.console import assessment, overview, rankings, reports, screen, supervision, system_usage
 
 urlpatterns = [
     path("analytics/", overview.overview, name="analytics_overview"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("analytics/refresh/", overview.refresh, name="analytics_refresh"),
     path("analytics/coverage/", overview.coverage_view, name="analytics_coverage"),
     path("analytics/coverage/export/", overview.coverage_export, name="analytics_coverage_export"),
+    path("analytics/systems/<int:pk>/", system_usage.system_usage_view, name="analytics_system_usage"),
     path("analytics/rankings/", rankings.ranking_view, name="analytics_ranking"),
     path("analytics/rankings/export/", rankings.ranking_export, name="analytics_ranking_export"),
     path("analytics/assessment/", assessment.assessment_view, name="analytics_assessment"),

@@ -19,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 
-from haochaping.analytics.kpis import Counts, Kpi, Slice, change, counts, counts_by, kpi_list
+from haochaping.analytics.figures import TILES, figures_of
+from haochaping.analytics.kpis import Counts, Kpi, Slice, counts, counts_by, kpi_list
 from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
 from haochaping.analytics.selectors.supervision import supervision_targets_for
@@ -30,24 +31,6 @@ from haochaping.organizations.selectors import Scope
 logger = logging.getLogger(__name__)
 
 SCHEMA = 1
-# The tiles of 表1, in reading order.
-TILES = (
-    "services",
-    "ratings",
-    "rating_rate",
-    "active_rate",
-    "good_rate",
-    "bad_rate",
-    "score",
-    "invalid",
-    "rectify_rate",
-    "on_time_rate",
-    "overdue_open",
-    "rectify_satisfaction",
-    "callback_rate",
-    "demands",
-    "demand_on_time_rate",
-)
 # 存在问题: how many units a sentence names; a 好评率 drop (percentage points) worth mentioning;
 # a 评价率 below which it is called low.
 PROBLEM_UNITS = 3
@@ -124,27 +107,22 @@ def _units(slice_: Slice, period: Period) -> tuple[dict[str, Any], list]:
 
 
 def _tiles(now: Counts, before: Counts, year: Counts) -> list[dict[str, Any]]:
-    kpis = {k.code: k for k in kpi_list()}
-    tiles = []
-    for code in TILES:
-        kpi = kpis[code]
-        value, prev, last_year = kpi.value(now), kpi.value(before), kpi.value(year)
-        tiles.append(
-            {
-                "code": code,
-                "name": kpi.name,
-                "definition": kpi.definition,
-                "value": value,
-                "display": kpi.show(value),
-                "previous": prev,
-                "previous_display": kpi.show(prev),
-                "vs_previous": show_change(kpi, change(value, prev)),
-                "year": last_year,
-                "year_display": kpi.show(last_year),
-                "vs_year": show_change(kpi, change(value, last_year)),
-            }
-        )
-    return tiles
+    return [
+        {
+            "code": f.kpi.code,
+            "name": f.kpi.name,
+            "definition": f.kpi.definition,
+            "value": f.value,
+            "display": f.kpi.show(f.value),
+            "previous": f.previous,
+            "previous_display": f.kpi.show(f.previous),
+            "vs_previous": show_change(f.kpi, f.vs_previous),
+            "year": f.year_earlier,
+            "year_display": f.kpi.show(f.year_earlier),
+            "vs_year": show_change(f.kpi, f.vs_year),
+        }
+        for f in figures_of(now, before, year)
+    ]
 
 
 def _overall_summary(area: str, period: Period, tiles: dict[str, dict[str, Any]], now: Counts) -> str:

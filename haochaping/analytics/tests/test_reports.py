@@ -337,3 +337,16 @@ def test_the_report_reads_the_rollups_not_the_raw_tables(cast, refreshed):
     touched = [q["sql"] for q in queries if any(f'"{prefix}' in q["sql"] for prefix in raw)]
     assert touched == []
     assert len(queries) <= 20
+
+
+def test_each_download_of_a_report_is_audited_with_who_and_which_file(client, cast, refreshed):
+    report = report_generate(unit=cast.district, period=Period.between(*_range()), actor=ACTOR)
+    login(client, cast, "supervisor")
+    for name in ("docx", "xlsx"):
+        response = client.get(reverse(f"console:analytics_report_{name}", args=[report.pk]))
+        assert response.status_code == 200
+    events = list(AuditEvent.objects.filter(action="analytics:report:downloaded").order_by("seq"))
+    assert [e.data["file"] for e in events] == ["docx", "xlsx"]
+    assert {e.target_id for e in events} == {str(report.pk)}
+    assert {e.actor_label for e in events} == {cast.users["supervisor"].username}
+    assert events[0].data == {"file": "docx", "version": 1, "published": False}

@@ -24,7 +24,9 @@ ROWS, MORE = 30, 10
 # (who, page): the most queries the page may run, with 30 rows and with 40.
 PAGES = {
     # The home page: 10/9/9 before issue 14, + the 近30天评价量 chart (one grouped query by local day).
-    ("supervisor", "/console/"): 11,
+    # The centre's supervisor: + one count of the next year's entered rest days in the last 30
+    # days of the known working-day calendar (the expiry warning, organizations.work_calendar).
+    ("supervisor", "/console/"): 12,
     ("admin_a", "/console/"): 10,
     ("clerk_a", "/console/"): 10,
     ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)

@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
+from haochaping.evaluations.models import IndicatorSet
+from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
 
@@ -34,6 +36,9 @@ DETAIL = {
     "analytics_report_docx": ("report_a", "report_b"),
     "analytics_report_xlsx": ("report_a", "report_b"),
     "analytics_report_chart": ("report_a", "report_b"),
+    "item_edit": ("item_a", "item_b"),
+    "system_detail": ("system_a", "system_b"),
+    "analytics_system_usage": ("system_a", "system_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -56,6 +61,10 @@ def world(world, cast):
     period = Period.of("month", timezone.localdate())
     world.report_a = report_generate(unit=cast.unit_a, period=period, actor=Actor.cli("tests"))
     world.report_b = report_generate(unit=cast.unit_b, period=period, actor=Actor.cli("tests"))
+    # Each unit's 事项 and business system (service_records/console/items.py, organizations/console/systems.py).
+    world.item_a, world.item_b = cast.item_a, cast.item_b
+    world.system_a = cast.system_a
+    world.system_b = business_system_register(actor=Actor.cli("tests"), name="社保经办系统", unit=cast.unit_b)[0]
     return world
 
 
@@ -93,7 +102,26 @@ SUPERVISOR_ONLY = {
     "outreach_category_edit": {"code": "process"},
     "analytics_report_template": {},
     "analytics_report_template_download": {},
+    # The centre's reference data (a supervisor of the root unit): 工作日历, 评价指标体系.
+    "calendar": {},
+    "calendar_day": {"day": "2027-02-06"},
+    "calendar_import": {},
+    "calendar_template": {},
+    "indicator_sets": {},
+    "indicator_set_import": {},
+    "indicator_set_detail": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
+    "system_new": {},
 }
+# The centre's actions (POST only): a GET is 405, anyone else's POST the 403 page.
+CENTRE_ACTIONS = {
+    "calendar_day_add": {},
+    "calendar_day_delete": {"day": "2027-02-06"},
+    "indicator_set_activate": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
+}
+
+
+def kwargs_of(kwargs) -> dict:
+    return kwargs() if callable(kwargs) else kwargs
 
 
 # Routes without an id that only take a POST (an action on the caller's own scope, no page).
@@ -103,7 +131,7 @@ ACTIONS = {"analytics_refresh", "import_confirm"}
 def list_urls() -> list[str]:
     return [reverse(f"console:{name}") for name, params in console_routes()
             if not params and name not in PUBLIC and name not in SUPERVISOR_ONLY
-            and name not in ACTIONS]  # fmt: skip
+            and name not in ACTIONS and name not in CENTRE_ACTIONS]  # fmt: skip
 
 
 def test_actions_take_no_get(cast):
@@ -127,7 +155,7 @@ def test_every_console_route_is_walked():
     routes = console_routes()
     assert {name for name, _ in routes} >= PUBLIC | {"home", "record_list", "evaluation_list", "case_list"}
     for name, params in routes:
-        if params and name not in SUPERVISOR_ONLY:
+        if params and name not in SUPERVISOR_ONLY and name not in CENTRE_ACTIONS:
             assert name in DETAIL or name in POST_ONLY, (
                 f"console:{name} takes {params}: add it to DETAIL in test_scoping.py"
             )
@@ -136,10 +164,18 @@ def test_every_console_route_is_walked():
 
 def test_settings_pages_are_for_supervisors_only(cast):
     for name, kwargs in SUPERVISOR_ONLY.items():
-        url = reverse(f"console:{name}", kwargs=kwargs)
+        url = reverse(f"console:{name}", kwargs=kwargs_of(kwargs))
         for who in ("admin_a", "clerk_a", "operator", "auditor"):
             assert login(Client(), cast, who).get(url).status_code == 403, (who, url)
         assert login(Client(), cast, "supervisor").get(url).status_code == 200, url
+
+
+def test_centre_actions_take_no_get_and_refuse_everyone_else(cast):
+    for name, kwargs in CENTRE_ACTIONS.items():
+        url = reverse(f"console:{name}", kwargs=kwargs_of(kwargs))
+        assert login(Client(), cast, "supervisor").get(url).status_code == 405, url
+        for who in ("admin_a", "clerk_a", "operator", "auditor"):
+            assert login(Client(), cast, who).post(url, {"date": "2027-02-06", "kind": "rest"}).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(world):

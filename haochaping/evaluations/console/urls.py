@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.evaluations.console import coverage, rating_request, views
+from haochaping.evaluations.console import coverage, indicator_sets, rating_request, views
 
 urlpatterns = [
     path("evaluations/", views.evaluation_list_view, name="evaluation_list"),
@@ -12,4 +12,10 @@ urlpatterns = [
     path("tablets/<int:pk>/pause/", rating_request.tablet_pause, name="tablet_pause"),
     path("qr/", coverage.qr_coverage, name="qr_coverage"),
     path("qr/export/", coverage.qr_coverage_export, name="qr_coverage_export"),
+    path("indicator-sets/", indicator_sets.indicator_set_list_view, name="indicator_sets"),
+    path("indicator-sets/import/", indicator_sets.indicator_set_import, name="indicator_set_import"),
+    path("indicator-sets/<int:pk>/", indicator_sets.indicator_set_detail, name="indicator_set_detail"),
+    path(
+        "indicator-sets/<int:pk>/activate/", indicator_sets.indicator_set_activate_view, name="indicator_set_activate"
+    ),
 ]

@@ -36,7 +36,14 @@ from haochaping.organizations.devices import (
 )
 from haochaping.organizations.models import Device, Role
 from haochaping.organizations.pages import console_page
-from haochaping.organizations.selectors import Scope, device_get_for, device_list, device_place_list, window_list
+from haochaping.organizations.selectors import (
+    Scope,
+    device_get_for,
+    device_list,
+    device_place_list,
+    screen_place_list,
+    window_list,
+)
 
 MANAGE_ROLES = (Role.SUPERVISOR, Role.DEPT_ADMIN)
 VIEW_ROLES = (*MANAGE_ROLES, Role.AUDITOR)
@@ -130,7 +137,9 @@ def device_new(request, scope: Scope):
     _can_manage(scope)
     windows = list(window_list(scope=scope).order_by("unit__path", "code"))
     places = list(device_place_list(scope=scope))
-    form = DeviceForm(request.POST if request.method == "POST" else None, windows=windows, places=places)
+    screen_places = list(screen_place_list(scope=scope).order_by("path"))
+    form = DeviceForm(request.POST if request.method == "POST" else None, windows=windows, places=places,
+                      screen_places=screen_places)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -168,6 +177,7 @@ def device_detail(request, scope: Scope, pk: int):
         "code_display": f"{code[:4]} {code[4:]}" if code else "",
         "can_manage": scope.role in MANAGE_ROLES,
         "tablet_url": request.build_absolute_uri(reverse("portal:tablet")),
+        "screen_url": request.build_absolute_uri(reverse("portal:screen")),
         "pairing_minutes": PAIRING_MINUTES,
         "online_seconds": ONLINE_SECONDS,
     }

@@ -64,7 +64,7 @@ def import_page(request, scope: Scope):
     content = upload.read() if upload is not None else b""
     file_name = upload.name if upload is not None else ""
     try:
-        plan = import_plan(kind=importer.kind, content=content, scope=scope)
+        plan = import_plan(kind=importer.kind, content=content, scope=scope, file_name=file_name)
     except ApplicationError as exc:
         return _page(request, scope, selected=importer.kind, file_error=exc.message, status=422)
     token = ""

@@ -122,7 +122,11 @@ def test_creating_a_tablet_shows_its_pairing_code_once(cast, time_machine):
     assert [label for _, label in form.context["form"].fields["window"].choices][1:] == [
         "市场监管综合窗口（W-A1，石龙区政务服务中心）"
     ]
-    assert "place" not in form.context["form"].fields  # no place in unit A for a kiosk
+    # No place in unit A for a kiosk; a 大厅大屏 may show unit A's own figures.
+    assert [value for value, _ in form.context["form"].fields["kind"].choices] == ["tablet", "screen"]
+    assert [label for _, label in form.context["form"].fields["place"].choices][1:] == ["区市场监督管理局"]
+    refused = client.post(NEW, {"kind": "kiosk", "place": cast.unit_a.pk, "name": ""})
+    assert refused.status_code == 422 and not Device.objects.exists()
     response = client.post(NEW, {"kind": "tablet", "window": cast.window_a.pk, "name": ""})
     device = Device.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(device)
@@ -157,7 +161,10 @@ def test_a_department_admin_cannot_create_a_device_for_another_units_window(cast
 def test_a_supervisor_places_a_kiosk_in_a_hall(cast):
     client = login(Client(), cast, "supervisor")
     places = [label for _, label in client.get(NEW).context["form"].fields["place"].choices][1:]
-    assert places == ["石龙区政务服务中心", "人民路街道便民服务中心", "某社区便民服务点"]
+    # Every unit can have a 大厅大屏; only halls and service centres/points take a kiosk.
+    assert set(places) >= {"平顶山市石龙区", "石龙区政务服务中心", "人民路街道便民服务中心", "某社区便民服务点"}
+    refused = client.post(NEW, {"kind": "kiosk", "place": cast.district.pk})
+    assert refused.status_code == 422 and "自助评价终端只能放在" in refused.content.decode()
     response = client.post(NEW, {"kind": "kiosk", "place": cast.street.pk})
     device = Device.objects.get()
     assert response.status_code == 302 and device.kind == "kiosk" and device.unit == cast.street

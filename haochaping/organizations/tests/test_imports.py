@@ -171,24 +171,24 @@ def test_matters_then_windows_with_their_items(cast):
     matters = xlsx(
         MATTER_HEADERS,
         [
-            ["M-1", "食品经营许可", "行政许可", "SCJG", "是", "是", 20],
-            ["M-2", "营业执照变更", "07", "SCJG", "否", "是", ""],
-            ["M-3", "坏类型", "行政审批", "SCJG", "是", "是", "十"],
+            ["M1", "食品经营许可", "行政许可", "SCJG", "是", "是", 20],
+            ["M2", "营业执照变更", "07", "SCJG", "否", "是", ""],
+            ["M3", "坏类型", "行政审批", "SCJG", "是", "是", "十"],
         ],
     )
     plan = import_plan(kind="matters", content=matters, scope=ADMIN_A)
     assert [(e.row, e.column) for e in plan.errors] == [(4, "事项类型"), (4, "承诺时限（工作日）")]
-    ok = xlsx(MATTER_HEADERS, [["M-1", "食品经营许可", "行政许可", "SCJG", "是", "是", 20],
-                               ["M-2", "营业执照变更", "07", "SCJG", "否", "是", ""]])  # fmt: skip
+    ok = xlsx(MATTER_HEADERS, [["M1", "食品经营许可", "行政许可", "SCJG", "是", "是", 20],
+                               ["M2", "营业执照变更", "07", "SCJG", "否", "是", ""]])  # fmt: skip
     assert apply("matters", ok, scope=ADMIN_A).counts.created == 2
-    item = ServiceItem.objects.get(code="M-2")
+    item = ServiceItem.objects.get(code="M2")
     assert (item.item_type, item.online, item.offline, item.promised_days) == ("07", False, True, None)
-    windows = xlsx(WINDOW_HEADERS, [["W-A2", "食品窗口", "CENTER", "SCJG", "M-1、M-2", "是"],
-                                    ["W-A1", "市场监管综合窗口", "CENTER", "SCJG", "M-1", ""]])  # fmt: skip
+    windows = xlsx(WINDOW_HEADERS, [["W-A2", "食品窗口", "CENTER", "SCJG", "M1、M2", "是"],
+                                    ["W-A1", "市场监管综合窗口", "CENTER", "SCJG", "M1", ""]])  # fmt: skip
     plan = apply("windows", windows)
     assert (plan.counts.created, plan.counts.updated) == (1, 1)
-    assert sorted(Window.objects.get(code="W-A2").items.values_list("code", flat=True)) == ["M-1", "M-2"]
-    assert list(Window.objects.get(code="W-A1").items.values_list("code", flat=True)) == ["M-1"]
+    assert sorted(Window.objects.get(code="W-A2").items.values_list("code", flat=True)) == ["M1", "M2"]
+    assert list(Window.objects.get(code="W-A1").items.values_list("code", flat=True)) == ["M1"]
     assert apply("windows", windows).counts.unchanged == 2
     # A department admin may not put windows at the hall (outside its subtree).
     plan = import_plan(kind="windows", content=windows, scope=ADMIN_A)
@@ -200,6 +200,14 @@ def test_a_file_with_wrong_headers_is_refused_as_a_whole(cast):
         import_plan(kind="staff", content=xlsx(["工号", "名字"], [["A1", "x"]]), scope=CENTRE)
     with pytest.raises(ValidationFailed, match="不是 Excel"):
         import_plan(kind="staff", content=b"staff_no,name\n", scope=CENTRE)
+    with pytest.raises(ValidationFailed, match="无法识别的列「staff_no」"):
+        import_plan(kind="staff", content=b"staff_no,name\n", scope=CENTRE, file_name="staff.csv")
+
+
+def test_a_csv_saved_by_excel_imports_like_the_workbook(cast):
+    content = "工号,姓名,所属单位编码\nA800,郑一,SCJG\n".encode("gb18030")
+    plan = import_plan(kind="staff", content=content, scope=CENTRE, file_name="工作人员.csv")
+    assert plan.errors == [] and plan.counts.created == 1
 
 
 def test_cli_dry_run_then_real_run(cast, tmp_path, capsys):
@@ -305,7 +313,7 @@ def test_console_department_admin_scoping(cast):
 
 def test_console_bad_file_is_a_clear_error(cast):
     client = login(Client(), cast, "supervisor")
-    response = _upload(client, "staff", b"not a workbook", name="staff.csv")
+    response = _upload(client, "staff", b"not a workbook", name="staff.xls")
     assert response.status_code == 422
     assert "文件不是 Excel 工作簿" in response.content.decode()
 

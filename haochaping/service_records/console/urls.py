@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from haochaping.service_records.console import views
+from haochaping.service_records.console import items, views
 
 urlpatterns = [
     path("records/", views.record_list, name="record_list"),
     path("records/export/", views.record_list_export, name="record_list_export"),
+    path("items/", items.item_list, name="item_list"),
+    path("items/new/", items.item_new, name="item_new"),
+    path("items/<int:pk>/", items.item_edit, name="item_edit"),
 ]

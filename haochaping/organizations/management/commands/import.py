@@ -41,7 +41,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from exc
         try:
-            plan = import_plan(kind=kind, content=content, scope=SYSTEM_SCOPE)
+            plan = import_plan(kind=kind, content=content, scope=SYSTEM_SCOPE, file_name=path.name)
             if plan.errors:
                 for error in plan.errors:
                     self.stderr.write(str(error))
