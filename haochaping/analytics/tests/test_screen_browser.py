@@ -137,6 +137,36 @@ def test_the_screen_draws_and_follows_new_ratings_without_reloading(browser, cas
     assert page.evaluate("() => window.__csp") == []
 
 
+def test_a_hall_pc_pairs_the_screen_once_and_shows_it_without_a_login(browser, cast, world):  # noqa: F811
+    """The hall PC: /screen/ → the 8-digit code from 评价设备 → the 大屏, polling with the display
+    cookie (no session); revoked, it says so and keeps its last figures."""
+    from haochaping.audit.services import Actor
+    from haochaping.organizations.devices import device_create, device_revoke
+    from haochaping.organizations.models import DeviceKind
+
+    rollup_refresh()
+    device, code = device_create(actor=Actor.cli("tests"), name="大厅大屏", kind=DeviceKind.SCREEN, unit=cast.district)
+    page = browser.new_page("screen")
+    page.add_init_script(WATCH_CSP)
+    page.goto("/screen/?refresh=1")
+    page.get_by_label("配对码").fill(f"{code[:4]} {code[4:]}")
+    page.get_by_role("button", name="配对").click()
+    page.wait_for_url("**/screen/")
+    page.goto("/screen/?refresh=1")
+    assert page.locator("h1").inner_text() == "平顶山市石龙区 政务服务“好差评”实时监测"
+    page.locator('[data-chart="screen-levels"] svg').first.wait_for()
+    assert page.locator('[data-tile="today_ratings"]').inner_text() == "2"
+    assert not [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    rate(push(cast, "SCJG2026119002"), 5)
+    page.wait_for_function("() => document.querySelector('[data-tile=\"today_ratings\"]').textContent === '3'")
+
+    device_revoke(actor=Actor.cli("tests"), device=device)
+    page.locator("#screen-login").wait_for(state="visible")
+    assert "重新配对" in page.locator("#screen-login").inner_text()
+    assert page.locator('[data-tile="today_ratings"]').inner_text() == "3"
+    assert page.evaluate("() => window.__csp") == []
+
+
 def _sample(page) -> dict:
     page.evaluate("() => { window.gc(); window.gc(); }")
     heap = page.evaluate("() => performance.memory.usedJSHeapSize")
