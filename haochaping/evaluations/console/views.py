@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +24,14 @@ from haochaping.organizations.selectors import Scope, unit_list
 
 
 def _filtered(request, scope: Scope) -> EvaluationFilter:
-    return EvaluationFilter(
+    filters = EvaluationFilter(
         with_aliases(request.GET, {"unit": "unit_code"}),  # ?unit= of older links and bookmarks
         queryset=evaluation_list(scope=scope),
         units=unit_list(scope=scope),
     )
+    # A box to tick (sent as "on"), as the work queue's 已逾期; the API's flag is typed (true/false).
+    filters.form.fields["invalid"].widget = forms.CheckboxInput()
+    return filters
 
 
 @console_page

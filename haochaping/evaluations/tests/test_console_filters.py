@@ -48,3 +48,15 @@ def test_an_invalid_date_is_shown_beside_the_field_and_not_applied(cast, world):
     response = client.get(url, {"date_from": today, "date_to": "2020-01-01"})
     assert "截止日期不能早于起始日期" in response.content.decode()
     assert {e.pk for e in rows(response)} == {world.eval_b.pk, world.eval_a_nostaff.pk}  # date_from applies
+
+
+def test_only_invalid_ratings_is_a_box_to_tick(cast, world):
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:evaluation_list")
+    html = client.get(url).content.decode()
+    assert '<input type="checkbox" name="invalid"' in html and "仅无效评价" in html
+    assert rows(client.get(url, {"invalid": "on"})) == []  # none has been invalidated
+    ticked = client.get(url, {"invalid": "on"}).content.decode()
+    box = ticked[ticked.index('<input type="checkbox" name="invalid"') :].split(">", 1)[0]
+    assert " checked" in box
+    assert len(rows(client.get(url))) == len(rows(client.get(url, {"invalid": ""}))) > 0
