@@ -21,6 +21,9 @@ class ServiceItem(models.Model):
     offline = models.BooleanField("可窗口办理", default=True)
     promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # The windows that take this item in (受理窗口); a window's page lists its items through the
+    # reverse accessor ``Window.items``. Kept here because items sit above organisations.
+    windows = models.ManyToManyField(Window, blank=True, related_name="items", verbose_name="受理窗口")
 
     class Meta:
         verbose_name = "政务服务事项"

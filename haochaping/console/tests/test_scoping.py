@@ -15,10 +15,12 @@ from openpyxl import load_workbook
 from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
+from haochaping.organizations.administration.rules import PLATFORM
+from haochaping.organizations.administration.staff import staff_photo_set
 from haochaping.testing import login, pair_tablet
-from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
+from haochaping.testing_world import PLAINTEXT, PNG, attach_evidence, outreach_world
 
-PUBLIC = {"login", "logout"}
+PUBLIC = {"login", "logout", "password_link"}  # password_link: a one-time link's page, no login
 # Every route with an id names the World attributes of its unit-A and unit-B object. A new
 # detail route fails test_every_console_route_is_walked until it is added here.
 DETAIL = {
@@ -34,6 +36,12 @@ DETAIL = {
     "analytics_report_docx": ("report_a", "report_b"),
     "analytics_report_xlsx": ("report_a", "report_b"),
     "analytics_report_chart": ("report_a", "report_b"),
+    "unit_detail": ("unit_a", "unit_b"),
+    "window_detail": ("window_a", "window_b"),
+    "window_items": ("window_a", "window_b"),
+    "staff_detail": ("staff_a", "staff_b"),
+    "staff_photo": ("staff_a", "staff_b"),
+    "account_detail": ("account_a", "account_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -56,6 +64,14 @@ def world(world, cast):
     period = Period.of("month", timezone.localdate())
     world.report_a = report_generate(unit=cast.unit_a, period=period, actor=Actor.cli("tests"))
     world.report_b = report_generate(unit=cast.unit_b, period=period, actor=Actor.cli("tests"))
+    # The administration pages (organizations/console/units.py, windows.py, staff.py, accounts.py):
+    # each unit's own row, a staff photo on each side, the clerks' accounts.
+    world.unit_a, world.unit_b = cast.unit_a, cast.unit_b
+    world.window_a, world.window_b = cast.window_a, cast.window_b
+    world.staff_a, world.staff_b = cast.staff_a, cast.staff_b
+    for person in (cast.staff_a, cast.staff_b):
+        staff_photo_set(actor=Actor.cli("tests"), scope=PLATFORM, staff=person, content=PNG)
+    world.account_a, world.account_b = cast.users["clerk_a"], cast.users["clerk_b"]
     return world
 
 
@@ -93,6 +109,7 @@ SUPERVISOR_ONLY = {
     "outreach_category_edit": {"code": "process"},
     "analytics_report_template": {},
     "analytics_report_template_download": {},
+    "unit_new": {},  # only the centre adds units (the unit tree itself is readable by department admins)
 }
 
 

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from haochaping.service_records.console import views
+from haochaping.service_records.console import views, window_items
 
 urlpatterns = [
     path("records/", views.record_list, name="record_list"),
     path("records/export/", views.record_list_export, name="record_list_export"),
+    path("windows/<int:pk>/items/", window_items.window_items_view, name="window_items"),
 ]
