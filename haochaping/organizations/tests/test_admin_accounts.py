@@ -26,7 +26,7 @@ from haochaping.organizations.models import Membership, Role
 from haochaping.organizations.selectors import caller_for_user, scope_for_user
 from haochaping.outreach.models import CallTask
 from haochaping.outreach.selectors import call_operators
-from haochaping.outreach.services import call_task_assign
+from haochaping.outreach.services import call_task_assign, call_task_claim_next
 from haochaping.testing import PASSWORD, login
 from haochaping.testing_world import outreach_world
 
@@ -166,6 +166,10 @@ def test_a_deactivated_operator_is_no_longer_offered_or_assigned_call_tasks(cast
     scope = scope_for_user(supervisor)
     task = CallTask.objects.filter(unit__path__startswith=cast.unit_a.path).first()
     assert operator in call_operators(scope=scope)
+    call_task_assign(caller=caller_for_user(supervisor), task_id=task.pk, operator_id=operator.pk)
+    CallTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - dt.timedelta(days=3650))  # the first due
+    assert call_task_claim_next(caller=caller_for_user(supervisor), kind=task.kind).pk != task.pk  # operator's
+    CallTask.objects.update(claimed_by=None, claimed_until=None)
     admin = login(Client(), cast, "supervisor")
     assert admin.post(detail(operator), {"action": "deactivate"}).status_code == 302
     assert operator not in call_operators(scope=scope)
@@ -174,6 +178,9 @@ def test_a_deactivated_operator_is_no_longer_offered_or_assigned_call_tasks(cast
     assert operator.pk not in offered and cast.users["supervisor"].pk in offered
     with pytest.raises(ValidationFailed):
         call_task_assign(caller=caller_for_user(supervisor), task_id=task.pk, operator_id=operator.pk)
+    # The task it held is back in the pool: another caller takes it; the assignment stays recorded.
+    assert call_task_claim_next(caller=caller_for_user(supervisor), kind=task.kind).pk == task.pk
+    assert CallTask.objects.get(pk=task.pk).assigned_to == operator
 
 
 def test_a_department_admin_cannot_grant_a_supervisor_or_place_an_account_elsewhere(cast):
