@@ -156,11 +156,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "haochaping.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},  # Chinese message
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "console:login"
+# The one-time links an administrator hands over to activate an account or reset a forgotten
+# password (organizations/administration/accounts.py): valid this many hours, and once.
+PASSWORD_RESET_TIMEOUT = env_int("HAOCHAPING_PASSWORD_LINK_HOURS", 72) * 3600
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
 # 等保 login-failure handling: this many failures within the window lock the username.

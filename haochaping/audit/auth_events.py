@@ -244,3 +244,43 @@ def throttled_addresses(*, now: datetime | None = None) -> list[AddressThrottle]
     states = [_address_state(ip, newest) for ip, newest in times.items()]
     states = [state for state in states if state.refused or state.slowed]
     return sorted(states, key=lambda state: state.last_failure or now, reverse=True)
+
+
+# --- a user's own sign-in history (我的账户) ----------------------------------------------------------
+
+LOGIN_HISTORY_LABELS = {
+    "console:session:login": "登录成功",
+    "console:session:logout": "退出登录",
+    FAILED: "登录失败（用户名或密码不正确）",
+    "console:session:login_locked": "登录被拒绝（账号已暂时锁定）",
+    "console:session:login_throttled": "登录被拒绝（本机失败次数过多）",
+    UNLOCKED: "管理员解除了登录锁定",
+}
+
+
+@dataclass(frozen=True)
+class LoginEntry:
+    occurred_at: datetime
+    action: str
+    label: str
+    ip: str
+    ok: bool
+
+
+def login_history(username: str, *, limit: int = 50) -> list[LoginEntry]:
+    """The newest sign-in events recorded for a username (one indexed query on the target)."""
+    events = (
+        AuditEvent.objects.filter(target_type=LOGIN_TARGET, target_id=username[:64])
+        .order_by("-occurred_at", "-id")
+        .only("occurred_at", "action", "data")[:limit]
+    )
+    return [
+        LoginEntry(
+            occurred_at=event.occurred_at,
+            action=event.action,
+            label=LOGIN_HISTORY_LABELS.get(event.action, event.action),
+            ip=str((event.data or {}).get("ip", "")),
+            ok=event.action in ("console:session:login", "console:session:logout", UNLOCKED),
+        )
+        for event in events
+    ]

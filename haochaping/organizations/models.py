@@ -104,6 +104,10 @@ class Membership(models.Model):
     staff = models.OneToOneField(
         Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="membership", verbose_name="对应工作人员"
     )
+    # Set when an administrator deactivates the account (``User.is_active`` is then false); cleared
+    # when it is re-enabled. An inactive user without it is an account waiting for its first
+    # password (invited, or re-enabled): see ``organizations.administration.accounts``.
+    deactivated_at = models.DateTimeField("停用时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "后台用户角色"

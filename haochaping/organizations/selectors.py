@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from haochaping.core.errors import NotFound, PermissionDenied
@@ -311,3 +312,82 @@ def require_system_role(scope: Scope, *, manage: bool = False) -> None:
         raise PermissionDenied("业务系统由区政务服务中心督查管理；您只能查看", code="systems_forbidden")
     if scope.role not in SYSTEM_VIEW_ROLES:
         raise PermissionDenied("只有区政务服务中心督查、单位管理员和审计员可以查看业务系统", code="systems_forbidden")
+
+
+# --- administration: the 单位, 窗口, 工作人员 and 账号 pages (organizations.administration) -----------
+# Inactive rows included (they are deactivated, never deleted); the caller's role is checked by
+# the page and the services (``administration.rules``); a staff-narrowed scope gets nothing.
+
+
+def unit_admin_list(*, scope: Scope) -> QuerySet[Unit]:
+    """Every unit of the subtree, active or not, in tree order."""
+    if scope.staff_id is not None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=scope.unit_path).select_related("parent").order_by("path")
+
+
+def unit_get_for(*, scope: Scope, pk: int) -> Unit:
+    unit = unit_admin_list(scope=scope).filter(pk=pk).first()
+    if unit is None:
+        raise NotFound("单位不存在或无权查看", code="unit_not_found")
+    return unit
+
+
+def window_admin_list(*, scope: Scope) -> QuerySet[Window]:
+    """Windows located in the subtree or staffed by it (as ``window_list``), active or not."""
+    if scope.staff_id is not None:
+        return Window.objects.none()
+    path = scope.unit_path
+    return Window.objects.filter(Q(unit__path__startswith=path) | Q(department__path__startswith=path)).select_related(
+        "unit", "department"
+    )
+
+
+def window_get_for(*, scope: Scope, pk: int) -> Window:
+    window = window_admin_list(scope=scope).filter(pk=pk).first()
+    if window is None:
+        raise NotFound("窗口不存在或无权查看", code="window_not_found")
+    return window
+
+
+def window_location_list(*, scope: Scope) -> QuerySet[Unit]:
+    """Where a window of this scope may be: any active unit of the subtree, and (for a department,
+    whose windows are in the centre's hall or a street centre) every active hall, street centre
+    and community point."""
+    return Unit.objects.filter(
+        Q(path__startswith=scope.unit_path) | Q(kind__in=DEVICE_PLACE_KINDS), is_active=True
+    ).order_by("path")
+
+
+def staff_admin_list(*, scope: Scope) -> QuerySet[Staff]:
+    """The staff of the subtree (by their unit), on duty or not, with their window and account."""
+    if scope.staff_id is not None:
+        return Staff.objects.none()
+    return Staff.objects.filter(unit__path__startswith=scope.unit_path).select_related(
+        "unit", "window", "membership__user"
+    )
+
+
+def staff_get_for(*, scope: Scope, pk: int) -> Staff:
+    staff = staff_admin_list(scope=scope).filter(pk=pk).first()
+    if staff is None:
+        raise NotFound("工作人员不存在或无权查看", code="staff_not_found")
+    return staff
+
+
+def account_list(*, scope: Scope) -> QuerySet:
+    """Console accounts whose membership unit is in the subtree, with role, unit and staff."""
+    if scope.staff_id is not None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(membership__unit__path__startswith=scope.unit_path)
+        .select_related("membership__unit", "membership__staff")
+    )
+
+
+def account_get_for(*, scope: Scope, pk: int):
+    user = account_list(scope=scope).filter(pk=pk).first()
+    if user is None:
+        raise NotFound("账号不存在或无权查看", code="account_not_found")
+    return user

@@ -12,6 +12,15 @@ from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import Conflict, ValidationFailed
+from haochaping.organizations.administration.checks import (
+    STAFF_NAME_MAX,
+    STAFF_NO_MAX,
+    code_clean,
+    credit_code_clean,
+    division_code_clean,
+    name_clean,
+    window_check_for_staff,
+)
 from haochaping.organizations.models import (
     BusinessSystem,
     Membership,
@@ -35,13 +44,21 @@ def unit_create(
     division_code: str = "",
     credit_code: str = "",
 ) -> Unit:
+    """A unit of the tree, unscoped (the command line, the demo, the import; the console's page
+    checks the caller's rights first: ``administration.units.unit_add``)."""
+    code = code_clean(code, label="单位编码")
+    name = name_clean(name, label="单位名称")
     if kind not in UnitKind.values:
         raise ValidationFailed(f"单位类型 {kind} 无效", fields={"kind": ["无效的单位类型"]})
+    division_code = division_code_clean(division_code)
+    credit_code = credit_code_clean(credit_code)
+    if parent is not None and not parent.is_active:
+        raise ValidationFailed(f"上级单位“{parent.name}”已停用", fields={"parent": ["上级单位已停用"]})
     if Unit.objects.filter(code=code).exists():
-        raise Conflict(f"单位编码 {code} 已存在", code="unit_exists")
-    if "/" in code:
-        raise ValidationFailed("单位编码不能包含“/”", fields={"code": ["不能包含“/”"]})
+        raise Conflict(f"单位编码 {code} 已存在", code="unit_exists", fields={"code": [f"单位编码 {code} 已存在"]})
     path = f"{parent.path if parent else '/'}{code}/"
+    if len(path) > Unit._meta.get_field("path").max_length:  # type: ignore[operator]
+        raise ValidationFailed("单位层级过深，无法在此处添加", fields={"parent": ["层级过深"]})
     unit = Unit.objects.create(
         code=code, name=name, kind=kind, parent=parent, path=path, division_code=division_code, credit_code=credit_code
     )
@@ -56,8 +73,16 @@ def unit_create(
 
 @transaction.atomic
 def window_create(*, actor: Actor, code: str, name: str, unit: Unit, department: Unit | None = None) -> Window:
+    """A window at a place (``unit``), optionally staffed by a department; unscoped (see
+    ``administration.windows.window_add`` for the console's checks)."""
+    code = code_clean(code, label="窗口编码")
+    name = name_clean(name, label="窗口名称")
+    if not unit.is_active:
+        raise ValidationFailed(f"所在场所“{unit.name}”已停用", fields={"unit": ["所在场所已停用"]})
+    if department is not None and not department.is_active:
+        raise ValidationFailed(f"进驻部门“{department.name}”已停用", fields={"department": ["进驻部门已停用"]})
     if Window.objects.filter(code=code).exists():
-        raise Conflict(f"窗口编码 {code} 已存在", code="window_exists")
+        raise Conflict(f"窗口编码 {code} 已存在", code="window_exists", fields={"code": [f"窗口编码 {code} 已存在"]})
     window = Window.objects.create(code=code, name=name, unit=unit, department=department)
     audit_record(
         actor=actor,
@@ -70,8 +95,15 @@ def window_create(*, actor: Actor, code: str, name: str, unit: Unit, department:
 
 @transaction.atomic
 def staff_create(*, actor: Actor, staff_no: str, name: str, unit: Unit, window: Window | None = None) -> Staff:
+    """A staff member (工号 unique for good), unscoped (see ``administration.staff.staff_add``)."""
+    staff_no = code_clean(staff_no, field="staff_no", label="工号", max_length=STAFF_NO_MAX)
+    name = name_clean(name, label="姓名", max_length=STAFF_NAME_MAX)
+    if not unit.is_active:
+        raise ValidationFailed(f"所属单位“{unit.name}”已停用", fields={"unit": ["所属单位已停用"]})
+    if window is not None:
+        window_check_for_staff(window, unit)
     if Staff.objects.filter(staff_no=staff_no).exists():
-        raise Conflict(f"工号 {staff_no} 已存在", code="staff_exists")
+        raise Conflict(f"工号 {staff_no} 已存在", code="staff_exists", fields={"staff_no": [f"工号 {staff_no} 已存在"]})
     staff = Staff.objects.create(staff_no=staff_no, name=name, unit=unit, window=window)
     audit_record(
         actor=actor,

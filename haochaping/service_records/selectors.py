@@ -94,6 +94,23 @@ def item_record_count(*, item: ServiceItem) -> int:
     return ServiceRecord.objects.filter(item=item).count()
 
 
+def window_item_choices(*, scope: Scope) -> QuerySet[ServiceItem]:
+    """The active items whose department lies in the scope: what its administrator may put on a
+    window (受理事项), grouped by department."""
+    return (
+        ServiceItem.objects.filter(is_active=True, department__path__startswith=scope.unit_path)
+        .select_related("department")
+        .order_by("department__path", "code")
+    )
+
+
+def window_items(*, window_id: int) -> QuerySet[ServiceItem]:
+    """The items a window takes in (active or not), by department."""
+    return (
+        ServiceItem.objects.filter(windows=window_id).select_related("department").order_by("department__path", "code")
+    )
+
+
 def record_counts_by_place(
     *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
 ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:

@@ -14,6 +14,8 @@ from django.urls import reverse
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.crypto import blind_index, canonical_json, hmac_sm3_hex, sign_short, sign_token, unsign_short
 from haochaping.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from haochaping.organizations.administration.rules import require_administrator
+from haochaping.organizations.administration.windows import window_in_scope
 from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.choices import ItemType
@@ -348,3 +350,42 @@ def my_link_read(token: str, *, now: float | None = None) -> tuple[int, bool] | 
         return None
     record_id, expires_day = numbers
     return record_id, expires_day * 86400 <= (time.time() if now is None else now)
+
+
+@transaction.atomic
+def window_items_set(*, actor: Actor, scope: Scope, window: Window, items: list[ServiceItem]) -> Window:
+    """The items a window takes in (受理事项), as the caller may set them: a department admin adds
+    and removes only active items of their own subtree's departments (other links stay as they
+    are); nothing changed: nothing written. Audited on the window."""
+    require_administrator(scope)
+    if not window_in_scope(scope, window):
+        raise PermissionDenied(f"窗口“{window.name}”不在您的管理范围内", code="window_out_of_scope")
+    wanted = {item.pk: item for item in items}
+    for item in wanted.values():
+        if not scope.allows_unit(item.department):
+            raise PermissionDenied(f"事项“{item.name}”不属于您管理范围内的部门", code="item_out_of_scope")
+        if not item.is_active:
+            raise ValidationFailed(f"事项“{item.name}”已停用", fields={"items": [f"事项 {item.code} 已停用"]})
+    window = Window.objects.select_for_update().get(pk=window.pk)
+    current = {
+        item.pk: item
+        for item in ServiceItem.objects.filter(windows=window, is_active=True).select_related("department")
+        if scope.allows_unit(item.department)
+    }
+    added = [wanted[pk] for pk in wanted.keys() - current.keys()]
+    removed = [current[pk] for pk in current.keys() - wanted.keys()]
+    if not added and not removed:
+        return window
+    window.items.add(*added)
+    window.items.remove(*removed)
+    audit_record(
+        actor=actor,
+        action="service_records:window:items_set",
+        target=window,
+        data={
+            "window": window.code,
+            "added": sorted(item.code for item in added),
+            "removed": sorted(item.code for item in removed),
+        },
+    )
+    return window

@@ -16,11 +16,13 @@ from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import IndicatorSet
+from haochaping.organizations.administration.rules import PLATFORM
+from haochaping.organizations.administration.staff import staff_photo_set
 from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
-from haochaping.testing_world import PLAINTEXT, attach_evidence, outreach_world
+from haochaping.testing_world import PLAINTEXT, PNG, attach_evidence, outreach_world
 
-PUBLIC = {"login", "logout"}
+PUBLIC = {"login", "logout", "password_link"}  # password_link: a one-time link's page, no login
 # Every route with an id names the World attributes of its unit-A and unit-B object. A new
 # detail route fails test_every_console_route_is_walked until it is added here.
 DETAIL = {
@@ -39,6 +41,12 @@ DETAIL = {
     "item_edit": ("item_a", "item_b"),
     "system_detail": ("system_a", "system_b"),
     "analytics_system_usage": ("system_a", "system_b"),
+    "unit_detail": ("unit_a", "unit_b"),
+    "window_detail": ("window_a", "window_b"),
+    "window_items": ("window_a", "window_b"),
+    "staff_detail": ("staff_a", "staff_b"),
+    "staff_photo": ("staff_a", "staff_b"),
+    "account_detail": ("account_a", "account_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -65,6 +73,14 @@ def world(world, cast):
     world.item_a, world.item_b = cast.item_a, cast.item_b
     world.system_a = cast.system_a
     world.system_b = business_system_register(actor=Actor.cli("tests"), name="社保经办系统", unit=cast.unit_b)[0]
+    # The administration pages (organizations/console/units.py, windows.py, staff.py, accounts.py):
+    # each unit's own row, a staff photo on each side, the clerks' accounts.
+    world.unit_a, world.unit_b = cast.unit_a, cast.unit_b
+    world.window_a, world.window_b = cast.window_a, cast.window_b
+    world.staff_a, world.staff_b = cast.staff_a, cast.staff_b
+    for person in (cast.staff_a, cast.staff_b):
+        staff_photo_set(actor=Actor.cli("tests"), scope=PLATFORM, staff=person, content=PNG)
+    world.account_a, world.account_b = cast.users["clerk_a"], cast.users["clerk_b"]
     return world
 
 
@@ -111,6 +127,7 @@ SUPERVISOR_ONLY = {
     "indicator_set_import": {},
     "indicator_set_detail": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
     "system_new": {},
+    "unit_new": {},  # only the centre adds units (the unit tree itself is readable by department admins)
 }
 # The centre's actions (POST only): a GET is 405, anyone else's POST the 403 page.
 CENTRE_ACTIONS = {

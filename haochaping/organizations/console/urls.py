@@ -1,9 +1,22 @@
 """Organisation pages (rating devices, QR posters, login locks, the working-day calendar, business
-systems, Excel import), mounted in the ``console`` namespace by ``haochaping/urls.py``."""
+systems, Excel import; the unit tree, windows, staff, accounts, my account and the one-time
+password link), mounted in the ``console`` namespace by ``haochaping/urls.py``."""
 
 from django.urls import path
 
-from haochaping.organizations.console import devices, imports, login_locks, posters, systems, work_calendar
+from haochaping.organizations.console import (
+    accounts,
+    devices,
+    imports,
+    login_locks,
+    my_account,
+    posters,
+    staff,
+    systems,
+    units,
+    windows,
+    work_calendar,
+)
 
 urlpatterns = [
     path("devices/", devices.device_list_view, name="device_list"),
@@ -23,4 +36,19 @@ urlpatterns = [
     path("import/", imports.import_page, name="import"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
     path("import/template/", imports.import_template, name="import_template"),
+    path("units/", units.unit_list_view, name="unit_list"),
+    path("units/new/", units.unit_new, name="unit_new"),
+    path("units/<int:pk>/", units.unit_detail, name="unit_detail"),
+    path("windows/", windows.window_list_view, name="window_list"),
+    path("windows/new/", windows.window_new, name="window_new"),
+    path("windows/<int:pk>/", windows.window_detail, name="window_detail"),
+    path("staff/", staff.staff_list_view, name="staff_list"),
+    path("staff/new/", staff.staff_new, name="staff_new"),
+    path("staff/<int:pk>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/photo/", staff.staff_photo, name="staff_photo"),
+    path("accounts/", accounts.account_list_view, name="account_list"),
+    path("accounts/new/", accounts.account_new, name="account_new"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("me/", my_account.my_account, name="my_account"),
+    path("password/", my_account.password_link, name="password_link"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.service_records.console import items, views
+from haochaping.service_records.console import items, views, window_items
 
 urlpatterns = [
     path("records/", views.record_list, name="record_list"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("items/", items.item_list, name="item_list"),
     path("items/new/", items.item_new, name="item_new"),
     path("items/<int:pk>/", items.item_edit, name="item_edit"),
+    path("windows/<int:pk>/items/", window_items.window_items_view, name="window_items"),
 ]

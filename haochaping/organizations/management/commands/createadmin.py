@@ -25,12 +25,14 @@ class Command(BaseCommand):
         try:
             root = Unit.objects.filter(parent__isnull=True).order_by("id").first()
             if root is None:
+                code = options["root_code"]
                 root = unit_create(
                     actor=actor,
-                    code=options["root_code"],
+                    code=code,
                     name=options["root_name"],
                     kind=UnitKind.DISTRICT,
-                    division_code=options["root_code"],
+                    # A numeric root code (410404) is the district's division code too.
+                    division_code=code if code.isdigit() and len(code) in (6, 12) else "",
                 )
             console_user_create(
                 actor=actor,

@@ -27,12 +27,14 @@ def _claim_free(user, now: dt.datetime) -> Q:
 def call_task_claim_next(*, caller: Caller, kind: str | None = None, now: dt.datetime | None = None) -> CallTask | None:
     """下一个: take the next due open task (mine first, then assigned to me, then unassigned;
     within each, callbacks before invitations, then soonest due),
-    held for ``OUTREACH_CLAIM_MINUTES`` so that no other operator calls the same citizen."""
+    held for ``OUTREACH_CLAIM_MINUTES`` so that no other operator calls the same citizen. A task
+    assigned to an operator whose account has since been deactivated is back in the pool (the
+    assignment stays recorded)."""
     user = _require_call_role(caller, "拨打回访电话")
     now = now or timezone.now()
     candidates = (
         caller.scope.filter(CallTask.objects.filter(status=TaskStatus.OPEN, due_at__lte=now), unit_field="unit")
-        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user) | Q(assigned_to__is_active=False))
         .filter(_claim_free(user, now))
     )
     if kind:
