@@ -47,6 +47,7 @@ from haochaping.core.xlsx_import import (
     read_sheet,
     template_xlsx,
 )
+from haochaping.organizations.administration.checks import credit_code_clean, division_code_clean
 from haochaping.organizations.models import Membership, Role, Staff, Unit, UnitKind, Window
 from haochaping.organizations.selectors import Scope, is_centre
 
@@ -298,6 +299,15 @@ def _in_cycle(code: str, parents: dict[str, str]) -> bool:
 # --- units ------------------------------------------------------------------------------------
 
 
+def _cleaned(checker, row: Row, key: str, clean: Callable[..., str]) -> str:
+    """``clean(value)`` of an administration check, its refusal as this row's error."""
+    try:
+        return clean(row.get(key) or "", field=key)
+    except ValidationFailed as exc:
+        checker.error(row, key, next(iter(exc.fields.get(key) or [exc.message])))
+        return ""
+
+
 class UnitImporter(Importer):
     kind = "units"
     title = "单位"
@@ -323,8 +333,10 @@ class UnitImporter(Importer):
             values = {
                 "name": checker.text(row, "name", max_length=length(Unit, "name")),
                 "kind": checker.choice(row, "kind", UnitKind),
-                "division_code": checker.division_code(row, "division_code"),
-                "credit_code": checker.text(row, "credit_code", max_length=length(Unit, "credit_code")),
+                # The same rules as the 单位 page (administration.checks), so that a unit imported
+                # can be saved again on the page.
+                "division_code": _cleaned(checker, row, "division_code", division_code_clean),
+                "credit_code": _cleaned(checker, row, "credit_code", credit_code_clean),
                 "is_active": checker.boolean(row, "is_active", default=True),
             }
             parent = checker.code(row, "parent", max_length=length(Unit, "code"))

@@ -349,3 +349,22 @@ def test_the_four_templates_as_downloaded_import_in_order_under_the_first_root(d
     assert staff.unit.code == "410404-SCJG" and staff.window.code == "410404-SCJG-W01"
     assert list(staff.window.items.values_list("code", flat=True)) == ["11410404MB1234567X400101"]
     assert Membership.objects.get(user__username="zhangsan").staff == staff
+
+
+def test_division_and_credit_codes_follow_the_unit_pages_rules(cast):
+    """An imported unit must be one the 单位 page would save again (administration.checks)."""
+    headers = [*UNIT_HEADERS[:5], "统一社会信用代码", "启用"]
+    rows = [
+        ["U1", "九位代码单位", "部门", "410404", "410404001", "", "是"],  # 9 digits: the page refuses it
+        ["U2", "省码无效单位", "部门", "410404", "990404", "", "是"],  # no province 99
+        ["U3", "信用代码错单位", "部门", "410404", "410404", "91410404MA00000000", "是"],  # check character
+        ["U4", "正确单位", "部门", "410404", "410404001000", "", "是"],
+    ]
+    plan = import_plan(kind="units", content=xlsx(headers, rows), scope=CENTRE)
+    assert [(e.row, e.column) for e in plan.errors] == [
+        (2, "行政区划代码"),
+        (3, "行政区划代码"),
+        (4, "统一社会信用代码"),
+    ]
+    assert "12 位" in plan.errors[0].message and "省级代码" in plan.errors[1].message
+    assert not Unit.objects.filter(code__in=["U1", "U2", "U3", "U4"]).exists()
