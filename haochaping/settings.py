@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "haochaping.outreach",  # callbacks (回访), rating invitations (邀评), demands (诉求); after rectification
     "haochaping.notifications",
     "haochaping.analytics",  # KPIs, rollups, rankings, 通报: reads every domain app, below the pages
+    "haochaping.insight",  # attribution, 共性问题, integrity flags, supervision records: below analytics
     "haochaping.portal",
     "haochaping.console",
 ]

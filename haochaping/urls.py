@@ -19,6 +19,7 @@ CONSOLE_PAGES = [
     "haochaping.rectification.console.urls",
     "haochaping.outreach.console.urls",
     "haochaping.analytics.console.urls",
+    "haochaping.insight.console.urls",
 ]
 
 console_urls = [path("", include(module)) for module in CONSOLE_PAGES]

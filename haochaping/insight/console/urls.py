@@ -1,0 +1,3 @@
+"""Insight pages, mounted in the ``console`` namespace by ``haochaping/urls.py``."""
+
+urlpatterns: list = []
