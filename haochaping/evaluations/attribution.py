@@ -4,7 +4,8 @@
 Deterministic, pure Python: the text is split into clauses at punctuation, each clause is
 segmented with ``jieba.lcut`` (dictionary only, ``HMM=False``), and a weighted lexicon is
 matched per clause. A lexicon entry of one or two characters must equal one token or a run of
-consecutive tokens (so "跑" does not match inside "跑步机"); a longer entry matches as a
+consecutive tokens, or begin or end a token ("收费" in "乱收费", "白跑" in "白跑一趟"; but "跑"
+does not match inside "长跑者"); a longer entry matches as a
 substring of the clause (so "排了两个多钟头" still finds "排了"). Overlapping matches keep only
 the longest one ("态度恶劣" does not also count as "态度").
 
@@ -168,6 +169,9 @@ class Attribution:
 def _token_runs(clause: str) -> set[str]:
     toks = [t for t in jieba.lcut(clause, HMM=False) if t.strip()]
     runs: set[str] = set()
+    for tok in toks:  # a short entry may also begin or end a longer token ("白跑一趟", "乱收费")
+        for cut in range(1, min(len(tok), SHORT + 1)):
+            runs.update((tok[:cut], tok[-cut:]))
     for start in range(len(toks)):
         for end in range(start + 1, min(start + 4, len(toks)) + 1):
             runs.add("".join(toks[start:end]))
