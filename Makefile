@@ -94,6 +94,9 @@ bench-console: install ## Console pages cold (fresh process) and warm on the dem
 bench-analytics: install ## Analytics (on demand, not in CI): overview and unit ranking from rollups vs GROUP BY over 10M generated ratings
 	$(BIN)/python bench/analytics.py $(ARGS)
 
+bench-attribution: install ## Attribution of bad-rating texts: top-1 dimension accuracy on the labelled held-out and training parts
+	$(BIN)/python bench/attribution.py $(ARGS)
+
 # The schemathesis run of the suite (organizations/tests/test_api_schemathesis.py) with many examples
 # per operation, against pytest-django's live server bound to 127.0.0.1, stopped after FUZZ_TIME seconds.
 FUZZ_EXAMPLES ?= 300
@@ -109,4 +112,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv, node_modules, the copied browser libraries and local data (var/)
 	rm -rf $(VENV) node_modules $(VENDOR) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console bench-analytics fuzz format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console bench-analytics bench-attribution fuzz format clean

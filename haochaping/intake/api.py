@@ -13,6 +13,7 @@ from haochaping.core.api_render import json_response
 from haochaping.core.filters import api_filter, openapi_parameters
 from haochaping.core.pagination import Pagination
 from haochaping.core.timeutil import aware
+from haochaping.evaluations.attribution import auto_attribution
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Channel, Level
 from haochaping.evaluations.filters import EvaluationFilter
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, record_for_rating
@@ -71,6 +72,17 @@ class RatingCaseOut(Schema):
         return obj.get_state_display()
 
 
+class AttributionOut(Schema):
+    """The automatic attribution of a text-only bad rating (the citizen chose no dimension)."""
+
+    dimension: str = Field(
+        ..., description="评价维度字段名：commitment/attitude/materials/efficiency/trips/mechanism/integrity"
+    )
+    reason: str | None = Field(None, description="评价理由编码（指标体系），无法判断时为 null")
+    evidence: list[str] = Field(..., description="依据的关键词")
+    source: str = Field("auto", description="auto：系统自动归因（不改变评价人的选择）")
+
+
 class EvaluationOut(Schema):
     id: int
     project_no: str = Field(..., alias="record.project_no")
@@ -87,6 +99,9 @@ class EvaluationOut(Schema):
     evaluated_at: dt.datetime
     received_at: dt.datetime
     case: RatingCaseOut | None = Field(None, description="该评价产生的差评工单（仅“不满意”“非常不满意”）")
+    attribution: AttributionOut | None = Field(
+        None, description="自动归因：仅对只有文字、未选维度和理由的差评给出（source=auto），否则为 null"
+    )
 
     @staticmethod
     def resolve_level_label(obj) -> str:
@@ -103,6 +118,19 @@ class EvaluationOut(Schema):
     @staticmethod
     def resolve_case(obj):
         return getattr(obj, "case", None)
+
+    @staticmethod
+    def resolve_attribution(obj):
+        return _attribution(obj)
+
+
+def _attribution(evaluation) -> dict | None:
+    return auto_attribution(
+        level=evaluation.level,
+        text=evaluation.text,
+        dimensions={name: getattr(evaluation, name) for name in DIMENSION_FIELDS},
+        reasons=evaluation.reasons,
+    )
 
 
 @router.post(
@@ -175,6 +203,7 @@ def evaluation_out(received: ReceivedRating) -> dict:
             "state_label": case.get_state_display(),
             "due_at": case.due_at.astimezone(dt.UTC),
         },
+        "attribution": _attribution(evaluation),
     }
 
 
