@@ -7,10 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from bench.attribution import load, measure
 from haochaping.evaluations.attribution import LEXICON, attribute, auto_attribution
 from haochaping.evaluations.choices import DIMENSION_FIELDS
-
-from bench.attribution import load, measure
 
 
 @pytest.mark.parametrize(
