@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from haochaping.core.errors import NotFound, PermissionDenied
-from haochaping.insight.models import SupervisionKind, SupervisionRecord
+from haochaping.insight.models import SpotCheckItem, SpotCheckResult, SupervisionKind, SupervisionRecord
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
 
@@ -79,19 +79,29 @@ def supervision_record_get_for(*, scope: Scope, pk: int) -> SupervisionRecord:
 
 def supervision_record_counts(unit_path: str, first: dt.date, last: dt.date) -> dict[str, Any]:
     """How many supervision records of each kind were held in ``unit_path``'s subtree between
-    ``first`` and ``last`` (inclusive), how many spot-checked cases failed, and the follow-ups
-    still open. For analytics (the 通报); one query per figure, no scope check (the caller's)."""
+    ``first`` and ``last`` (inclusive), the follow-ups asked and still open, and how many cases
+    spot checks sampled and found failing. For analytics (the 通报): one grouped query, and one
+    more only when there were spot checks; no scope check (the caller's)."""
     records = SupervisionRecord.objects.filter(unit__path__startswith=unit_path, held_on__gte=first, held_on__lte=last)
-    by_kind = dict(records.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    asked = ~Q(followup_required="")
+    rows = list(
+        records.order_by()
+        .values("kind")
+        .annotate(
+            n=Count("id"),
+            followups=Count("id", filter=asked),
+            followups_open=Count("id", filter=asked & Q(followup_done_at__isnull=True)),
+        )
+    )
+    by_kind = {row["kind"]: row["n"] for row in rows}
     counts: dict[str, Any] = {kind.value: by_kind.get(kind.value, 0) for kind in SupervisionKind}
     counts["total"] = sum(by_kind.values())
-    counts["sampled"] = records.filter(kind=SupervisionKind.SPOT_CHECK).aggregate(n=Count("items"))["n"] or 0
-    counts["failed"] = (
-        records.filter(kind=SupervisionKind.SPOT_CHECK).aggregate(n=Count("items", filter=Q(items__result="failed")))[
-            "n"
-        ]
-        or 0
-    )
-    counts["followups"] = records.exclude(followup_required="").count()
-    counts["followups_open"] = records.exclude(followup_required="").filter(followup_done_at__isnull=True).count()
+    counts["followups"] = sum(row["followups"] for row in rows)
+    counts["followups_open"] = sum(row["followups_open"] for row in rows)
+    counts["sampled"] = counts["failed"] = 0
+    if counts[SupervisionKind.SPOT_CHECK.value]:
+        items = SpotCheckItem.objects.filter(record__in=records.filter(kind=SupervisionKind.SPOT_CHECK)).aggregate(
+            sampled=Count("id"), failed=Count("id", filter=Q(result=SpotCheckResult.FAILED))
+        )
+        counts["sampled"], counts["failed"] = items["sampled"], items["failed"]
     return counts
