@@ -103,10 +103,8 @@ def supervision_record_create(
         assert data.period_first and data.period_last and data.sample_size
         population = spot_check_population(data.unit, data.period_first, data.period_last)
         if not population:
-            raise ValidationFailed(
-                f"{data.unit.name}在所选期间没有办结的差评工单，无法抽查",
-                fields={"period_first": ["所选期间没有办结的工单"]},
-            )
+            message = f"{data.unit.name}在所选期间没有办结的差评工单，无法抽查"
+            raise ValidationFailed(message, fields={"period_first": [message]})
         seed = seed or secrets.token_hex(8)
         sample = spot_check_draw(population, data.sample_size, seed)
     record = SupervisionRecord.objects.create(
