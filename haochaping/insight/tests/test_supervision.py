@@ -5,13 +5,16 @@ scoping, audit events and the 通报's counts."""
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from haochaping.analytics.periods import Period
+from haochaping.analytics.reports.documents import render_xlsx
 from haochaping.analytics.reports.snapshot import build_snapshot
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
@@ -259,6 +262,10 @@ def test_the_monthly_report_counts_the_supervision_records(cast, cases):
         == "本期开展督查检查3次（抽查1次、明察暗访2次），抽查差评工单4件、不合格0件，提出整改要求2项、尚未完成2项。"
     )
     assert snapshot["supervision"]["summary"].endswith(records["text"])
+    # The Excel appendix carries the sentence under 表5.
+    book = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="")))
+    cells = [str(cell.value) for row in book["表5 重点督办对象"].iter_rows() for cell in row if cell.value]
+    assert any(records["text"] in cell for cell in cells)
     # Unit A's report counts unit A's records only; October's has none.
     assert (
         build_snapshot(cast.unit_a, november, generated_at=timezone.now())["supervision"]["records"]["counts"]["total"]
