@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from haochaping.analytics.rollups import rollup_rebuild
@@ -30,6 +31,12 @@ from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
 from haochaping.evaluations.selectors import RatingTarget
+from haochaping.insight.services import (
+    RecordInput,
+    spot_check_results_record,
+    supervision_followup_complete,
+    supervision_record_create,
+)
 from haochaping.intake.services import RatingContext, rating_receive
 from haochaping.organizations.models import BusinessSystem, Role, Staff, Unit, UnitKind
 from haochaping.organizations.qrcodes import qr_code_ensure, qr_place_list, qr_url
@@ -98,6 +105,7 @@ def seed_demo(
     out("正在模拟差评工单的核实、整改、反馈和回访……")
     result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
     result.qr_urls = _qr_codes(actor)
+    _supervision_records(today, seed=SEED + 2)
     out("正在生成统计汇总（综合分析、排名所用）……")
     rollup_rebuild()
     result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
@@ -110,6 +118,70 @@ def seed_demo(
     )
     result.seconds = time.monotonic() - started
     return result
+
+
+def _supervision_records(today: dt.date, *, seed: int) -> None:
+    """The centre's supervision (制度第十条) of the last month: a spot check of the two departments
+    with the most closed cases, a site visit with a follow-up still open and a callback check
+    whose follow-up is done (``insight.services``, audited)."""
+    rng = random.Random(seed)
+    actor = Actor.cli("seed_demo")
+    supervisor = get_user_model().objects.get(username="zhongxin")
+    scope = Scope(unit_path=Unit.objects.get(code=data.DISTRICT_CODE).path, role=Role.SUPERVISOR)
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    first = last.replace(day=1)
+    held_on = last  # in last month: its 通报 (the one generated on the 1st) counts them
+    closed = (
+        RectificationCase.objects.filter(state="closed", closed_at__date__gte=first, closed_at__date__lte=last)
+        .values("unit")
+        .annotate(n=Count("id"))
+        .order_by("-n", "unit")
+    )
+    units = Unit.objects.in_bulk([row["unit"] for row in closed[:2]])
+    with transaction.atomic():
+        for unit in units.values():
+            record = supervision_record_create(
+                actor=actor,
+                scope=scope,
+                user=supervisor,
+                seed=f"demo-{unit.code}-{first:%Y%m}",
+                data=RecordInput(
+                    kind="spot_check", unit=unit, held_on=held_on, inspector="区政务服务中心督查科",
+                    period_first=first, period_last=last, sample_size=5,
+                ),
+            )  # fmt: skip
+            results = {item.pk: ("passed", "") for item in record.items.all()}
+            if results and rng.random() < 0.5:
+                results[min(results)] = ("failed", "整改反馈未附佐证材料")
+            spot_check_results_record(
+                actor=actor,
+                scope=scope,
+                record=record,
+                results=results,
+                findings="抽查工单整改规范，个别缺少佐证材料。",
+            )
+        departments = list(
+            Unit.objects.filter(kind=UnitKind.DEPARTMENT, path__startswith=scope.unit_path).order_by("code")
+        )
+        if departments:
+            supervision_record_create(
+                actor=actor, scope=scope, user=supervisor,
+                data=RecordInput(
+                    kind="site_visit", unit=rng.choice(departments), held_on=held_on, inspector="区政务服务中心督查科",
+                    findings="窗口未摆放评价器使用说明，工作人员未主动请评价。",
+                    followup_required="在窗口摆放评价说明，办结后主动提醒群众评价。",
+                    followup_due=held_on + dt.timedelta(days=15),
+                ),
+            )  # fmt: skip
+            callback = supervision_record_create(
+                actor=actor, scope=scope, user=supervisor,
+                data=RecordInput(
+                    kind="callback", unit=rng.choice(departments), held_on=held_on, inspector="区政务服务中心督查科",
+                    findings="回访 5 名差评群众，1 名反映整改反馈未送达。",
+                    followup_required="补发整改反馈短信。", followup_due=held_on + dt.timedelta(days=5),
+                ),
+            )  # fmt: skip
+            supervision_followup_complete(actor=actor, scope=scope, record=callback, note="已补发整改反馈短信。")
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

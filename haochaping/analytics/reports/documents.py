@@ -217,7 +217,11 @@ def render_xlsx(snapshot: dict[str, Any], *, doc_number: str) -> bytes:
         "督办对象",
         [("类别", "kind"), ("所属单位", "unit"), ("原因", "reason"), ("整改期限", "deadline")],
         _rows(snapshot["supervision"]["rows"], "name"),
-        [] if snapshot["supervision"]["rows"] else [("说明", snapshot["supervision"]["summary"])],
+        # Without targets the summary (which ends with the supervision records' sentence) is the
+        # note; with targets, that sentence alone (snapshots before it have no "records").
+        [("督查检查", snapshot["supervision"]["records"]["text"])]
+        if snapshot["supervision"]["rows"] and "records" in snapshot["supervision"]
+        else ([] if snapshot["supervision"]["rows"] else [("说明", snapshot["supervision"]["summary"])]),
     )
     _sheet(
         wb,

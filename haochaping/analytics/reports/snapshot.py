@@ -25,6 +25,8 @@ from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
 from haochaping.analytics.selectors.supervision import supervision_targets_for
 from haochaping.evaluations.choices import Level
+from haochaping.insight.models import SupervisionKind
+from haochaping.insight.selectors import supervision_record_counts
 from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import Scope
 
@@ -198,7 +200,25 @@ def _supervision(unit: Unit, period: Period) -> dict[str, Any]:
         for t in supervision_targets_for(scope, period)
     ]
     summary = f"根据评价结果，以下{len(rows)}个对象列为重点督办对象，限期整改。" if rows else NO_TARGETS
-    return {"available": True, "summary": summary, "rows": rows}
+    records = _supervision_records(unit, period)
+    return {"available": True, "summary": f"{summary}{records['text']}", "rows": rows, "records": records}
+
+
+def _supervision_records(unit: Unit, period: Period) -> dict[str, Any]:
+    """The supervision records (制度第十条: 抽查、档案核查、明察暗访、回访核实) held in the
+    period in the unit's subtree (``insight.selectors.supervision_record_counts``), as counts and
+    one sentence appended to the section's summary (so the page, the Word document and the Excel
+    appendix all carry it without a template change)."""
+    counts = supervision_record_counts(unit.path, period.first, period.last)
+    if not counts["total"]:
+        return {"counts": counts, "text": "本期未开展督查检查。"}
+    kinds = "、".join(f"{kind.label}{counts[kind.value]}次" for kind in SupervisionKind if counts[kind.value])
+    text = f"本期开展督查检查{counts['total']}次（{kinds}）"
+    if counts["sampled"]:
+        text += f"，抽查差评工单{counts['sampled']}件、不合格{counts['failed']}件"
+    if counts["followups"]:
+        text += f"，提出整改要求{counts['followups']}项、尚未完成{counts['followups_open']}项"
+    return {"counts": counts, "text": text + "。"}
 
 
 def _join(names: list[str]) -> str:
@@ -407,7 +427,19 @@ def sample_snapshot() -> dict[str, Any]:
         },
         "supervision": {
             "available": True,
-            "summary": "示例。",
+            "summary": "示例。本期开展督查检查1次（抽查1次）。",
+            "records": {
+                "counts": {
+                    **{kind.value: 0 for kind in SupervisionKind},
+                    "spot_check": 1,
+                    "total": 1,
+                    "sampled": 1,
+                    "failed": 0,
+                    "followups": 0,
+                    "followups_open": 0,
+                },
+                "text": "本期开展督查检查1次（抽查1次）。",
+            },
             "rows": [
                 {
                     "name": "示例窗口",

@@ -16,8 +16,11 @@ from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import IndicatorSet
+from haochaping.insight.services import RecordInput, supervision_record_create
 from haochaping.organizations.administration.rules import PLATFORM
 from haochaping.organizations.administration.staff import staff_photo_set
+from haochaping.organizations.models import Role
+from haochaping.organizations.selectors import Scope
 from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import PLAINTEXT, PNG, attach_evidence, outreach_world
@@ -47,6 +50,7 @@ DETAIL = {
     "staff_detail": ("staff_a", "staff_b"),
     "staff_photo": ("staff_a", "staff_b"),
     "account_detail": ("account_a", "account_b"),
+    "insight_supervision_detail": ("supervision_a", "supervision_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -81,6 +85,23 @@ def world(world, cast):
     for person in (cast.staff_a, cast.staff_b):
         staff_photo_set(actor=Actor.cli("tests"), scope=PLATFORM, staff=person, content=PNG)
     world.account_a, world.account_b = cast.users["clerk_a"], cast.users["clerk_b"]
+    # A supervision record (an archive review with a follow-up) of each unit (insight/console/supervision.py).
+    world.supervision_a, world.supervision_b = (
+        supervision_record_create(
+            actor=Actor.cli("tests"),
+            scope=Scope(unit_path=cast.district.path, role=Role.SUPERVISOR),
+            data=RecordInput(
+                kind="archive_review",
+                unit=unit,
+                held_on=timezone.localdate(),
+                inspector="督查组",
+                findings="档案齐全",
+                followup_required="补齐回访记录",
+                followup_due=timezone.localdate(),
+            ),
+        )
+        for unit in (cast.unit_a, cast.unit_b)
+    )
     return world
 
 
@@ -127,6 +148,7 @@ SUPERVISOR_ONLY = {
     "indicator_set_import": {},
     "indicator_set_detail": lambda: {"pk": IndicatorSet.objects.get(is_active=True).pk},
     "system_new": {},
+    "insight_supervision_new": {},  # only supervisors record supervision (insight/console/supervision.py)
     "unit_new": {},  # only the centre adds units (the unit tree itself is readable by department admins)
 }
 # The centre's actions (POST only): a GET is 405, anyone else's POST the 403 page.

@@ -198,3 +198,25 @@ def test_the_seeded_months_look_like_a_well_run_centre(seeded_quarter):
     assert all(case.number in digest.body for case in overdue)
     escalated = Notification.objects.filter(template_code="case_escalated")
     assert escalated.count() == overdue.count() and supervisor.pk not in {n.recipient_id for n in escalated}
+
+
+def test_the_last_month_has_supervision_records(seeded_quarter):
+    """制度第十条 in the demo: last month's spot checks of the two departments with the most closed
+    cases (their samples recorded), a site visit with an open follow-up, a callback check done."""
+    from haochaping.audit.models import AuditEvent
+    from haochaping.insight.models import SpotCheckItem, SupervisionRecord
+    from haochaping.insight.services import spot_check_draw, spot_check_population
+
+    kinds = sorted(SupervisionRecord.objects.values_list("kind", flat=True))
+    assert kinds == ["callback", "site_visit", "spot_check", "spot_check"]
+    for record in SupervisionRecord.objects.filter(kind="spot_check"):
+        sampled = sorted(SpotCheckItem.objects.filter(record=record).values_list("case_id", flat=True))
+        assert len(sampled) == min(5, record.population)
+        assert not SpotCheckItem.objects.filter(record=record, result="").exists()  # every result recorded
+        population = spot_check_population(record.unit, record.period_first, record.period_last)
+        assert spot_check_draw(population, 5, record.seed) == sampled
+    assert [r.followup_open for r in SupervisionRecord.objects.exclude(kind="spot_check").order_by("kind")] == [
+        False,
+        True,
+    ]
+    assert AuditEvent.objects.filter(action="insight:supervision:created").count() == 4

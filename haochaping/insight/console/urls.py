@@ -1,3 +1,11 @@
 """Insight pages, mounted in the ``console`` namespace by ``haochaping/urls.py``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from haochaping.insight.console import supervision
+
+urlpatterns = [
+    path("supervision/", supervision.record_list, name="insight_supervision_list"),
+    path("supervision/new/", supervision.record_new, name="insight_supervision_new"),
+    path("supervision/<int:pk>/", supervision.record_detail, name="insight_supervision_detail"),
+]
