@@ -333,14 +333,24 @@ def unit_get_for(*, scope: Scope, pk: int) -> Unit:
     return unit
 
 
-def window_admin_list(*, scope: Scope) -> QuerySet[Window]:
+def _searched(qs: QuerySet, *, query: str, status: str, fields: tuple[str, str]) -> QuerySet:
+    """The administration lists' two filters: a code/number or name containing ``query``, and
+    ``status`` "active" / "inactive" (anything else: both)."""
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(**{f"{fields[0]}__icontains": query}) | Q(**{f"{fields[1]}__icontains": query}))
+    if status in ("active", "inactive"):
+        qs = qs.filter(is_active=status == "active")
+    return qs
+
+
+def window_admin_list(*, scope: Scope, query: str = "", status: str = "") -> QuerySet[Window]:
     """Windows located in the subtree or staffed by it (as ``window_list``), active or not."""
     if scope.staff_id is not None:
         return Window.objects.none()
     path = scope.unit_path
-    return Window.objects.filter(Q(unit__path__startswith=path) | Q(department__path__startswith=path)).select_related(
-        "unit", "department"
-    )
+    windows = Window.objects.filter(Q(unit__path__startswith=path) | Q(department__path__startswith=path))
+    return _searched(windows.select_related("unit", "department"), query=query, status=status, fields=("code", "name"))
 
 
 def window_get_for(*, scope: Scope, pk: int) -> Window:
@@ -359,13 +369,13 @@ def window_location_list(*, scope: Scope) -> QuerySet[Unit]:
     ).order_by("path")
 
 
-def staff_admin_list(*, scope: Scope) -> QuerySet[Staff]:
+def staff_admin_list(*, scope: Scope, query: str = "", status: str = "") -> QuerySet[Staff]:
     """The staff of the subtree (by their unit), on duty or not, with their window and account."""
     if scope.staff_id is not None:
         return Staff.objects.none()
-    return Staff.objects.filter(unit__path__startswith=scope.unit_path).select_related(
-        "unit", "window", "membership__user"
-    )
+    people = Staff.objects.filter(unit__path__startswith=scope.unit_path)
+    people = people.select_related("unit", "window", "membership__user")
+    return _searched(people, query=query, status=status, fields=("staff_no", "name"))
 
 
 def staff_get_for(*, scope: Scope, pk: int) -> Staff:

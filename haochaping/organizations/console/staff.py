@@ -11,7 +11,6 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -58,15 +57,9 @@ def _form(scope: Scope, data=None, **kwargs) -> StaffForm:
 @require_GET
 def staff_list_view(request, scope: Scope):
     require_administrator(scope)
-    people = staff_admin_list(scope=scope)
     q = request.GET.get("q", "").strip()
-    if q:
-        people = people.filter(Q(staff_no__icontains=q) | Q(name__icontains=q))
     status = request.GET.get("status", "active")
-    if status == "active":
-        people = people.filter(is_active=True)
-    elif status == "inactive":
-        people = people.filter(is_active=False)
+    people = staff_admin_list(scope=scope, query=q, status=status)
     page = page_of(request, people.order_by("-is_active", "unit__path", "staff_no"))
     rows = []
     for person in page.object_list:

@@ -9,7 +9,6 @@ duty (set on the staff pages), the items taken in (edited on ``service_records``
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -47,15 +46,9 @@ def _form(scope: Scope, data=None, **kwargs) -> WindowForm:
 @require_GET
 def window_list_view(request, scope: Scope):
     require_administrator(scope)
-    windows = window_admin_list(scope=scope)
     q = request.GET.get("q", "").strip()
-    if q:
-        windows = windows.filter(Q(code__icontains=q) | Q(name__icontains=q))
     status = request.GET.get("status", "active")
-    if status == "active":
-        windows = windows.filter(is_active=True)
-    elif status == "inactive":
-        windows = windows.filter(is_active=False)
+    windows = window_admin_list(scope=scope, query=q, status=status)
     page = page_of(request, windows.order_by("-is_active", "unit__path", "code"))
     on_duty: dict[int, list[Staff]] = {}
     for person in Staff.objects.filter(window__in=page.object_list, is_active=True).order_by("staff_no"):
