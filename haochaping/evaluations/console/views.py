@@ -20,7 +20,7 @@ from haochaping.evaluations.console.export import (
 from haochaping.evaluations.filters import EvaluationFilter
 from haochaping.evaluations.selectors import evaluation_get_for, evaluation_list, reason_texts, reason_texts_bulk
 from haochaping.organizations.pages import console_page, record_export
-from haochaping.organizations.selectors import Scope, unit_list
+from haochaping.organizations.selectors import Scope, business_system_list, unit_list
 
 
 def _filtered(request, scope: Scope) -> EvaluationFilter:
@@ -31,6 +31,15 @@ def _filtered(request, scope: Scope) -> EvaluationFilter:
     )
     # A box to tick (sent as "on"), as the work queue's 已逾期; the API's flag is typed (true/false).
     filters.form.fields["invalid"].widget = forms.CheckboxInput()
+    # The API takes a system's number; a person picks it by name among the systems they may see
+    # (none for a clerk, who then has no such filter).
+    systems = [(str(pk), name) for pk, name in business_system_list(scope=scope).values_list("pk", "name")]
+    if systems:
+        filters.form.fields["system"] = forms.TypedChoiceField(
+            label="业务系统", choices=[("", "全部业务系统"), *systems], coerce=int, empty_value=None, required=False
+        )
+    else:
+        del filters.form.fields["system"]
     return filters
 
 

@@ -60,3 +60,21 @@ def test_only_invalid_ratings_is_a_box_to_tick(cast, world):
     box = ticked[ticked.index('<input type="checkbox" name="invalid"') :].split(">", 1)[0]
     assert " checked" in box
     assert len(rows(client.get(url))) == len(rows(client.get(url, {"invalid": ""}))) > 0
+
+
+def test_the_business_system_is_picked_by_name_among_the_callers_systems(cast, world):
+    url = reverse("console:evaluation_list")
+    supervisor = login(Client(), cast, "supervisor")
+    field = supervisor.get(url).context["form"].fields["system"]
+    assert (str(cast.system_all.pk), "区一体化政务服务平台") in field.choices
+    assert (str(cast.system_a.pk), "市场监管审批系统") in field.choices
+    # Every record of the world was pushed by the district-wide system.
+    assert len(rows(supervisor.get(url, {"system": cast.system_all.pk}))) == 3
+    assert rows(supervisor.get(url, {"system": cast.system_a.pk})) == []
+    # A department admin sees only the systems bound to their unit; another is an error beside
+    # the field and not applied.
+    admin_form = login(Client(), cast, "admin_a").get(url, {"system": cast.system_all.pk}).context["form"]
+    assert [label for _, label in admin_form.fields["system"].choices] == ["全部业务系统", "市场监管审批系统"]
+    assert admin_form.errors["system"]
+    # A clerk has no such filter.
+    assert "system" not in login(Client(), cast, "clerk_a").get(url).context["form"].fields
