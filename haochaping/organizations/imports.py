@@ -578,8 +578,11 @@ class StaffImporter(Importer):
             if memberships:
                 Membership.objects.bulk_update(memberships, ["role"], batch_size=BATCH)
             if accounts:
-                password = make_password(None)  # unusable: an administrator sets or resets it
-                new_users = [user_model(username=u, first_name=n, password=password) for u, n, _, _, _ in accounts]
+                # 待激活 as an account opened on the 账号 page: no password until its person sets one
+                # through the activation link an administrator hands out (one by one or in a batch).
+                password = make_password(None)
+                new_users = [user_model(username=u, first_name=n, password=password, is_active=False)
+                             for u, n, _, _, _ in accounts]  # fmt: skip
                 user_model.objects.bulk_create(new_users, batch_size=BATCH)
                 Membership.objects.bulk_create(
                     [

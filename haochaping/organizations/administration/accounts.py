@@ -277,6 +277,26 @@ def password_link_issue(*, actor: Actor, scope: Scope, user) -> PasswordLink:
     return _issue(actor, user, purpose="reset" if user.is_active else "activate")
 
 
+BATCH_LINKS_MAX = 200
+
+
+def password_links_issue_pending(*, actor: Actor, scope: Scope, users) -> list[tuple[object, PasswordLink]]:
+    """Activation links for the accounts of ``users`` still waiting for their first password (待激活:
+    not active, not deactivated), at most ``BATCH_LINKS_MAX``, in the order given; accounts the
+    caller may not manage (a role above their grant) are left out. An Excel import creates its
+    accounts this way, so a department hands out the links of a whole import at once. Each link
+    is issued (and audited) as ``password_link_issue`` issues one; an earlier link of the same
+    account stops working."""
+    issued = []
+    for user in users.filter(is_active=False, membership__deactivated_at__isnull=True)[:BATCH_LINKS_MAX]:
+        try:
+            with transaction.atomic():
+                issued.append((user, password_link_issue(actor=actor, scope=scope, user=user)))
+        except PermissionDenied:
+            continue
+    return issued
+
+
 # --- the link's page and the user's own password ----------------------------------------------------
 
 

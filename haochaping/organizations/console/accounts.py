@@ -24,6 +24,7 @@ from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
 from haochaping.organizations.administration.accounts import (
+    BATCH_LINKS_MAX,
     DEACTIVATED,
     PENDING,
     STATUS_LABELS,
@@ -35,6 +36,7 @@ from haochaping.organizations.administration.accounts import (
     account_update,
     link_hours,
     password_link_issue,
+    password_links_issue_pending,
 )
 from haochaping.organizations.administration.history import change_history
 from haochaping.organizations.administration.rules import grantable_roles, require_administrator
@@ -75,15 +77,10 @@ def _take_link(request, user) -> dict | None:
 @require_GET
 def account_list_view(request, scope: Scope):
     require_administrator(scope)
-    accounts = account_list(scope=scope)
     q = request.GET.get("q", "").strip()
-    if q:
-        accounts = accounts.filter(
-            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(membership__staff__staff_no__icontains=q)
-        )
     role = request.GET.get("role", "")
-    if role in Role.values:
-        accounts = accounts.filter(membership__role=role)
+    accounts = _searched(scope, q, role)
+    pending = accounts.filter(is_active=False, membership__deactivated_at__isnull=True).count()
     status = request.GET.get("status", "")
     if status == "active":
         accounts = accounts.filter(is_active=True)
@@ -104,8 +101,40 @@ def account_list_view(request, scope: Scope):
         "roles": Role.choices,
         "statuses": list(STATUS_LABELS.items()),
         "hours": link_hours(),
+        "pending": pending,
+        "batch_max": BATCH_LINKS_MAX,
     }
     return render(request, "organizations/accounts.html", context)
+
+
+def _searched(scope: Scope, q: str, role: str):
+    accounts = account_list(scope=scope)
+    if q:
+        accounts = accounts.filter(
+            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(membership__staff__staff_no__icontains=q)
+        )
+    if role in Role.values:
+        accounts = accounts.filter(membership__role=role)
+    return accounts
+
+
+@console_page
+@require_http_methods(["POST"])
+def account_links_batch(request, scope: Scope):
+    """Activation links for every 待激活 account of the list's search (an Excel import's new
+    accounts), shown once on this page: the administrator prints or copies them and hands each
+    to its person. Nothing is kept; a second batch issues new links and kills these."""
+    require_administrator(scope)
+    q = request.POST.get("q", "").strip()
+    role = request.POST.get("role", "")
+    accounts = _searched(scope, q, role).order_by("membership__unit__path", "username")
+    issued = password_links_issue_pending(actor=Actor.for_user(request.user), scope=scope, users=accounts)
+    rows = []
+    for user, link in issued:
+        query = urlencode({"u": link.uid, "t": link.token})
+        rows.append({"user": user, "url": request.build_absolute_uri(reverse("console:password_link")) + f"?{query}"})
+    return render(request, "organizations/account_links.html",
+                  {"nav": "accounts", "rows": rows, "hours": link_hours(), "batch_max": BATCH_LINKS_MAX})  # fmt: skip
 
 
 @console_page

@@ -48,6 +48,7 @@ urlpatterns = [
     path("staff/<int:pk>/photo/", staff.staff_photo, name="staff_photo"),
     path("accounts/", accounts.account_list_view, name="account_list"),
     path("accounts/new/", accounts.account_new, name="account_new"),
+    path("accounts/links/", accounts.account_links_batch, name="account_links_batch"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
     path("me/", my_account.my_account, name="my_account"),
     path("password/", my_account.password_link, name="password_link"),

@@ -255,3 +255,32 @@ def test_a_clerk_account_needs_an_active_staff_member_without_an_account(cast):
         account_invite(actor=Actor.cli(), scope=scope, username="c2", role=Role.WINDOW_CLERK, unit=cast.unit_a,
                        staff=cast.staff_a)  # fmt: skip
     assert exc.value.code == "staff_has_account" and "clerk_a" in exc.value.message
+
+
+def test_imported_accounts_wait_for_a_batch_of_activation_links(cast):
+    """An Excel import's accounts are 待激活 (as one opened on the 账号 page); the list issues
+    every link at once, shown once, each good for its own account only; scoped to the subtree."""
+    from haochaping.organizations.tests.test_imports import STAFF_HEADERS, apply, xlsx
+
+    content = xlsx(STAFF_HEADERS, [["A300", "钱一", "SCJG", "", "是", "qianyi", ""],
+                                   ["A301", "钱二", "SCJG", "", "是", "qianer", ""],
+                                   ["B300", "李三", "RSJ", "", "是", "lisan", ""]])  # fmt: skip
+    assert apply("staff", content).counts.created == 3
+    imported = User.objects.filter(username__in=["qianyi", "qianer", "lisan"])
+    assert [u.is_active for u in imported] == [False] * 3
+    admin = login(Client(), cast, "admin_a")
+    listing = admin.get(LIST).content.decode()
+    assert "为待激活账号生成激活链接（2 个）" in listing  # 钱一, 钱二; not RSJ's 李三
+    page = admin.post("/console/accounts/links/", {"q": "", "role": ""})
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    text = page.content.decode()
+    assert "共 2 个链接" in text and "qianyi" in text and "qianer" in text and "lisan" not in text
+    urls = [html.unescape(m).split("://", 1)[1].split("/", 1)[1].join(["/", ""]) for m in LINK.findall(text)]
+    assert len(urls) == 2
+    assert use_link(urls[0]).status_code == 200
+    assert sum(u.is_active for u in User.objects.filter(username__in=["qianyi", "qianer"])) == 1
+    assert not User.objects.get(username="lisan").is_active
+    issued = AuditEvent.objects.filter(action="organizations:user:password_link_issued").count()
+    assert issued == 2
+    # A clerk has no such page.
+    assert login(Client(), cast, "clerk_a").post("/console/accounts/links/").status_code in (403, 404)
