@@ -380,8 +380,10 @@ class District:
         for pk, dept in items:
             by_dept.setdefault(dept, []).append(pk)
         staff = Staff.objects.filter(unit__path__startswith=root_path).order_by("pk")
-        self.staff = [(pk, window, unit, (by_dept.get(unit) or self.items)[:ITEMS_PER_STAFF])
-                      for pk, window, unit in staff.values_list("pk", "window_id", "unit_id")]  # fmt: skip
+        self.staff = []
+        for n, (pk, window, unit) in enumerate(staff.values_list("pk", "window_id", "unit_id")):
+            pool = by_dept.get(unit) or self.items  # exactly ITEMS_PER_STAFF each (``services_pg`` indexes them)
+            self.staff.append((pk, window, unit, [pool[(n + k) % len(pool)] for k in range(ITEMS_PER_STAFF)]))
         self.staff_weights = [rng.paretovariate(2.0) if rng else 1.0 for _ in self.staff]
         self.systems = list(BusinessSystem.objects.order_by("pk").values_list("pk", flat=True))
         self.indicator_set = IndicatorSet.objects.get(is_active=True).pk
@@ -902,7 +904,9 @@ def services_pg(generator: Generator, volumes: dict[dt.date, int], end: dt.datet
     for day in sorted(volumes):
         months.setdefault((day.year, day.month), []).append(day)
     # After the rows already there: a rating's id is its record's id − record id / 6, above the highest.
-    first_id = max(generator.record_id, generator.evaluation_id + generator.evaluation_id // 5 + 6) + 1
+    first_id = 1
+    if generator.record_id or generator.evaluation_id:
+        first_id = max(generator.record_id, generator.evaluation_id + generator.evaluation_id // 5 + 6) + 1
     before = first_id - 1
     with connection.cursor() as cursor:
         cursor.execute(PG_UNIFORM)
