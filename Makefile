@@ -94,6 +94,10 @@ bench-console: install ## Console pages cold (fresh process) and warm on the dem
 bench-analytics: install ## Analytics (on demand, not in CI): overview and unit ranking from rollups vs GROUP BY over 10M generated ratings
 	$(BIN)/python bench/analytics.py $(ARGS)
 
+# ARGS: e.g. ARGS="--records 100000", ARGS="--db postgres" (5 million), ARGS="--keep --pages outreach --roles supervisor".
+bench-pages: install ## Every console page per role on a grown database (on demand, not in CI): SQLite 1 million records
+	$(BIN)/python bench/pages.py $(ARGS)
+
 bench-attribution: install ## Attribution of bad-rating texts: top-1 dimension accuracy on the labelled held-out and training parts
 	$(BIN)/python bench/attribution.py $(ARGS)
 
@@ -112,4 +116,4 @@ format: install ## Apply ruff formatting and safe fixes
 clean: ## Remove the venv, node_modules, the copied browser libraries and local data (var/)
 	rm -rf $(VENV) node_modules $(VENDOR) var build *.egg-info
 
-.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console bench-analytics bench-attribution fuzz format clean
+.PHONY: help install demo lint migrations-check browser-deps test-sqlite test-postgres test bench bench-cpu bench-console bench-analytics bench-pages bench-attribution fuzz format clean

@@ -91,46 +91,46 @@ def log(message: str) -> None:
 # --- database set-up ------------------------------------------------------------------------
 
 
-def database_url(db: str) -> str:
+def database_url(db: str, *, pg_name: str = PG_NAME, sqlite_path: Path = SQLITE_PATH) -> str:
     if db == "postgres":
-        return f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
-    return f"sqlite:///{SQLITE_PATH}"
+        return f"postgres://postgres@127.0.0.1:5432/{pg_name}"
+    return f"sqlite:///{sqlite_path}"
 
 
-def database_exists(db: str) -> bool:
+def database_exists(db: str, *, pg_name: str = PG_NAME, sqlite_path: Path = SQLITE_PATH) -> bool:
     if db == "sqlite":
-        return SQLITE_PATH.exists()
+        return sqlite_path.exists()
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone() is not None
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [pg_name]).fetchone() is not None
 
 
-def database_create(db: str) -> None:
+def database_create(db: str, *, pg_name: str = PG_NAME, sqlite_path: Path = SQLITE_PATH) -> None:
     if db == "sqlite":
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         return
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {pg_name}")
 
 
-def database_drop(db: str) -> None:
+def database_drop(db: str, *, pg_name: str = PG_NAME, sqlite_path: Path = SQLITE_PATH) -> None:
     from django.db import connection
 
     connection.close()
     if db == "sqlite":
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         return
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
 
 
 def meta_get() -> dict[str, str]:
@@ -153,11 +153,11 @@ def meta_set(**values: object) -> None:
             cursor.execute("INSERT INTO bench_analytics_meta (key, value) VALUES (%s, %s)", [key, str(value)])
 
 
-def database_size() -> str:
+def database_size(sqlite_path: Path = SQLITE_PATH) -> str:
     from django.db import connection
 
     if connection.vendor == "sqlite":
-        size = sum(Path(f"{SQLITE_PATH}{s}").stat().st_size for s in ("", "-wal") if Path(f"{SQLITE_PATH}{s}").exists())
+        size = sum(Path(f"{sqlite_path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{sqlite_path}{s}").exists())
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_database_size(current_database())")
@@ -248,8 +248,9 @@ class Writer:
                     highest = f"(SELECT COALESCE(max(id), 1) FROM {table})"  # noqa: S608 (the bench's names)
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {highest})")
             if self.vendor == "postgresql":
-                for table in tables:
-                    cursor.execute(f"VACUUM (ANALYZE) {table}")
+                for table in tables:  # VACUUM cannot run in a transaction (a test's): ANALYZE only there
+                    vacuum = "ANALYZE" if self.connection.in_atomic_block else "VACUUM (ANALYZE)"
+                    cursor.execute(f"{vacuum} {table}")
                 cursor.execute("ANALYZE")  # the district's tables too: a live database has their statistics
 
 
@@ -352,6 +353,46 @@ class District:
         self.categories = categories or list(DemandCategory.objects.values_list("pk", "kind"))
         self.unit_ids = [u.pk for u in [center, *departments, *streets, *communities]]
 
+    @classmethod
+    def read(cls, root_path: str, operator: str, rng: random.Random | None = None) -> District:
+        """An existing organisation (the subtree ``root_path``: a generated district, or the demo's),
+        read back for the generator: its items, staff (each with a dozen items of their unit, or of
+        any unit), systems, the active indicator set, the callbacks' ``operator`` (a username).
+        With ``rng`` the staff members are unequally busy (as a generated district's)."""
+        from django.contrib.auth import get_user_model
+
+        from haochaping.evaluations.models import IndicatorSet
+        from haochaping.organizations.models import BusinessSystem, Staff, Unit
+        from haochaping.outreach.models import DemandCategory
+        from haochaping.service_records.models import ServiceItem
+
+        self = cls.__new__(cls)
+        self.root_path = root_path
+        self.district_id = Unit.objects.get(path=root_path).pk
+        self.unit_ids = list(
+            Unit.objects.filter(path__startswith=root_path).order_by("pk").values_list("pk", flat=True)
+        )
+        units = set(self.unit_ids)
+        items = [(pk, dept) for pk, dept in ServiceItem.objects.order_by("pk").values_list("pk", "department_id")
+                 if dept in units]  # fmt: skip
+        self.items, self.item_dept = [pk for pk, _ in items], dict(items)
+        by_dept: dict[int, list[int]] = {}
+        for pk, dept in items:
+            by_dept.setdefault(dept, []).append(pk)
+        staff = Staff.objects.filter(unit__path__startswith=root_path).order_by("pk")
+        self.staff = []
+        for n, (pk, window, unit) in enumerate(staff.values_list("pk", "window_id", "unit_id")):
+            pool = by_dept.get(unit) or self.items  # exactly ITEMS_PER_STAFF each (``services_pg`` indexes them)
+            self.staff.append((pk, window, unit, [pool[(n + k) % len(pool)] for k in range(ITEMS_PER_STAFF)]))
+        self.staff_weights = [rng.paretovariate(2.0) if rng else 1.0 for _ in self.staff]
+        self.systems = list(BusinessSystem.objects.order_by("pk").values_list("pk", flat=True))
+        self.indicator_set = IndicatorSet.objects.get(is_active=True).pk
+        self.operator = get_user_model().objects.get(username=operator).pk
+        categories = list(DemandCategory.objects.filter(parent__isnull=False).values_list("pk", "kind"))
+        self.categories = categories or list(DemandCategory.objects.values_list("pk", "kind"))
+        self.units, self.windows = len(self.unit_ids), len({w for _s, w, _u, _o in self.staff if w})
+        return self
+
 
 def _encrypted(model, field: str, value: str) -> str:
     from haochaping.core.crypto import sm4_encrypt
@@ -447,14 +488,16 @@ def local_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def day_volumes(first: dt.date, last: dt.date, total: int) -> dict[dt.date, int]:
-    """Services per day: weekdays busy, weekends quiet, the measured month holding MONTH_SHARE."""
+def day_volumes(first: dt.date, last: dt.date, total: int, *, uniform: bool = False) -> dict[dt.date, int]:
+    """Services per day: weekdays busy, weekends quiet, the measured month holding MONTH_SHARE
+    (``uniform``: no measured month, every weekday alike)."""
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     weight = {d: (1.0 if d.weekday() < 5 else 0.3) for d in days}
-    month = [d for d in days if d >= MONTH_FIRST]
-    other = [d for d in days if d < MONTH_FIRST]
+    month = [] if uniform else [d for d in days if d >= MONTH_FIRST]
+    in_month = set(month)
+    other = [d for d in days if d not in in_month]
     volumes: dict[dt.date, int] = {}
-    for group, share in ((month, MONTH_SHARE), (other, 1 - MONTH_SHARE)):
+    for group, share in ((month, MONTH_SHARE), (other, 1 - MONTH_SHARE if month else 1.0)):
         if not group:
             continue
         budget = round(total * share)
@@ -487,12 +530,12 @@ class Generator:
             item = d.items[int(random() * len(d.items))]
             unit, window, staff = d.item_dept[item], None, None
             created = local_start(day) + dt.timedelta(seconds=int(random() * 86400))
-            system = d.systems[item % SYSTEMS]
+            system = d.systems[item % len(d.systems)]
         else:
             staff, window, unit, own = d.staff[bisect.bisect(self._cum, random() * self._cum[-1])]
             item = own[int(random() * len(own))]
             created = local_start(day) + dt.timedelta(seconds=30600 + int(random() * 32400))
-            system = d.systems[item % SYSTEMS] if random() < 0.8 else None
+            system = d.systems[item % len(d.systems)] if random() < 0.8 else None
         who = self.identity.records[rid & 3]
         record = (
             rid, f"BA{rid:012d}", 1, "2", item, unit, window, staff, "online" if online else "offline",
@@ -529,15 +572,32 @@ class Generator:
             self.case(eid, unit, at)
         return record, evaluation
 
-    def cases_of_bad_ratings_pg(self) -> None:
-        """The cases of the bad ratings the server made (``services_pg``), in rating order."""
+    def continue_ids(self) -> None:
+        """New rows get ids after the tables' highest (rows are added to a database that has some)."""
+        from django.db.models import Max
+
+        from haochaping.evaluations.models import Evaluation
+        from haochaping.outreach.models import CallRecord, CallTask, Demand
+        from haochaping.rectification.models import RectificationCase
+        from haochaping.service_records.models import ServiceRecord
+
+        self.record_id = ServiceRecord.objects.aggregate(m=Max("id"))["m"] or 0
+        self.evaluation_id = Evaluation.objects.aggregate(m=Max("id"))["m"] or 0
+        self.case_id = RectificationCase.objects.aggregate(m=Max("id"))["m"] or 0
+        self.task_id = CallTask.objects.aggregate(m=Max("id"))["m"] or 0
+        self.call_id = CallRecord.objects.aggregate(m=Max("id"))["m"] or 0
+        self.demand_id = Demand.objects.aggregate(m=Max("id"))["m"] or 0
+
+    def cases_of_bad_ratings_pg(self, after: int = 0) -> None:
+        """The cases of the bad ratings the server made (``services_pg``: ids after ``after``), in rating order."""
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT e.id, r.unit_id, e.evaluated_at FROM evaluations_evaluation e "
                 "JOIN service_records_servicerecord r ON r.id = e.record_id "
-                "WHERE e.level <= 2 AND NOT e.is_default ORDER BY e.id"
+                "WHERE e.level <= 2 AND NOT e.is_default AND e.id > %s ORDER BY e.id",
+                [after],
             )
             for evaluation_id, unit, at in cursor.fetchall():
                 self.case(evaluation_id, unit, at)
@@ -655,21 +715,35 @@ class Generator:
             )  # fmt: skip
 
 
-def generate(ratings: int, seed: int = 20261206) -> dict[str, int]:
-    """Write the district and two years of rows; returns the row counts."""
+def generate(
+    ratings: int,
+    seed: int = 20261206,
+    *,
+    existing: Callable[[random.Random], District] | None = None,
+    first: dt.date = FIRST_DAY,
+    last: dt.date = LAST_DAY,
+    uniform: bool = False,
+) -> dict[str, int]:
+    """Write the district and two years of rows (``first`` … ``last``); returns the row counts.
+
+    ``existing``: the rows go to an organisation already in the database (``District.read``, e.g.
+    the demo's), after the rows it has; else a district is generated. ``uniform``: no measured month.
+    """
     from django.db import connection, transaction
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    end = local_start(LAST_DAY + DAY)
+    end = local_start(last + DAY)
     records_total = round(ratings * RECORDS_PER_RATING)
-    volumes = day_volumes(FIRST_DAY, LAST_DAY, records_total)
+    volumes = day_volumes(first, last, records_total, uniform=uniform)
     writer = Writer()
     with transaction.atomic():
-        district = District(rng)
+        district = existing(rng) if existing else District(rng)
         identity = Identity()
         generator = Generator(district, identity, seed, end)
         generator.prepare()
+        generator.continue_ids()
+        after = generator.evaluation_id
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
@@ -681,7 +755,7 @@ def generate(ratings: int, seed: int = 20261206) -> dict[str, int]:
         if connection.vendor == "postgresql":
             counts = services_pg(generator, volumes, end)
             log(f"  records and ratings: {time.perf_counter() - started:.0f} s")
-            generator.cases_of_bad_ratings_pg()
+            generator.cases_of_bad_ratings_pg(after)
         else:
             counts = services_python(generator, writer, volumes, ratings)
             log(f"  records, ratings and cases: {time.perf_counter() - started:.0f} s")
@@ -698,14 +772,15 @@ def generate(ratings: int, seed: int = 20261206) -> dict[str, int]:
     writer.finish(LOADED_TABLES)
     if connection.vendor == "postgresql":
         log(f"  sequences set, VACUUM ANALYZE in {time.perf_counter() - started:.0f} s")
-    counts["units"], counts["windows"], counts["staff"] = district.units, district.windows, STAFF
-    counts["items"] = ITEMS
+    counts["units"], counts["windows"], counts["staff"] = district.units, district.windows, len(district.staff)
+    counts["items"] = len(district.items)
     return counts
 
 
 def services_python(generator: Generator, writer: Writer, volumes: dict[dt.date, int], ratings: int) -> dict[str, int]:
     """Records and ratings made in Python (``Generator.service``), written in batches (SQLite)."""
     if True:
+        first_rating = generator.evaluation_id
         records_total = sum(volumes.values())
         # Exactly ``ratings`` of the records are rated, spread evenly (every sixth is not).
         unrated_every = records_total / max(1, records_total - ratings)
@@ -737,7 +812,7 @@ def services_python(generator: Generator, writer: Writer, volumes: dict[dt.date,
                 _flush_evaluations(writer, evaluations)
         count_records += writer.rows("service_records_servicerecord", RECORD_COLUMNS, pending)
         _flush_evaluations(writer, evaluations)
-        return {"service records": count_records, "ratings": generator.evaluation_id}
+        return {"service records": count_records, "ratings": generator.evaluation_id - first_rating}
 
 
 # PostgreSQL: the records and ratings are made by the server (INSERT … SELECT over generate_series,
@@ -773,7 +848,8 @@ WITH base AS (
          (%(id_numbers)s::text[])[who], (%(phones)s::text[])[who], (%(names_masked)s::text[])[who],
          (%(phones_masked)s::text[])[who], (%(id_indexes)s::text[])[who], (%(phone_indexes)s::text[])[who],
          created, created, NULL,
-         CASE WHEN online OR u5 < 0.8 THEN (%(systems)s::int[])[1 + item %% 4] END, lpad(to_hex(g), 64, '0'), created
+         CASE WHEN online OR u5 < 0.8 THEN (%(systems)s::int[])[1 + item %% %(n_systems)s] END,
+         lpad(to_hex(g), 64, '0'), created
   FROM placed
   RETURNING id, created_at, mode = 'online' AS online, system_id
 )
@@ -816,7 +892,8 @@ def services_pg(generator: Generator, volumes: dict[dt.date, int], end: dt.datet
         "items": d.items, "item_units": [d.item_dept[i] for i in d.items], "per_staff": ITEMS_PER_STAFF,
         "staff_items": [item for _s, _w, _u, own in d.staff for item in own[:ITEMS_PER_STAFF]],
         "staff_units": [u for _s, _w, u, _o in d.staff], "staff_windows": [w for _s, w, _u, _o in d.staff],
-        "staff_ids": [s for s, _w, _u, _o in d.staff], "systems": d.systems, "indicator_set": d.indicator_set,
+        "staff_ids": [s for s, _w, _u, _o in d.staff], "systems": d.systems, "n_systems": len(d.systems),
+        "indicator_set": d.indicator_set,
         "names": list(people[0]), "id_numbers": list(people[1]), "phones": list(people[2]),
         "names_masked": list(people[3]), "phones_masked": list(people[4]), "id_indexes": list(people[5]),
         "phone_indexes": list(people[6]), "end": end,
@@ -826,7 +903,11 @@ def services_pg(generator: Generator, volumes: dict[dt.date, int], end: dt.datet
     months: dict[tuple[int, int], list[dt.date]] = {}
     for day in sorted(volumes):
         months.setdefault((day.year, day.month), []).append(day)
+    # After the rows already there: a rating's id is its record's id − record id / 6, above the highest.
     first_id = 1
+    if generator.record_id or generator.evaluation_id:
+        first_id = max(generator.record_id, generator.evaluation_id + generator.evaluation_id // 5 + 6) + 1
+    before = first_id - 1
     with connection.cursor() as cursor:
         cursor.execute(PG_UNIFORM)
         for days in months.values():
@@ -836,9 +917,10 @@ def services_pg(generator: Generator, volumes: dict[dt.date, int], end: dt.datet
                 first_id += volumes[day]
                 lasts.append(first_id - 1)
             cursor.execute(statement, {**params, "days": days, "firsts": firsts, "lasts": lasts})
-    records = first_id - 1
-    generator.record_id, generator.evaluation_id = records, records - records // 6
-    return {"service records": records, "ratings": records - records // 6}
+    last_id = first_id - 1
+    generator.record_id, generator.evaluation_id = last_id, last_id - last_id // 6
+    ratings = generator.evaluation_id - (before - before // 6)
+    return {"service records": last_id - before, "ratings": ratings}
 
 
 def _flush_evaluations(writer: Writer, evaluations: list[tuple]) -> None:
@@ -1002,46 +1084,16 @@ def differences(a: Any, b: Any, limit: int = 5) -> list[str]:
 def refresh_after_new_ratings(count: int) -> tuple[float, Any]:
     """``rollup_refresh()`` after ``count`` new ratings of today; everything rolled back after."""
     from django.db import connection, transaction
-    from django.db.models import Max
     from django.utils import timezone
 
     from haochaping.analytics.rollups import rollup_refresh
-    from haochaping.evaluations.models import Evaluation
-    from haochaping.outreach.models import CallRecord, CallTask, Demand
-    from haochaping.rectification.models import RectificationCase
-    from haochaping.service_records.models import ServiceRecord
-
-    class Again(District):
-        def __init__(self) -> None:  # the generated district, read back
-            from django.contrib.auth import get_user_model
-
-            from haochaping.evaluations.models import IndicatorSet
-            from haochaping.organizations.models import BusinessSystem, Staff, Unit
-            from haochaping.service_records.models import ServiceItem
-
-            self.district_id = Unit.objects.get(path="/410499/").pk
-            items = list(ServiceItem.objects.values_list("pk", "department_id"))
-            self.items, self.item_dept = [pk for pk, _ in items], dict(items)
-            by_dept: dict[int, list[int]] = {}
-            for pk, dept in items:
-                by_dept.setdefault(dept, []).append(pk)
-            self.staff = [(pk, window, unit, (by_dept.get(unit) or self.items)[:ITEMS_PER_STAFF])
-                          for pk, window, unit in Staff.objects.values_list("pk", "window_id", "unit_id")]  # fmt: skip
-            self.staff_weights = [1.0] * len(self.staff)
-            self.systems = list(BusinessSystem.objects.values_list("pk", flat=True))
-            self.indicator_set = IndicatorSet.objects.get(is_active=True).pk
-            self.operator = get_user_model().objects.get(username="bench-operator").pk
 
     now = timezone.now()
     with transaction.atomic():
-        generator = Generator(Again(), Identity(), seed=len(str(now)), end=now + 2 * DAY)
+        district = District.read("/410499/", operator="bench-operator")  # the generated district, read back
+        generator = Generator(district, Identity(), seed=len(str(now)), end=now + 2 * DAY)
         generator.prepare()
-        generator.record_id = ServiceRecord.objects.aggregate(m=Max("id"))["m"] or 0
-        generator.evaluation_id = Evaluation.objects.aggregate(m=Max("id"))["m"] or 0
-        generator.case_id = RectificationCase.objects.aggregate(m=Max("id"))["m"] or 0
-        generator.task_id = CallTask.objects.aggregate(m=Max("id"))["m"] or 0
-        generator.call_id = CallRecord.objects.aggregate(m=Max("id"))["m"] or 0
-        generator.demand_id = Demand.objects.aggregate(m=Max("id"))["m"] or 0
+        generator.continue_ids()
         pairs = [generator.service(timezone.localdate(), True) for _ in range(count)]
         writer = Writer()
         writer.rows("service_records_servicerecord", RECORD_COLUMNS, [r for r, _ in pairs])
@@ -1057,6 +1109,31 @@ def refresh_after_new_ratings(count: int) -> tuple[float, Any]:
     return elapsed, result
 
 
+def resident_memory() -> int:
+    """This process's resident memory in bytes (``/proc/self/statm``)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def with_peak_memory(fn: Callable[[], Any]) -> tuple[Any, float, int]:
+    """(``fn()``'s answer, seconds, peak growth of resident memory in bytes, sampled every 50 ms)."""
+    base, peak, done = resident_memory(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], resident_memory())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        answer = fn()
+    finally:
+        elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    return answer, elapsed, max(peak[0], resident_memory()) - base
+
+
 def monthly_report(root: str, period) -> str:
     """The monthly 通报 of ``period`` for the subtree (``analytics.services.report_generate``:
     snapshot, Word, Excel appendix, charts), timed with the process's resident memory sampled
@@ -1066,26 +1143,10 @@ def monthly_report(root: str, period) -> str:
     from haochaping.organizations.models import Unit
 
     unit = Unit.objects.get(path=root)
-    page = os.sysconf("SC_PAGE_SIZE")
-
-    def rss() -> int:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * page
-
-    base, peak, done = rss(), [0], threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.05):
-            peak[0] = max(peak[0], rss())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    report = report_generate(unit=unit, period=period, actor=Actor.cli("bench"))
-    elapsed = time.perf_counter() - started
+    report, elapsed, growth = with_peak_memory(
+        lambda: report_generate(unit=unit, period=period, actor=Actor.cli("bench"))
+    )
     size = report.docx.size + report.xlsx.size
-    done.set()
-    sampler.join()
-    growth = max(peak[0], rss()) - base
     verdict = "ok" if elapsed < TARGET_REPORT_S else "over target"
     return (f"{elapsed:.1f} s (target < {TARGET_REPORT_S} s: {verdict}), Word + Excel {size / 1024:.0f} KiB, "
             f"resident memory +{growth / 2**20:.0f} MiB")  # fmt: skip
