@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
@@ -45,16 +46,24 @@ def _choices(scope: Scope, unit: Unit) -> dict[str, list]:
     return {
         "units": list(unit_list(scope=scope).order_by("path")),
         "items": list(ServiceItem.objects.filter(department__path__startswith=unit.path).order_by("name")[:500]),
-        "windows": list(Window.objects.filter(unit__path__startswith=unit.path).order_by("name")[:500]),
+        # A hall's window staffed by a department belongs to both (the hall's unit, the department).
+        "windows": list(
+            Window.objects.filter(Q(unit__path__startswith=unit.path) | Q(department__path__startswith=unit.path))
+            .distinct()
+            .order_by("name")[:500]
+        ),
         "staff": list(Staff.objects.filter(unit__path__startswith=unit.path).order_by("name")[:1000]),
     }
 
 
-def _slice(request, scope: Scope, form_class, **extra) -> tuple[Any, sel.Slice, dict[str, Any]]:
+def _slice(request, scope: Scope, form_class) -> tuple[Any, sel.Slice, dict[str, Any]]:
     """The filter form and the slice it selects (the unit checked against the scope: 404)."""
     unit = sel.scoped_unit(scope, request.GET.get("unit") or None)
-    form = form_class(request.GET or None, **_choices(scope, unit), **extra)
-    values = form.values() if form.is_bound else {}
+    data = request.GET.copy()  # always bound: the defaults (this quarter) show in the filter bar
+    data.setdefault("kind", "quarter")
+    data.setdefault("on", f"{timezone.localdate():%Y-%m-%d}")
+    form = form_class(data, **_choices(scope, unit))
+    values = form.values()
     kind = values.get("kind") or "quarter"
     on = values.get("on") or timezone.localdate()
     first, last = sel.period_bounds(kind, on)

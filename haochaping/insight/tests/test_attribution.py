@@ -42,11 +42,10 @@ def rate(record, level: int, *, text: str = "", reasons=(), dims=None) -> Evalua
     return submit_rating(actor=Actor.citizen(), record=record, data=data)
 
 
-@pytest.fixture
-def ratings(cast):
+def make_ratings(cast) -> dict[str, Evaluation]:
     """Unit A: a citizen's choice (attitude 1, efficiency 2, reason XC-TD-B01), two texts only
-    (queueing, with a phone number; materials), a bad rating with nothing, a good one.
-    Unit B: a text only (playing with the phone)."""
+    (queueing, with a phone number; materials), a text that says nothing, a good rating.
+    Unit B: a text only (playing with the phone). Then the refresh."""
     r = {
         "citizen": rate(push(cast, "SCJG2026120001"), 1, text="态度差", reasons=["XC-TD-B01"],
                         dims={"attitude": 1, "efficiency": 2, "materials": 4}),
@@ -58,6 +57,11 @@ def ratings(cast):
     }  # fmt: skip
     causes_refresh()
     return r
+
+
+@pytest.fixture
+def ratings(cast):
+    return make_ratings(cast)
 
 
 def cause(evaluation) -> BadRatingCause:
@@ -255,3 +259,30 @@ def test_period_bounds():
     assert sel.period_bounds("quarter", dt.date(2026, 11, 15)) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     assert sel.period_bounds("month", dt.date(2026, 2, 15)) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
     assert sel.period_bounds("year", dt.date(2026, 2, 15)) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+def test_the_report_section_in_the_snapshot_and_the_excel_appendix(cast, ratings):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from haochaping.analytics.periods import Period
+    from haochaping.analytics.reports.documents import render_xlsx
+    from haochaping.analytics.reports.snapshot import build_snapshot
+    from haochaping.insight.report import attribution_section
+
+    first, last = sel.period_bounds("month", timezone.localdate())
+    section = attribution_section(cast.unit_a, first, last)
+    assert (section["bad"], section["attributed"]) == (4, 3)
+    assert section["dimensions"][0]["label"] == "办事效率"
+    assert "差评主要集中在办事效率（2条，占66.7%）" in section["summary"]
+    snapshot = build_snapshot(cast.district, Period.of("month", timezone.localdate()), generated_at=timezone.now())
+    assert snapshot["attribution"]["bad"] == 5
+    assert snapshot["problems"][-1] == snapshot["attribution"]["summary"]
+    book = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="2026-1")))
+    cells = [str(c.value) for row in book["表6 差评归因"].iter_rows() for c in row if c.value is not None]
+    assert "维度：服务态度" in cells and any(c.startswith("高频词：") for c in cells)
+    assert "13812345678" not in " ".join(cells)
+    assert attribution_section(cast.unit_a, dt.date(2020, 1, 1), dt.date(2020, 1, 31))["summary"] == (
+        "本期无差评，无差评原因分析。"
+    )
