@@ -1,6 +1,9 @@
 """The attribution section of the monthly 通报 (``analytics.reports.snapshot`` key
-``"attribution"``): which dimensions, reasons and words the period's bad ratings point to, as
-one Chinese sentence and the top rows. No scope check (the report's caller's)."""
+``"attribution"``): which dimensions and reasons the period's bad ratings point to, as one Chinese
+sentence and the top rows. It reads only ``BadRatingCause`` (grouped) and the indicators' texts,
+never the ratings or demands themselves (the report's cost must not grow with the month's
+ratings), so the term ranking, which reads texts, stays on the attribution page. No scope check
+(the report's caller's)."""
 
 from __future__ import annotations
 
@@ -8,15 +11,13 @@ import datetime as dt
 from typing import Any
 
 from haochaping.insight.attribution.selectors import Slice, dimension_shares, reason_ranking
-from haochaping.insight.attribution.terms import term_ranking
 from haochaping.organizations.models import Unit
 
 TOP_DIMENSIONS = 3
 TOP_REASONS = 3
-TOP_TERMS = 5
 
 
-def _summary(shares: dict[str, Any], dims: list[dict], reasons: list[dict], terms: list[dict]) -> str:
+def _summary(shares: dict[str, Any], dims: list[dict], reasons: list[dict]) -> str:
     if not shares["bad"]:
         return "本期无差评，无差评原因分析。"
     s = shares["sources"]
@@ -30,8 +31,6 @@ def _summary(shares: dict[str, Any], dims: list[dict], reasons: list[dict], term
     text += f"，差评主要集中在{named}"
     if reasons:
         text += "；反映较多的问题是" + "、".join(f"“{r['text'] or r['code']}”（{r['count']}条）" for r in reasons)
-    if terms:
-        text += "；差评和诉求中的高频词有" + "".join(f"“{t['term']}”" for t in terms)
     return text + "。"
 
 
@@ -48,17 +47,11 @@ def attribution_section(unit: Unit, first: dt.date, last: dt.date) -> dict[str, 
         {"code": r["code"], "text": r["text"], "count": r["count"], "share": r["share"]}
         for r in reason_ranking(slice_, limit=TOP_REASONS)
     ]
-    terms = (
-        [{"term": t["term"], "count": t["count"]} for t in term_ranking(slice_, limit=TOP_TERMS)]
-        if shares["bad"]
-        else []
-    )
     return {
         "bad": shares["bad"],
         "attributed": shares["attributed"],
         "sources": shares["sources"],
         "dimensions": dims,
         "reasons": reasons,
-        "terms": terms,
-        "summary": _summary(shares, dims, reasons, terms),
+        "summary": _summary(shares, dims, reasons),
     }

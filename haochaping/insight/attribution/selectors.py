@@ -234,7 +234,7 @@ def reason_ranking(slice_: Slice, limit: int = 10) -> list[dict[str, Any]]:
     counter: Counter = Counter()
     for reasons in qs.exclude(reasons=[]).values_list("reasons", flat=True).iterator(chunk_size=5000):
         counter.update(set(reasons or []))
-    texts = indicator_texts()
+    texts = indicator_texts() if counter else {}
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [
         {"code": code, "text": texts.get(code, ""), "count": n, "share": _share(n, attributed)} for code, n in ranked
