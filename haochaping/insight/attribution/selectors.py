@@ -241,6 +241,27 @@ def reason_ranking(slice_: Slice, limit: int = 10) -> list[dict[str, Any]]:
     ]
 
 
+def reason_trend(slice_: Slice, codes: list[str], months: int = TREND_MONTHS) -> list[dict[str, Any]]:
+    """Per month (``trend_months``): how many attributed bad ratings carry each of ``codes``
+    (the reason ranking's top codes), and their share of the month's attributed ones."""
+    firsts = trend_months(slice_, months)
+    last = _add_months(firsts[-1], 1) - dt.timedelta(days=1)
+    qs = causes_of(slice_, days=(firsts[0], last)).exclude(source=CauseSource.NONE)
+    totals: Counter = Counter()
+    counts: dict[str, Counter] = {code: Counter() for code in codes}
+    for day, reasons in qs.order_by().values_list("day", "reasons").iterator(chunk_size=5000):
+        month = day.replace(day=1)
+        totals[month] += 1
+        for code in set(reasons or []) & counts.keys():
+            counts[code][month] += 1
+    return [
+        {"month": f"{first:%Y-%m}", "attributed": totals[first],
+         "reasons": [{"code": code, "count": counts[code][first], "share": _share(counts[code][first], totals[first])}
+                     for code in codes]}
+        for first in firsts
+    ]  # fmt: skip
+
+
 def drill_down(
     slice_: Slice, *, dimension: str = "", reason: str = "", term: str = "", unit_id: int | None = None,
     source: str = "",

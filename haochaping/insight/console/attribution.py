@@ -107,6 +107,8 @@ def attribution_page(request, scope: Scope):
     for row in shares["rows"]:
         row["query"] = _query(values, dimension=row["dimension"])
     trend = sel.dimension_trend(slice_)
+    top_reasons = reasons[:5]
+    reason_trend = sel.reason_trend(slice_, [r["code"] for r in top_reasons])
     context = {
         "nav": "insight_attribution",
         "form": form,
@@ -117,6 +119,8 @@ def attribution_page(request, scope: Scope):
         "dimensions": [(name, Dimension(name).label) for name in DIMENSION_FIELDS],
         "trend": trend["months"],
         "reasons": reasons,
+        "top_reasons": top_reasons,
+        "reason_trend": reason_trend,
         "terms": terms,
         "base_query": _query(values),
         "unattributed_query": _query(values, source=CauseSource.NONE),

@@ -137,6 +137,13 @@ def test_reason_ranking(cast, ratings):
     by = {r["code"]: r for r in ranking}
     assert by["XC-TD-B01"]["count"] == 1 and by["XC-TD-B01"]["text"]
     assert by["XC-XL-B01"]["share"] == 25.0
+    trend = sel.reason_trend(today_slice(cast.district), ["XC-TD-B01", "XC-XL-B01"])
+    assert len(trend) == 6 and trend[0]["attributed"] == 0
+    assert trend[-1]["attributed"] == 4
+    assert trend[-1]["reasons"] == [
+        {"code": "XC-TD-B01", "count": 1, "share": 25.0},
+        {"code": "XC-XL-B01", "count": 1, "share": 25.0},
+    ]
 
 
 def test_a_correction_applies_is_audited_and_never_overrides_the_citizen(cast, ratings):
@@ -199,6 +206,7 @@ def test_the_page_per_role(cast, ratings):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="heat-table"' in html and "区人力资源和社会保障局" in html and "排队" in html
+    assert 'id="reason-trend"' in html
     assert "13812345678" not in html
     admin = login(Client(), cast, "admin_a")
     response = admin.get(PAGE, {"kind": "month", "on": on})
