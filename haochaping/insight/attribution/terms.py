@@ -64,9 +64,9 @@ def stop_words() -> frozenset[str]:
 
 @cache
 def _base_tokenizer() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    jieba.setLogLevel(logging.WARNING)
     for word in _word_list("hall_words.txt") + _word_list("material_words.txt"):
         tokenizer.add_word(word, freq=DOMAIN_FREQ)
     return tokenizer
