@@ -293,3 +293,16 @@ def test_the_report_section_in_the_snapshot_and_the_excel_appendix(cast, ratings
     assert attribution_section(cast.unit_a, dt.date(2020, 1, 1), dt.date(2020, 1, 31))["summary"] == (
         "本期无差评，无差评原因分析。"
     )
+
+
+def test_the_refresh_command(cast, ratings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    rate(push(cast, "SCJG2026120010"), 2, text="系统老是闪退")
+    out = StringIO()
+    call_command("attribution", "refresh", stdout=out)
+    assert out.getvalue().startswith("新归因差评 1 条（评价人选择 0，文字自动归因 1，")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("attribution", "refresh", "--since", "2026-13-01")
