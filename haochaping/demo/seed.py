@@ -31,6 +31,7 @@ from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
 from haochaping.evaluations.selectors import RatingTarget
+from haochaping.insight.attribution.services import causes_refresh
 from haochaping.insight.services import (
     RecordInput,
     spot_check_results_record,
@@ -108,6 +109,7 @@ def seed_demo(
     _supervision_records(today, seed=SEED + 2)
     out("正在生成统计汇总（综合分析、排名所用）……")
     rollup_rebuild()
+    causes_refresh()  # the attribution of the bad ratings (insight.attribution, 差评归因分析)
     result.systems = [(s.name, s.app_id, secret) for s, secret in systems.values()]
     audit_record(
         actor=actor,

@@ -223,6 +223,21 @@ def render_xlsx(snapshot: dict[str, Any], *, doc_number: str) -> bytes:
         if snapshot["supervision"]["rows"] and "records" in snapshot["supervision"]
         else ([] if snapshot["supervision"]["rows"] else [("说明", snapshot["supervision"]["summary"])]),
     )
+    attribution = snapshot.get("attribution")  # snapshots before it have none
+    if attribution:
+        _sheet(
+            wb,
+            "表6 差评归因",
+            "表6　差评主要原因（评价维度、评价理由）",
+            snapshot,
+            "项目",
+            [("条数", "count"), ("占已归因差评", "share")],
+            _rows([{"label": f"维度：{d['label']}", "count": d["count"], "share": f"{d['share']}%"}
+                   for d in attribution["dimensions"]]
+                  + [{"label": f"理由：{r['text'] or r['code']}", "count": r["count"], "share": f"{r['share']}%"}
+                     for r in attribution["reasons"]], "label"),
+            [("说明", attribution["summary"])],
+        )  # fmt: skip
     _sheet(
         wb,
         "评价等级构成",

@@ -26,6 +26,7 @@ from haochaping.analytics.ranking import ranking
 from haochaping.analytics.selectors.supervision import supervision_targets_for
 from haochaping.evaluations.choices import Level
 from haochaping.insight.models import SupervisionKind
+from haochaping.insight.report import attribution_section
 from haochaping.insight.selectors import supervision_record_counts
 from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import Scope
@@ -331,7 +332,10 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         "rectification": _rectification(now, by_code, unit_rows),
         "outreach": _outreach(now, by_code, unit_rows),
         "supervision": _supervision(unit, period),
-        "problems": _problems(by_code, now, unit_rows),
+        # 差评归因 (insight.report): its sentence also closes "存在问题", so the page and the Word
+        # document carry it without a template change; the Excel appendix has its own sheet.
+        "attribution": (attribution := attribution_section(unit, period.first, period.last)),
+        "problems": _problems(by_code, now, unit_rows) + ([attribution["summary"]] if attribution["bad"] else []),
         "days": days,
         "next_steps": [],  # filled from the rendered Word document (the template's own text)
     }

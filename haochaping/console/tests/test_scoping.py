@@ -16,6 +16,7 @@ from haochaping.analytics.periods import Period
 from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import IndicatorSet
+from haochaping.insight.attribution.services import causes_refresh
 from haochaping.insight.services import RecordInput, supervision_record_create
 from haochaping.organizations.administration.rules import PLATFORM
 from haochaping.organizations.administration.staff import staff_photo_set
@@ -66,6 +67,7 @@ def world(world, cast):
     world.attachment_a = attach_evidence(cast, "admin_a", world.case_a)
     world.attachment_b = attach_evidence(cast, "admin_b", world.case_b)
     outreach_world(cast, world)  # an invitation task and a demand per unit (outreach pages)
+    causes_refresh()  # the bad ratings' causes (insight/console/attribution.py)
     # A paired tablet at each unit's window (organizations/console/devices.py).
     world.device_a = pair_tablet(cast.window_a, "A 窗口评价器")[0]
     world.device_b = pair_tablet(cast.window_b, "B 窗口评价器")[0]

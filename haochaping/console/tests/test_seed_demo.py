@@ -16,6 +16,7 @@ from haochaping.audit.services import audit_verify
 from haochaping.demo import data
 from haochaping.demo.seed import seed_demo
 from haochaping.evaluations.models import Evaluation
+from haochaping.insight.models import BadRatingCause
 from haochaping.notifications.models import Notification
 from haochaping.organizations.models import BusinessSystem, Membership, Role, Staff, Unit, UnitKind, Window
 from haochaping.rectification.models import CaseState, RectificationCase
@@ -109,6 +110,13 @@ def test_every_bad_rating_has_one_case_worked_through_the_workflow(seeded):
     assert CaseState.CLOSED in states and len(states) >= 3
     assert sum(seeded.case_states.values()) >= len(bad)
     assert not RectificationCase.objects.filter(evaluation__level__gte=3).exists()
+
+
+def test_every_bad_rating_has_a_cause(seeded):
+    """The seed ends with the attribution refresh (差评归因分析 has data)."""
+    bad = Evaluation.objects.filter(level__lte=2).count()
+    assert bad > 0 and BadRatingCause.objects.count() == bad
+    assert BadRatingCause.objects.exclude(source="none").exists()
 
 
 def test_ratings_and_records_are_not_in_the_future(seeded):

@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from haochaping.insight.console import supervision
+from haochaping.insight.console import attribution, supervision
 
 urlpatterns = [
     path("supervision/", supervision.record_list, name="insight_supervision_list"),
     path("supervision/new/", supervision.record_new, name="insight_supervision_new"),
     path("supervision/<int:pk>/", supervision.record_detail, name="insight_supervision_detail"),
+    path("attribution/", attribution.attribution_page, name="insight_attribution"),
+    path("attribution/ratings/", attribution.attribution_ratings, name="insight_attribution_ratings"),
 ]
