@@ -329,6 +329,18 @@ COMPLAINTS: dict[str, tuple[str, ...]] = {
     "WD-LJ-B02": ("复印材料还要收费，也没给收据。",),
 }
 RARE_REASONS = ("WD-LJ-B01", "WD-LJ-B02")  # integrity complaints: rare
+# What a citizen says on the phone or writes without ticking a reason: colloquial, sometimes with
+# a denial ("不是态度问题") that the attribution must read past.
+SPOKEN_COMPLAINTS = (
+    "不是态度问题，是材料反复要，来回跑了三趟才弄好。",
+    "排了快俩钟头的队，叫号机还老出毛病。",
+    "那个小伙子说话太冲了，问一句就不耐烦。",
+    "说好一周能拿证，这都半个月了还没个准信。",
+    "网上说全程网办，结果还得跑到大厅交原件。",
+    "窗口说系统故障办不了，让改天再来，白跑一趟。",
+    "材料倒是一次就收了，就是态度恶劣，爱答不理的。",
+    "问了三个窗口，互相推诿，没人管。",
+)
 BASIC_TEXTS = ("整体还行，就是等的时间有点长。", "办成了，希望材料能再简化一些。", "还可以，系统有点慢。")
 PRAISE: tuple[tuple[str, str], ...] = (
     ("", "服务热情，给个好评！"),

@@ -256,7 +256,19 @@ class Generator:
         level = rng.choices((5, 4, 3, 2, 1), (70, 18, 7, 3 * trouble, 2 * trouble))[0]
         reasons, text = self._reasons_and_text(rng, record.mode, level, item)
         dims = self._dimensions(rng, level, reasons) if rng.random() < 0.5 else {}
+        if level <= 2 and self._in_words_only(record, channel):
+            # What the citizen said, without a reason ticked: a callback operator types the words
+            # (电话), or the citizen only wrote (insight attributes these texts).
+            text = text or data.SPOKEN_COMPLAINTS[sum(map(ord, record.project_no)) % len(data.SPOKEN_COMPLAINTS)]
+            reasons, dims = [], {}
         return RatingInput(level=level, channel=channel, dimensions=dims, reasons=reasons, text=text, evaluated_at=at)
+
+    @staticmethod
+    def _in_words_only(record: RecordInput, channel: int) -> bool:
+        """Most phone ratings and a sixth of the others carry only words. Decided by the record's
+        number, not the shared stream: the rest of the generated year stays as it was."""
+        share = 0.7 if channel == 6 else 0.15
+        return random.Random(f"words:{record.project_no}:{record.service_no}").random() < share
 
     @staticmethod
     def _delay(rng: random.Random, channel: int) -> dt.timedelta:

@@ -90,10 +90,12 @@ def test_records_and_ratings_went_through_the_services(seeded):
 def test_every_bad_rating_has_one_case_worked_through_the_workflow(seeded):
     bad = list(Evaluation.objects.filter(level__lte=2).select_related("case"))
     assert bad, "the small run should still produce bad ratings"
+    assert any(not e.reasons for e in bad) and any(e.reasons for e in bad)
     assert RectificationCase.objects.count() == len(bad) == seeded.bad_ratings == seeded.cases
     for evaluation in bad:
         case = evaluation.case
-        assert evaluation.reasons and 1 <= len(evaluation.reasons) <= 2
+        # Reasons ticked, or only words (phone ratings mostly, insight attributes them).
+        assert (1 <= len(evaluation.reasons) <= 2) or (not evaluation.reasons and evaluation.text)
         day = evaluation.evaluated_at.astimezone(SHANGHAI).date() + dt.timedelta(days=15)
         assert case.original_due_at == dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI)
         assert case.opened_at == evaluation.evaluated_at
@@ -117,6 +119,10 @@ def test_every_bad_rating_has_a_cause(seeded):
     bad = Evaluation.objects.filter(level__lte=2).count()
     assert bad > 0 and BadRatingCause.objects.count() == bad
     assert BadRatingCause.objects.exclude(source="none").exists()
+    # Ratings with words only (phone ratings mostly) are attributed from their text, with evidence.
+    auto = BadRatingCause.objects.filter(source="auto")
+    assert auto.exists() and all(cause.evidence for cause in auto)
+    assert BadRatingCause.objects.filter(source="citizen").exists()
 
 
 def test_ratings_and_records_are_not_in_the_future(seeded):
