@@ -98,3 +98,8 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id}:{self.case_id}"
+
+
+# Rating-integrity flags (通知 二(四), 制度第八条) live in their own module; imported here so that
+# Django finds the model.
+from haochaping.insight.integrity_models import IntegrityFlag  # noqa: E402, F401

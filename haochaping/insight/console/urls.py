@@ -2,10 +2,13 @@
 
 from django.urls import path
 
-from haochaping.insight.console import supervision
+from haochaping.insight.console import integrity, supervision
 
 urlpatterns = [
     path("supervision/", supervision.record_list, name="insight_supervision_list"),
     path("supervision/new/", supervision.record_new, name="insight_supervision_new"),
     path("supervision/<int:pk>/", supervision.record_detail, name="insight_supervision_detail"),
+    path("integrity/", integrity.flag_list, name="insight_integrity_list"),
+    path("integrity/detect/", integrity.flag_detect, name="insight_integrity_detect"),
+    path("integrity/<int:pk>/", integrity.flag_detail, name="insight_integrity_detail"),
 ]
