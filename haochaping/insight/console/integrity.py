@@ -20,6 +20,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.errors import ApplicationError
 from haochaping.core.pages.filters import GetFilterForm, unit_choices
 from haochaping.core.pages.paging import page_of
+from haochaping.evaluations.choices import Level
 from haochaping.insight.integrity_models import FlagState, IntegrityKind
 from haochaping.insight.integrity_selectors import (
     integrity_flag_get_for,
@@ -35,6 +36,47 @@ from haochaping.insight.integrity_services import (
 )
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, unit_list
+
+# The evidence counts' keys (``insight.integrity``), as the page shows them.
+COUNT_LABELS = {
+    "bursts": "集中评价次数",
+    "ratings_in_bursts": "集中评价条数",
+    "largest": "单次最多条数",
+    "largest_minutes": "单次最多用时（分钟）",
+    "requested": "发起请评价的服务次数",
+    "quick": "数秒内完成评价次数",
+    "share": "占比（%）",
+    "ratings": "评价条数",
+    "units": "涉及单位数",
+    "levels": "评价等级构成",
+    "very_satisfied": "“非常满意”条数",
+    "peers_share": "其他回访员“非常满意”占比（%）",
+    "peers_ratings": "其他回访员电话评价条数",
+    "z": "高出的标准误倍数",
+    "bad_ratings": "差评条数",
+    "defaults": "默认评价条数",
+    "overall_share": "全部单位默认评价占比（%）",
+    "days": "统计天数",
+    "threshold_count": "阈值：条数",
+    "threshold_minutes": "阈值：分钟",
+    "threshold_seconds": "阈值：秒",
+    "threshold_percent": "阈值：占比（%）",
+    "threshold_services": "阈值：服务次数",
+    "threshold_units": "阈值：单位数",
+    "threshold_z": "阈值：标准误倍数",
+    "threshold_gap": "阈值：高出百分点",
+    "threshold_ratio": "阈值：为全部占比的倍数",
+}
+LEVELS = dict(Level.choices)
+
+
+def _count_rows(counts: dict) -> list[tuple[str, str]]:
+    rows = []
+    for key, value in counts.items():
+        if key == "levels" and isinstance(value, dict):
+            value = "、".join(f"{LEVELS.get(int(level), level)} {n}" for level, n in value.items())
+        rows.append((COUNT_LABELS.get(key, key), "—" if value is None else str(value)))
+    return rows
 
 
 class FlagFilterForm(GetFilterForm):
@@ -127,7 +169,7 @@ def flag_detail(request, scope: Scope, pk: int):
     context = {
         "nav": "insight_integrity",
         "flag": flag,
-        "counts": evidence.get("counts", {}),
+        "counts": _count_rows(evidence.get("counts", {})),
         "examples": examples,
         "has_seconds": any("seconds" in e for e in examples),
         "can_review": may_review(scope) and flag.state == FlagState.OPEN,
