@@ -274,3 +274,41 @@ def test_report_section_and_the_monthly_report(cast, planted):
     workbook = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="石政服通〔2026〕1号")))
     cells = [str(c.value) for row in workbook["表5 重点督办对象"].iter_rows() for c in row if c.value]
     assert any(snapshot["integrity"]["text"] in c for c in cells)
+
+
+def test_the_scheduled_job_detects(cast, planted):
+    from haochaping.insight.tasks import detect_integrity
+    from haochaping.jobs.registry import get_periodic
+
+    spec = get_periodic("insight.detect_integrity")
+    assert spec is not None and spec.every == dt.timedelta(hours=6)
+    detect_integrity()
+    assert IntegrityFlag.objects.count() == 6
+    events = AuditEvent.objects.filter(action="insight:integrity:detected")
+    assert set(events.values_list("actor_type", flat=True)) == {"job"}
+
+
+def test_a_phone_rating_recorded_on_the_call_workbench_is_the_call_operators(cast):
+    """The operator of a phone rating is its call record's (回访工作台), not the audit actor."""
+    from haochaping.insight.integrity import phone_rating_operators
+    from haochaping.organizations.selectors import caller_for_user
+    from haochaping.outreach.models import CallTask
+    from haochaping.outreach.services.calls import call_lists_generate, call_record
+    from haochaping.outreach.services.calls.common import CallInput
+    from haochaping.testing import push_record
+
+    finished = timezone.now() - dt.timedelta(days=5)
+    record = push_record(
+        cast,
+        project_no="SCJG-INT-CALL",
+        accepted_at=(finished - dt.timedelta(minutes=30)).isoformat(),
+        finished_at=finished.isoformat(),
+    )
+    call_lists_generate(actor=Actor.job("tests"))
+    task = CallTask.objects.get(record=record, kind="invitation_unrated")
+    operator = cast.users["operator"]
+    call = call_record(
+        caller=caller_for_user(operator), task_id=task.pk, data=CallInput(outcome="reached_rated", level=5)
+    )
+    assert call.evaluation is not None and call.evaluation.channel == 6
+    assert phone_rating_operators([call.evaluation.pk]) == {call.evaluation.pk: operator.pk}
