@@ -183,6 +183,7 @@ def detect_tablet_burst(since: dt.datetime, until: dt.datetime) -> list[Finding]
         )
         .order_by("record__rating_requests__device_id", "evaluated_at", "id")
         .values_list("record__rating_requests__device_id", "evaluated_at", "id")
+        .iterator(chunk_size=5000)
     )
     by_device: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
     seen: set[int] = set()

@@ -253,7 +253,7 @@ def test_cli_runs_detection(cast, planted, capsys):
     assert "新增 6 条" in capsys.readouterr().out
 
 
-def test_report_section_and_the_monthly_report(cast, planted):
+def test_report_section_and_the_monthly_report(client, cast, planted):
     integrity_detect(actor=Actor.cli("tests"), now=planted.now)
     scope = supervisor_scope(cast)
     flags = list(IntegrityFlag.objects.order_by("id"))
@@ -274,6 +274,13 @@ def test_report_section_and_the_monthly_report(cast, planted):
     workbook = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="石政服通〔2026〕1号")))
     cells = [str(c.value) for row in workbook["表5 重点督办对象"].iter_rows() for c in row if c.value]
     assert any(snapshot["integrity"]["text"] in c for c in cells)
+    # The 通报's page: the sentence in section 五 and the table of counts by kind.
+    from haochaping.analytics.services import report_generate
+
+    report = report_generate(unit=cast.district, period=period, actor=Actor.cli("tests"))
+    login(client, cast, "supervisor")
+    html = client.get(reverse("console:analytics_report_detail", args=[report.pk])).content.decode()
+    assert report.snapshot["integrity"]["text"] in html and 'id="integrity-table"' in html
 
 
 def test_the_scheduled_job_detects(cast, planted):
