@@ -193,14 +193,14 @@ def plant_integrity_patterns(
         for i in range(3):
             at = _at(first + dt.timedelta(days=8 + 5 * i), 11, 20)
             planter.rate(planter.record(bad_tpl, at, angry), (1, 2, 1)[i], at, channel=Channel.QR, actor=citizen)
-        # (4) A second 回访员 whose 30 phone ratings are all 非常满意.
+        # (4) A second 回访员 whose 40 phone ratings are all 非常满意.
         username, display = OPERATOR
         user = get_user_model().objects.filter(username=username).first() or console_user_create(
             actor=Actor.cli("seed_demo"), username=username, password=data.DEMO_PASSWORD, role=Role.OPERATOR,
             unit=Unit.objects.get(code=data.DISTRICT_CODE), display_name=display,
         )  # fmt: skip
         by_phone, usual = Actor.for_user(user), Actor.for_user(get_user_model().objects.get(username="huifang"))
-        for i in range(30):
+        for i in range(40):
             tpl = templates[rng.randrange(len(templates))]
             at = _at(first + dt.timedelta(days=2 + i % 24), 15, rng.randint(0, 59))
             planter.rate(planter.record(tpl, at), 5, at, channel=Channel.PHONE, actor=by_phone)
