@@ -296,6 +296,35 @@ DEMAND_TRACK_FAILURES_PER_HOUR = env_int("HAOCHAPING_DEMAND_TRACK_FAILURES_PER_H
 # Lifetime of the signed link to follow a demand (in the reply SMS and on the confirmation page).
 DEMAND_LINK_DAYS = env_int("HAOCHAPING_DEMAND_LINK_DAYS", 180)
 
+# --- insight: rating-integrity flags (docs/subsystems/insight.md, 通知 二(四)) ---------------
+# Detection looks back this many days (the scheduled run; on demand and the CLI may say otherwise).
+INSIGHT_INTEGRITY_WINDOW_DAYS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_WINDOW_DAYS", 31)
+# Tablet burst: at least N 非常满意 from one tablet within M minutes.
+INSIGHT_INTEGRITY_BURST_COUNT = env_int("HAOCHAPING_INSIGHT_INTEGRITY_BURST_COUNT", 8)
+INSIGHT_INTEGRITY_BURST_MINUTES = env_int("HAOCHAPING_INSIGHT_INTEGRITY_BURST_MINUTES", 10)
+# Quick after 请评价: a clerk's requested services rated within S seconds of the request make up
+# at least X percent of at least K requested services.
+INSIGHT_INTEGRITY_QUICK_SECONDS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_QUICK_SECONDS", 5)
+INSIGHT_INTEGRITY_QUICK_PERCENT = env_int("HAOCHAPING_INSIGHT_INTEGRITY_QUICK_PERCENT", 60)
+INSIGHT_INTEGRITY_QUICK_MIN_SERVICES = env_int("HAOCHAPING_INSIGHT_INTEGRITY_QUICK_MIN_SERVICES", 10)
+# One phone number rating at least N services across at least U units within D days.
+INSIGHT_INTEGRITY_PHONE_SERVICES = env_int("HAOCHAPING_INSIGHT_INTEGRITY_PHONE_SERVICES", 10)
+INSIGHT_INTEGRITY_PHONE_UNITS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_PHONE_UNITS", 4)
+INSIGHT_INTEGRITY_PHONE_DAYS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_PHONE_DAYS", 30)
+# Phone ratings per operator: share of 非常满意 at least k standard errors (tenths: 30 = 3.0)
+# and G percentage points above the other operators' pooled share, with at least V ratings.
+INSIGHT_INTEGRITY_OPERATOR_MIN_RATINGS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_OPERATOR_MIN_RATINGS", 20)
+INSIGHT_INTEGRITY_OPERATOR_Z_TENTHS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_OPERATOR_Z_TENTHS", 30)
+INSIGHT_INTEGRITY_OPERATOR_GAP_PERCENT = env_int("HAOCHAPING_INSIGHT_INTEGRITY_OPERATOR_GAP_PERCENT", 15)
+# One evaluator (phone blind index) giving at least N bad ratings to one clerk within D days.
+INSIGHT_INTEGRITY_REPEATED_BAD_COUNT = env_int("HAOCHAPING_INSIGHT_INTEGRITY_REPEATED_BAD_COUNT", 3)
+INSIGHT_INTEGRITY_REPEATED_BAD_DAYS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_REPEATED_BAD_DAYS", 30)
+# A unit whose share of system default ratings is at least X percent and at least R times the
+# overall share (with at least V ratings).
+INSIGHT_INTEGRITY_DEFAULT_PERCENT = env_int("HAOCHAPING_INSIGHT_INTEGRITY_DEFAULT_PERCENT", 30)
+INSIGHT_INTEGRITY_DEFAULT_RATIO = env_int("HAOCHAPING_INSIGHT_INTEGRITY_DEFAULT_RATIO", 2)
+INSIGHT_INTEGRITY_DEFAULT_MIN_RATINGS = env_int("HAOCHAPING_INSIGHT_INTEGRITY_DEFAULT_MIN_RATINGS", 30)
+
 # --- background jobs (haochaping/jobs) -----------------------------------------------------
 # A running job's lease: past it, another worker assumes the first one died and runs it again.
 # Every task must finish well within it.

@@ -27,6 +27,7 @@ from haochaping.audit.services import Actor, audit_record
 from haochaping.demo import data
 from haochaping.demo.casework import work_cases
 from haochaping.demo.fake import credit_code
+from haochaping.demo.integrity import plant_integrity_patterns
 from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
@@ -103,6 +104,7 @@ def seed_demo(
     plans = Generator(layout, seed=SEED, now=now, scale=scale).plans(start, today)
     out(f"正在导入 {start:%Y-%m-%d} 至 {today:%Y-%m-%d} 的办件 {len(plans)} 条及其评价……")
     result = _push(plans, systems, out)
+    plant_integrity_patterns(result, systems=systems, today=today, now=now)  # 评价质量线索 (demo/integrity.py)
     out("正在模拟差评工单的核实、整改、反馈和回访……")
     result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
     result.qr_urls = _qr_codes(actor)

@@ -194,3 +194,8 @@ class AttributionCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation_id}: {self.from_dimension or '—'} → {self.dimension}"
+
+
+# Rating-integrity flags (通知 二(四), 制度第八条) live in their own module; imported here so that
+# Django finds the model.
+from haochaping.insight.integrity_models import IntegrityFlag  # noqa: E402, F401

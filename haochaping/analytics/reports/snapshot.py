@@ -25,6 +25,7 @@ from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
 from haochaping.analytics.selectors.supervision import supervision_targets_for
 from haochaping.evaluations.choices import Level
+from haochaping.insight.integrity_report import section as integrity_section
 from haochaping.insight.models import SupervisionKind
 from haochaping.insight.report import attribution_section
 from haochaping.insight.selectors import supervision_record_counts
@@ -298,6 +299,10 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         }
         for level in sorted(Level.values, reverse=True)
     ]
+    # The 评价质量 (rating-integrity) sentence ends section 五's summary, as the supervision
+    # records' does: the page, the Word template and the Excel appendix carry it unchanged.
+    supervision, integrity = _supervision(unit, period), integrity_section(unit, period.first, period.last)
+    supervision["summary"] += integrity["text"]
     return {
         "schema": SCHEMA,
         "organ": organ_name(unit),
@@ -331,7 +336,8 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         "units": units,
         "rectification": _rectification(now, by_code, unit_rows),
         "outreach": _outreach(now, by_code, unit_rows),
-        "supervision": _supervision(unit, period),
+        "supervision": supervision,
+        "integrity": integrity,
         # 差评归因 (insight.report): its sentence also closes "存在问题", so the page and the Word
         # document carry it without a template change; the Excel appendix has its own sheet.
         "attribution": (attribution := attribution_section(unit, period.first, period.last)),

@@ -111,9 +111,10 @@ def test_the_word_document_has_the_sections_and_the_same_numbers_as_the_page(cli
     assert [c.text for c in a_row.cells][2:5] == ["2", "50.00%", "1"]
     # 六、存在问题: the rule-based sentences; 五: no supervision module on this branch.
     assert any("差评率偏高" in p for p in report.snapshot["problems"])
-    # The section's paragraph ends with the supervision records' sentence (insight, 制度第十条).
+    # The section's paragraph ends with the supervision records' sentence (insight, 制度第十条)
+    # and the rating-integrity one (评价质量, 通知 二(四)).
     supervision = report.snapshot["supervision"]["summary"]
-    assert supervision == "本期无重点督办对象。本期未开展督查检查。"
+    assert supervision == "本期无重点督办对象。本期未开展督查检查。本期未发现评价质量异常线索。"
     assert supervision in texts and supervision in html
     # 七、下一步工作 comes from the template, on the page too.
     assert report.snapshot["next_steps"] and report.snapshot["next_steps"][0] in html
@@ -348,9 +349,10 @@ def test_the_report_reads_the_rollups_not_the_raw_tables(cast, refreshed):
         build_snapshot(cast.district, month(0), generated_at=timezone.now())
     touched = [q["sql"] for q in queries if _reads_raw(q["sql"], raw, reference)]
     assert touched == []
-    # 21: the supervision records' one grouped count (insight, 制度第十条); 26: the attribution
-    # section's five (insight.report: shares, sources, reasons' count and codes, reason texts).
-    assert len(queries) <= 26
+    # 21: the supervision records' one grouped count (insight, 制度第十条); 22: the integrity
+    # flags' one grouped count (评价质量); 27: the attribution section's five (insight.report:
+    # shares, sources, reasons' count and codes, reason texts).
+    assert len(queries) <= 27
 
 
 def test_each_download_of_a_report_is_audited_with_who_and_which_file(client, cast, refreshed):

@@ -17,6 +17,7 @@ from haochaping.analytics.services import report_generate
 from haochaping.audit.services import Actor
 from haochaping.evaluations.models import IndicatorSet
 from haochaping.insight.attribution.services import causes_refresh
+from haochaping.insight.integrity import Finding, flag_record
 from haochaping.insight.services import RecordInput, supervision_record_create
 from haochaping.organizations.administration.rules import PLATFORM
 from haochaping.organizations.administration.staff import staff_photo_set
@@ -52,6 +53,7 @@ DETAIL = {
     "staff_photo": ("staff_a", "staff_b"),
     "account_detail": ("account_a", "account_b"),
     "insight_supervision_detail": ("supervision_a", "supervision_b"),
+    "insight_integrity_detail": ("integrity_a", "integrity_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -104,6 +106,16 @@ def world(world, cast):
         )
         for unit in (cast.unit_a, cast.unit_b)
     )
+    # A rating-integrity flag of each unit (insight/console/integrity.py).
+    world.integrity_a, world.integrity_b = (
+        flag_record(
+            Finding(kind="default_concentration", unit_id=unit.pk, subject_type="unit", subject_key=str(unit.pk),
+                    subject_label=unit.name, first_at=timezone.now(), last_at=timezone.now(),
+                    summary=f"{unit.name}默认评价集中", counts={}, example_ids=[]),
+            actor=Actor.cli("tests"), now=timezone.now(),
+        )[0]
+        for unit in (cast.unit_a, cast.unit_b)
+    )  # fmt: skip
     return world
 
 
@@ -166,7 +178,7 @@ def kwargs_of(kwargs) -> dict:
 
 
 # Routes without an id that only take a POST (an action on the caller's own scope, no page).
-ACTIONS = {"analytics_refresh", "import_confirm"}
+ACTIONS = {"analytics_refresh", "import_confirm", "insight_integrity_detect", "account_links_batch"}
 
 
 def list_urls() -> list[str]:

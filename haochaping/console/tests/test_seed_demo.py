@@ -64,6 +64,7 @@ def test_organisation_systems_and_users(seeded):
         "chuangkou": Role.WINDOW_CLERK,
         "renshe": Role.DEPT_ADMIN,
         "huifang": Role.OPERATOR,
+        "huifang2": Role.OPERATOR,  # the 回访员 of the planted integrity pattern (demo/integrity.py)
     }
     clerk = Membership.objects.select_related("staff__unit").get(user__username="chuangkou")
     assert clerk.staff is not None and clerk.staff.unit.code == f"{data.DISTRICT_CODE}-SCJG"
@@ -234,3 +235,24 @@ def test_the_last_month_has_supervision_records(seeded_quarter):
         True,
     ]
     assert AuditEvent.objects.filter(action="insight:supervision:created").count() == 4
+
+
+def test_the_last_month_has_one_integrity_flag_of_each_kind(seeded_quarter):
+    """通知 二(四) in the demo: the patterns planted into last month (demo/integrity.py) are each
+    flagged once, open for a supervisor, and nothing else in the seeded year is; last month's
+    通报 carries the 评价质量 sentence."""
+    from django.utils import timezone
+
+    from haochaping.analytics.periods import Period
+    from haochaping.analytics.reports.snapshot import build_snapshot
+    from haochaping.insight.integrity_models import IntegrityFlag, IntegrityKind
+
+    flags = list(IntegrityFlag.objects.all())
+    assert sorted(f.kind for f in flags) == sorted(IntegrityKind.values), [f.summary for f in flags]
+    assert all(f.state == "open" and f.evidence["examples"] for f in flags)
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    assert {f.period for f in flags} == {f"{last_month:%Y-%m}"}
+    district = Unit.objects.get(code=data.DISTRICT_CODE)
+    snapshot = build_snapshot(district, Period.of("month", last_month), generated_at=timezone.now())
+    assert snapshot["integrity"]["total"] == 6
+    assert "本期发现评价质量异常线索6条" in snapshot["supervision"]["summary"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.insight.console import attribution, supervision
+from haochaping.insight.console import attribution, integrity, supervision
 
 urlpatterns = [
     path("supervision/", supervision.record_list, name="insight_supervision_list"),
@@ -10,4 +10,7 @@ urlpatterns = [
     path("supervision/<int:pk>/", supervision.record_detail, name="insight_supervision_detail"),
     path("attribution/", attribution.attribution_page, name="insight_attribution"),
     path("attribution/ratings/", attribution.attribution_ratings, name="insight_attribution_ratings"),
+    path("integrity/", integrity.flag_list, name="insight_integrity_list"),
+    path("integrity/detect/", integrity.flag_detect, name="insight_integrity_detect"),
+    path("integrity/<int:pk>/", integrity.flag_detail, name="insight_integrity_detail"),
 ]
