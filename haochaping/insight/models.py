@@ -98,3 +98,14 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id}:{self.case_id}"
+
+
+# Common problems (制度第十一条) live in their own module; imported here so Django finds them.
+from haochaping.insight.problems.models import (  # noqa: E402, F401
+    CommonProblem,
+    ProblemAction,
+    ProblemAttachment,
+    ProblemCase,
+    ProblemDemand,
+    ProblemProposal,
+)
