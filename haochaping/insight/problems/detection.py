@@ -80,6 +80,8 @@ MAX_MEMBERS = 500
 # The fewest keys a unit's bad ratings are taken to spread over (``concentrations``), whatever
 # few of them the window happens to show: a unit has several staff, windows and items.
 MIN_KEYS = {"staff": 6, "window": 3, "item": 5, "phrase": 30, "reason": 10}
+# A group is explained by others only if they hold at least this share of its members.
+COVER = 0.5
 
 # Generic words of complaints and of the service itself: never a key phrase on their own.
 STOP_WORDS = frozenset(
@@ -211,11 +213,15 @@ def surprise(count: int, expected: float) -> float:
     return -math.log(tail)
 
 
+Key = tuple[str, int, str]  # (kind, unit id, key)
+
+
 def concentrations(
-    groups: dict[tuple[str, int, str], Group], limits: dict[str, int]
-) -> tuple[list[Group], list, dict[int, dict[str, Group]]]:
-    """The groups over their threshold, less those explained by stronger kept ones (the
-    redundancy rule of the module doc); also (explained, by) pairs, for the record."""
+    groups: dict[Key, Group], limits: dict[str, int], claimed: dict[int, dict[str, Key]] | None = None
+) -> tuple[list[Group], list[tuple[Key, Key]], dict[int, dict[str, Key]]]:
+    """The groups over their threshold, less those explained by stronger kept ones or by earlier
+    proposals (``claimed``: unit -> member -> the proposal's key); the redundancy rule of the
+    module doc. Also the (explained, by) pairs, and which key holds each member."""
     totals: dict[tuple[str, int], int] = {}
     keys: dict[tuple[str, int], int] = {}
     for g in groups.values():
@@ -229,21 +235,23 @@ def concentrations(
     over = [g for g in groups.values() if len(g.members) >= limits[g.kind]]
     over.sort(key=lambda g: (-score(g), KIND_ORDER.index(g.kind), g.key))
     kept: list[Group] = []
-    covered: dict[int, dict[str, Group]] = {}
-    explained = []
+    # An earlier proposal's claim stands only while its own group is under the threshold (an
+    # aged-out concentration still explains its members); groups over it compete on strength.
+    contending = {(g.kind, g.unit_id, g.key) for g in over}
+    covered: dict[int, dict[str, Key]] = {
+        unit: {t: k for t, k in tokens.items() if k not in contending} for unit, tokens in (claimed or {}).items()
+    }
+    explained: list[tuple[Key, Key]] = []
     for g in over:
+        k = (g.kind, g.unit_id, g.key)
         mine = covered.setdefault(g.unit_id, {})
-        rest = [t for t in g.members if t not in mine]
-        if len(rest) >= limits[g.kind]:
+        holders = [h for t in g.members if (h := mine.get(t)) is not None and h != k]
+        if len(g.members) - len(holders) >= limits[g.kind] or len(holders) < COVER * len(g.members):
             kept.append(g)
             for t in g.members:
-                mine.setdefault(t, g)
+                mine.setdefault(t, k)
         else:
-            by = max(
-                {id(h): h for t in g.members if (h := mine.get(t)) is not None}.values(),
-                key=lambda h: len(h.tokens & g.tokens),
-            )
-            explained.append(((g.kind, g.unit_id, g.key), (by.kind, by.unit_id, by.key)))
+            explained.append((k, max(holders, key=holders.count)))
     return kept, explained, covered
 
 
@@ -309,12 +317,16 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
     start = now - dt.timedelta(days=days)
     limits = thresholds()
     groups = collect(start, now)
-    kept, explained, covered = concentrations(groups, limits)
+    recent = list(ProblemProposal.objects.filter(last_at__gt=start).order_by("last_at", "id"))
+    # Members already in a proposal count for that proposal's key only (module doc).
+    claimed: dict[int, dict[str, Key]] = {}
+    for proposal in recent:
+        tokens = claimed.setdefault(proposal.unit_id, {})
+        for t in [f"c{pk}" for pk in proposal.cases] + [f"d{pk}" for pk in proposal.demands]:
+            tokens.setdefault(t, (proposal.kind, proposal.unit_id, proposal.key))
+    kept, explained, covered = concentrations(groups, limits, claimed)
     result = DetectionResult(explained=explained)
-    if not kept:
-        return result
-    keys = {(g.kind, g.key) for g in kept}
-    kinds = {k for k, _ in keys}
+    kinds = {g.kind for g in kept} | {p.kind for p in recent}
     open_problems: dict[tuple[str, int, str], CommonProblem] = {}
     for problem in CommonProblem.objects.filter(kind__in=kinds).exclude(state=ProblemState.CLOSED):
         open_problems.setdefault((problem.kind, problem.unit_id, problem.key), problem)
@@ -325,7 +337,7 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
         k = (kind, unit_id, key)
         cutoffs[k] = max(closed_at, cutoffs.get(k, closed_at))
     live: dict[tuple[str, int, str], ProblemProposal] = {}
-    for proposal in ProblemProposal.objects.filter(kind__in=kinds, last_at__gt=start).order_by("last_at", "id"):
+    for proposal in recent:
         k = (proposal.kind, proposal.unit_id, proposal.key)
         if proposal.state == ProposalState.PROPOSED:
             live[k] = proposal
@@ -384,11 +396,10 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
         if k in by_key or k not in groups:
             continue
         mine = covered.get(k[1], {})
-        holders = [mine[t] for t in groups[k].members if t in mine]
-        rest = len(groups[k].members) - len(holders)
-        if holders and rest < limits[k[0]]:
-            h = max(holders, key=holders.count)
-            explained.append((k, (h.kind, h.unit_id, h.key)))
+        holders = [h for t in groups[k].members if (h := mine.get(t)) is not None and h != k]
+        size = len(groups[k].members)
+        if holders and size - len(holders) < limits[k[0]] and len(holders) >= COVER * size:
+            explained.append((k, max(holders, key=holders.count)))
     for k, by in explained:
         proposal, into = live.get(k), by_key.get(by) or live.get(by)
         if proposal is None or into is None or proposal.pk == into.pk:
