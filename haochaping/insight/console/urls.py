@@ -2,10 +2,15 @@
 
 from django.urls import path
 
-from haochaping.insight.console import supervision
+from haochaping.insight.console import problems, supervision
 
 urlpatterns = [
     path("supervision/", supervision.record_list, name="insight_supervision_list"),
     path("supervision/new/", supervision.record_new, name="insight_supervision_new"),
     path("supervision/<int:pk>/", supervision.record_detail, name="insight_supervision_detail"),
+    path("problems/", problems.problem_list_page, name="insight_problem_list"),
+    path("problems/<int:pk>/", problems.problem_detail, name="insight_problem_detail"),
+    path("problems/proposals/", problems.proposal_list_page, name="insight_proposal_list"),
+    path("problems/proposals/<int:pk>/", problems.proposal_detail, name="insight_proposal_detail"),
+    path("problems/detect/", problems.detect_now, name="insight_problems_detect"),
 ]
