@@ -26,6 +26,7 @@ from haochaping.analytics.ranking import ranking
 from haochaping.analytics.selectors.supervision import supervision_targets_for
 from haochaping.evaluations.choices import Level
 from haochaping.insight.models import SupervisionKind
+from haochaping.insight.problems.report import section as common_problems_section
 from haochaping.insight.selectors import supervision_record_counts
 from haochaping.organizations.models import Role, Unit
 from haochaping.organizations.selectors import Scope
@@ -297,6 +298,10 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         }
         for level in sorted(Level.values, reverse=True)
     ]
+    # 共性问题 (制度第十一条): its sentence ends the supervision summary (page, Word, Excel).
+    common_problems = common_problems_section(unit, period.first, period.last)
+    supervision = _supervision(unit, period)
+    supervision["summary"] += common_problems["text"]
     return {
         "schema": SCHEMA,
         "organ": organ_name(unit),
@@ -330,7 +335,8 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         "units": units,
         "rectification": _rectification(now, by_code, unit_rows),
         "outreach": _outreach(now, by_code, unit_rows),
-        "supervision": _supervision(unit, period),
+        "supervision": supervision,
+        "common_problems": common_problems,
         "problems": _problems(by_code, now, unit_rows),
         "days": days,
         "next_steps": [],  # filled from the rendered Word document (the template's own text)
@@ -424,6 +430,23 @@ def sample_snapshot() -> dict[str, Any]:
                     "demand_on_time_rate": "100.00%",
                 }
             ],
+        },
+        "common_problems": {
+            "detected": 1,
+            "opened": 1,
+            "closed": 1,
+            "double_zero": 1,
+            "rows": [
+                {
+                    "number": "GX20260101000001",
+                    "title": "示例问题",
+                    "unit": "示例单位",
+                    "state": "办结",
+                    "cases": "1/1",
+                    "double_zero": "已双归零",
+                }
+            ],
+            "text": "本期检测发现共性问题线索1条。",
         },
         "supervision": {
             "available": True,

@@ -192,12 +192,17 @@ def problem_counts(unit_path: str, first: dt.date, last: dt.date, *, start: Any,
     the unit's subtree open at any time in it. No scope check (the caller's)."""
     in_tree = Q(unit__path__startswith=unit_path)
     detected = ProblemProposal.objects.filter(in_tree, detected_at__gte=start, detected_at__lt=end).count()
-    relevant = with_double_zero(
-        CommonProblem.objects.filter(in_tree, opened_at__lt=end).filter(
-            Q(closed_at__isnull=True) | Q(closed_at__gte=start)
-        )
-    ).order_by("opened_at", "id")
-    rows = list(relevant)
+    relevant = CommonProblem.objects.filter(in_tree, opened_at__lt=end).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=start)
+    )
+    rows = list(relevant.select_related("unit").order_by("opened_at", "id"))
+    if rows:  # the linked cases' states: one more query, only when there are problems
+        counts = {
+            p.pk: (p.linked, p.linked_closed)
+            for p in with_double_zero(CommonProblem.objects.filter(pk__in=[r.pk for r in rows]))
+        }
+        for row in rows:
+            row.linked, row.linked_closed = counts[row.pk]  # type: ignore[attr-defined]
     return {
         "detected": detected,
         "opened": sum(1 for p in rows if start <= p.opened_at < end),

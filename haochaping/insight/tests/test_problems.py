@@ -9,10 +9,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from haochaping.analytics.periods import Period
+from haochaping.analytics.reports.snapshot import build_snapshot
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
 from haochaping.insight.problems.detection import problems_detect
 from haochaping.insight.problems.models import ProblemProposal, ProblemState, ProposalState
+from haochaping.insight.problems.report import section
 from haochaping.insight.problems.selectors import double_zero, problem_get_for
 from haochaping.insight.problems.services import (
     AcceptInput,
@@ -85,6 +88,15 @@ def test_the_workflow_to_double_zero_with_its_refusals(cast, world, proposals):
     world.case_a.state = "closed"  # the case's own workflow is tested in rectification
     world.case_a.save(update_fields=["state"])
     assert double_zero(problem_get_for(scope=caller(cast, "supervisor").scope, pk=problem.pk)).achieved
+    # The 通报 section (analytics snapshot key "common_problems", its sentence in the supervision summary).
+    today = timezone.localdate()
+    part = section(cast.district, today.replace(day=1), today)
+    assert (part["opened"], part["closed"], part["double_zero"]) == (1, 1, 1)
+    assert part["rows"][0]["double_zero"] == "已双归零" and "实现“双归零”" in part["text"]
+    assert section(cast.unit_b, today.replace(day=1), today)["double_zero"] == 0
+    snapshot = build_snapshot(cast.district, Period.of("month", today), generated_at=timezone.now())
+    assert snapshot["common_problems"]["double_zero"] == 1
+    assert snapshot["supervision"]["summary"].endswith(part["text"])
     actions = set(AuditEvent.objects.filter(action__startswith="insight:problem:").values_list("action", flat=True))
     assert {"insight:problem:opened", "insight:problem:analyse", "insight:problem:rectify",
             "insight:problem:close", "insight:problem:analysis_saved"} <= actions  # fmt: skip
