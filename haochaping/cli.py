@@ -7,6 +7,7 @@ haochaping calendar show 2027 | calendar import FILE [--dry-run]
 haochaping indicators list | indicators import FILE [--activate] [--dry-run]
 haochaping import units|matters|windows|staff FILE.xlsx [--dry-run] | import KIND FILE.xlsx --template
 haochaping rollups refresh | rollups rebuild [--from D --to D] | supervision evaluate [--month YYYY-MM]
+haochaping problems detect [--at YYYY-MM-DD]
 haochaping attribute [--json] "差评文字"
 haochaping audit verify | audit checkpoint | <any manage.py command>
 """

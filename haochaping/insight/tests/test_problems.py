@@ -4,8 +4,10 @@ workflow with its refusals, the deadline watch and 双归零."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -125,3 +127,13 @@ def test_the_deadline_watch_warns_marks_overdue_and_escalates(cast, world, propo
     problem.refresh_from_db()
     assert problem.is_overdue and problem.escalated_to == cast.district
     assert problem.due_at > timezone.now()
+
+
+def test_the_command_detects_on_demand(cast, world):
+    out = io.StringIO()
+    with override_settings(INSIGHT_PROBLEM_THRESHOLD=ONE):
+        call_command("problems", "detect", stdout=out)
+        call_command("problems", "detect", "--at", "2000-01-01", stdout=out)  # nothing then
+    text = out.getvalue()
+    assert "新增线索 2 条" in text and "新增线索 0 条" in text
+    assert ProblemProposal.objects.count() == 2
