@@ -335,7 +335,8 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
         kind__in=kinds, state=ProblemState.CLOSED, closed_at__gt=start
     ).values_list("kind", "unit_id", "key", "closed_at"):
         k = (kind, unit_id, key)
-        cutoffs[k] = max(closed_at, cutoffs.get(k, closed_at))
+        if closed_at is not None:
+            cutoffs[k] = max(closed_at, cutoffs.get(k, closed_at))
     live: dict[tuple[str, int, str], ProblemProposal] = {}
     for proposal in recent:
         k = (proposal.kind, proposal.unit_id, proposal.key)
@@ -346,24 +347,24 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
     by_key: dict[tuple[str, int, str], ProblemProposal] = {}
     for g in kept:
         k = (g.kind, g.unit_id, g.key)
-        problem = open_problems.get(k)
-        if problem is not None:
-            result.linked += _link(problem, g.members, now, actor)
+        open_problem = open_problems.get(k)
+        if open_problem is not None:
+            result.linked += _link(open_problem, g.members, now, actor)
             continue
         members = g.after(cutoffs.get(k))
-        proposal = live.get(k)
-        if proposal is not None and (k not in cutoffs or proposal.last_at > cutoffs[k]):
-            known = {f"c{pk}" for pk in proposal.cases} | {f"d{pk}" for pk in proposal.demands}
+        ongoing = live.get(k)
+        if ongoing is not None and (k not in cutoffs or ongoing.last_at > cutoffs[k]):
+            known = {f"c{pk}" for pk in ongoing.cases} | {f"d{pk}" for pk in ongoing.demands}
             if not set(members) - known:
                 continue
-            merged = dict.fromkeys(known, proposal.first_at) | members
-            proposal.cases, proposal.demands = _split(merged)
-            proposal.count = max(proposal.count, len(merged))
-            proposal.last_at = max(proposal.last_at, max(members.values()))
-            proposal.updated_at = now
-            proposal.save(update_fields=["cases", "demands", "count", "last_at", "updated_at"])
+            merged = dict.fromkeys(known, ongoing.first_at) | members
+            ongoing.cases, ongoing.demands = _split(merged)
+            ongoing.count = max(ongoing.count, len(merged))
+            ongoing.last_at = max(ongoing.last_at, max(members.values()))
+            ongoing.updated_at = now
+            ongoing.save(update_fields=["cases", "demands", "count", "last_at", "updated_at"])
             result.updated += 1
-            by_key[k] = proposal
+            by_key[k] = ongoing
             continue
         if len(members) < limits[g.kind]:
             continue
@@ -401,12 +402,12 @@ def problems_detect(*, now: dt.datetime | None = None, actor: Actor | None = Non
         if holders and size - len(holders) < limits[k[0]] and len(holders) >= COVER * size:
             explained.append((k, max(holders, key=holders.count)))
     for k, by in explained:
-        proposal, into = live.get(k), by_key.get(by) or live.get(by)
-        if proposal is None or into is None or proposal.pk == into.pk:
+        folded, into = live.get(k), by_key.get(by) or live.get(by)
+        if folded is None or into is None or folded.pk == into.pk:
             continue
-        if ProblemProposal.objects.filter(pk=proposal.pk, state=ProposalState.PROPOSED).update(
+        if ProblemProposal.objects.filter(pk=folded.pk, state=ProposalState.PROPOSED).update(
             state=ProposalState.MERGED, merged_into=into, decided_at=now
         ):
-            audit_record(actor=actor, action="insight:problem:merged", target=proposal, data={"into": into.pk})
+            audit_record(actor=actor, action="insight:problem:merged", target=folded, data={"into": into.pk})
             result.merged += 1
     return result

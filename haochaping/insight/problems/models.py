@@ -59,8 +59,8 @@ class ProblemProposal(models.Model):
     last_at = models.DateTimeField("最近差评时间", db_index=True)
     window_days = models.PositiveSmallIntegerField("检测窗口（天）")
     count = models.PositiveIntegerField("集中数量")
-    cases = models.JSONField("关联差评工单", default=list)  # case ids, at most MAX_MEMBERS
-    demands = models.JSONField("关联诉求", default=list)  # demand ids, at most MAX_MEMBERS
+    cases: models.JSONField = models.JSONField("关联差评工单", default=list)  # case ids, at most MAX_MEMBERS
+    demands: models.JSONField = models.JSONField("关联诉求", default=list)  # demand ids, at most MAX_MEMBERS
     state = models.CharField("状态", max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED)
     detected_at = models.DateTimeField("检测时间")
     updated_at = models.DateTimeField("最近检测时间")

@@ -198,7 +198,7 @@ def problem_counts(unit_path: str, first: dt.date, last: dt.date, *, start: Any,
     rows = list(relevant.select_related("unit").order_by("opened_at", "id"))
     if rows:  # the linked cases' states: one more query, only when there are problems
         counts = {
-            p.pk: (p.linked, p.linked_closed)
+            p.pk: (getattr(p, "linked", 0), getattr(p, "linked_closed", 0))
             for p in with_double_zero(CommonProblem.objects.filter(pk__in=[r.pk for r in rows]))
         }
         for row in rows:

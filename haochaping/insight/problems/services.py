@@ -108,7 +108,7 @@ def proposal_accept(
         opened_at=now,
         due_at=due_at,
         original_due_at=due_at,
-        created_by=caller.user,
+        created_by=caller.user,  # type: ignore[misc]  # a console user (supervisors only get here)
     )
     ProblemProposal.objects.filter(pk=proposal.pk).update(problem=problem)
     ProblemCase.objects.bulk_create([ProblemCase(problem=problem, case_id=pk, linked_at=now) for pk in proposal.cases])
@@ -197,7 +197,7 @@ def _store(
     for upload in files:
         name = os.path.basename(upload.name or "")[:200]
         ext = os.path.splitext(name)[1].lower()
-        attachment = ProblemAttachment(problem=problem, action=action, name=name, size=upload.size,
+        attachment = ProblemAttachment(problem=problem, action=action, name=name, size=upload.size or 0,
                                        content_type=ALLOWED[ext][0], sm3=_sm3(upload), uploaded_by=user)  # fmt: skip
         attachment.file.save(f"{problem.number}-{attachment.sm3[:16]}{ext}", upload, save=False)
         attachment.save()
