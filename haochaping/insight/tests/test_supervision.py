@@ -261,7 +261,8 @@ def test_the_monthly_report_counts_the_supervision_records(cast, cases):
         records["text"]
         == "本期开展督查检查3次（抽查1次、明察暗访2次），抽查差评工单4件、不合格0件，提出整改要求2项、尚未完成2项。"
     )
-    assert snapshot["supervision"]["summary"].endswith(records["text"])
+    # The records' sentence, then the common problems' (制度第十一条) end the summary.
+    assert snapshot["supervision"]["summary"].endswith(records["text"] + snapshot["common_problems"]["text"])
     # The Excel appendix carries the sentence under 表5.
     book = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="")))
     cells = [str(cell.value) for row in book["表5 重点督办对象"].iter_rows() for cell in row if cell.value]
