@@ -8,6 +8,7 @@ haochaping indicators list | indicators import FILE [--activate] [--dry-run]
 haochaping import units|matters|windows|staff FILE.xlsx [--dry-run] | import KIND FILE.xlsx --template
 haochaping rollups refresh | rollups rebuild [--from D --to D] | supervision evaluate [--month YYYY-MM]
 haochaping attribute [--json] "差评文字" | attribution refresh [--since YYYY-MM-DD]
+haochaping problems detect [--at YYYY-MM-DD]
 haochaping audit verify | audit checkpoint | <any manage.py command>
 """
 

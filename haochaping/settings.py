@@ -245,6 +245,16 @@ RECTIFICATION_DAY_KIND = env_str("HAOCHAPING_RECTIFICATION_DAY_KIND", "natural")
 # Warn this many hours before a case's deadline; escalate (督办) this many hours after it.
 RECTIFICATION_WARN_HOURS = env_int("HAOCHAPING_RECTIFICATION_WARN_HOURS", 48)
 RECTIFICATION_ESCALATE_AFTER_HOURS = env_int("HAOCHAPING_RECTIFICATION_ESCALATE_AFTER_HOURS", 24)
+# Common problems (制度第十一条, insight/problems): a concentration is this many bad ratings (and
+# demands, for items and phrases) of one unit sharing a staff member, window, item, reason or key
+# phrase within the rolling window; an accepted one is rectified within INSIGHT_PROBLEM_DAYS
+# (counted like RECTIFICATION_DAY_KIND).
+INSIGHT_PROBLEM_WINDOW_DAYS = env_int("HAOCHAPING_INSIGHT_PROBLEM_WINDOW_DAYS", 30)
+INSIGHT_PROBLEM_THRESHOLD = {
+    kind: env_int(f"HAOCHAPING_INSIGHT_PROBLEM_THRESHOLD_{kind.upper()}", default)
+    for kind, default in (("staff", 6), ("window", 6), ("item", 6), ("phrase", 5), ("reason", 5))
+}
+INSIGHT_PROBLEM_DAYS = env_int("HAOCHAPING_INSIGHT_PROBLEM_DAYS", 30)
 # The supervisors' daily digest of overdue cases and demands (督办汇总) goes out at the first run
 # of its job from this local hour on (0-23), once a day.
 SUPERVISION_DIGEST_HOUR = env_int("HAOCHAPING_SUPERVISION_DIGEST_HOUR", 8)

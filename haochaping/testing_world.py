@@ -142,3 +142,19 @@ def outreach_world(cast: Cast, world) -> None:
         evaluation_id=world.eval_b.pk,
         content=f"{world.eval_b.text}（办件 {world.record_b.project_no}）",
     )
+
+
+def common_problems_world(cast: Cast, world) -> None:
+    """Add to the shared world one detected proposal per unit (every bad rating a concentration:
+    thresholds of 1) and a common problem opened from it by the supervisor."""
+    from haochaping.insight.problems.detection import problems_detect
+    from haochaping.insight.problems.services import AcceptInput, proposal_accept
+
+    with override_settings(INSIGHT_PROBLEM_THRESHOLD=dict.fromkeys(["staff", "window", "item", "phrase", "reason"], 1)):
+        proposals = {p.unit_id: p for p in problems_detect().proposed}
+    supervisor = caller_for_user(cast.users["supervisor"])
+    world.proposal_a, world.proposal_b = proposals[cast.unit_a.pk], proposals[cast.unit_b.pk]
+    world.problem_a, world.problem_b = (
+        proposal_accept(caller=supervisor, proposal_id=p.pk, data=AcceptInput(f"{unit.name}共性问题", unit))
+        for p, unit in ((world.proposal_a, cast.unit_a), (world.proposal_b, cast.unit_b))
+    )

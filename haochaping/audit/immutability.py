@@ -15,6 +15,7 @@ PROTECTED_TABLES = (
     "rectification_caseaction",
     "outreach_callrecord",
     "outreach_demandaction",
+    "insight_problemaction",
 )
 NO_DELETE_TABLES = ("audit_auditchainhead",)
 

@@ -28,6 +28,7 @@ from haochaping.demo import data
 from haochaping.demo.casework import work_cases
 from haochaping.demo.fake import credit_code
 from haochaping.demo.integrity import plant_integrity_patterns
+from haochaping.demo.problems import plant_common_problems
 from haochaping.demo.traffic import TZ, Desk, Generator, ItemRef, Layout, Plan
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Indicator, IndicatorSet
@@ -109,6 +110,7 @@ def seed_demo(
     result.case_states = work_cases(now=now, seed=SEED + 1, out=out)
     result.qr_urls = _qr_codes(actor)
     _supervision_records(today, seed=SEED + 2)
+    plant_common_problems(result, now=now, seed=SEED + 3, out=out)  # 共性问题 (制度第十一条)
     out("正在生成统计汇总（综合分析、排名所用）……")
     rollup_rebuild()
     causes_refresh()  # the attribution of the bad ratings (insight.attribution, 差评归因分析)

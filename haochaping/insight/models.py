@@ -199,3 +199,13 @@ class AttributionCorrection(models.Model):
 # Rating-integrity flags (通知 二(四), 制度第八条) live in their own module; imported here so that
 # Django finds the model.
 from haochaping.insight.integrity_models import IntegrityFlag  # noqa: E402, F401
+
+# Common problems (制度第十一条) live in their own module; imported here so Django finds them.
+from haochaping.insight.problems.models import (  # noqa: E402, F401
+    CommonProblem,
+    ProblemAction,
+    ProblemAttachment,
+    ProblemCase,
+    ProblemDemand,
+    ProblemProposal,
+)

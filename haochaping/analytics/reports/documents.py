@@ -221,6 +221,7 @@ def render_xlsx(snapshot: dict[str, Any], *, doc_number: str) -> bytes:
         # note; with targets, that sentence alone (snapshots before it have no "records").
         [("督查检查", snapshot["supervision"]["records"]["text"])]
         + ([("评价质量", snapshot["integrity"]["text"])] if "integrity" in snapshot else [])
+        + ([("共性问题", snapshot["common_problems"]["text"])] if "common_problems" in snapshot else [])
         if snapshot["supervision"]["rows"] and "records" in snapshot["supervision"]
         else ([] if snapshot["supervision"]["rows"] else [("说明", snapshot["supervision"]["summary"])]),
     )

@@ -27,6 +27,7 @@ from haochaping.analytics.selectors.supervision import supervision_targets_for
 from haochaping.evaluations.choices import Level
 from haochaping.insight.integrity_report import section as integrity_section
 from haochaping.insight.models import SupervisionKind
+from haochaping.insight.problems.report import section as common_problems_section
 from haochaping.insight.report import attribution_section
 from haochaping.insight.selectors import supervision_record_counts
 from haochaping.organizations.models import Role, Unit
@@ -299,10 +300,12 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         }
         for level in sorted(Level.values, reverse=True)
     ]
-    # The 评价质量 (rating-integrity) sentence ends section 五's summary, as the supervision
-    # records' does: the page, the Word template and the Excel appendix carry it unchanged.
+    # The 评价质量 (rating-integrity) and 共性问题 (制度第十一条) sentences end section 五's summary,
+    # as the supervision records' does: the page, the Word template and the Excel appendix carry
+    # them unchanged.
     supervision, integrity = _supervision(unit, period), integrity_section(unit, period.first, period.last)
-    supervision["summary"] += integrity["text"]
+    common_problems = common_problems_section(unit, period.first, period.last)
+    supervision["summary"] += integrity["text"] + common_problems["text"]
     return {
         "schema": SCHEMA,
         "organ": organ_name(unit),
@@ -338,6 +341,7 @@ def build_snapshot(unit: Unit, period: Period, *, generated_at: dt.datetime) -> 
         "outreach": _outreach(now, by_code, unit_rows),
         "supervision": supervision,
         "integrity": integrity,
+        "common_problems": common_problems,
         # 差评归因 (insight.report): its sentence also closes "存在问题", so the page and the Word
         # document carry it without a template change; the Excel appendix has its own sheet.
         "attribution": (attribution := attribution_section(unit, period.first, period.last)),
@@ -434,6 +438,23 @@ def sample_snapshot() -> dict[str, Any]:
                     "demand_on_time_rate": "100.00%",
                 }
             ],
+        },
+        "common_problems": {
+            "detected": 1,
+            "opened": 1,
+            "closed": 1,
+            "double_zero": 1,
+            "rows": [
+                {
+                    "number": "GX20260101000001",
+                    "title": "示例问题",
+                    "unit": "示例单位",
+                    "state": "办结",
+                    "cases": "1/1",
+                    "double_zero": "已双归零",
+                }
+            ],
+            "text": "本期检测发现共性问题线索1条。",
         },
         "supervision": {
             "available": True,

@@ -114,7 +114,7 @@ def test_the_word_document_has_the_sections_and_the_same_numbers_as_the_page(cli
     # The section's paragraph ends with the supervision records' sentence (insight, 制度第十条)
     # and the rating-integrity one (评价质量, 通知 二(四)).
     supervision = report.snapshot["supervision"]["summary"]
-    assert supervision == "本期无重点督办对象。本期未开展督查检查。本期未发现评价质量异常线索。"
+    assert supervision == "本期无重点督办对象。本期未开展督查检查。本期未发现评价质量异常线索。本期未发现共性问题。"
     assert supervision in texts and supervision in html
     # 七、下一步工作 comes from the template, on the page too.
     assert report.snapshot["next_steps"] and report.snapshot["next_steps"][0] in html
@@ -350,9 +350,10 @@ def test_the_report_reads_the_rollups_not_the_raw_tables(cast, refreshed):
     touched = [q["sql"] for q in queries if _reads_raw(q["sql"], raw, reference)]
     assert touched == []
     # 21: the supervision records' one grouped count (insight, 制度第十条); 22: the integrity
-    # flags' one grouped count (评价质量); 27: the attribution section's five (insight.report:
-    # shares, sources, reasons' count and codes, reason texts).
-    assert len(queries) <= 27
+    # flags' one grouped count (评价质量); 24: the common problems' proposals count and problems
+    # (制度第十一条; their cases' states only when there are problems); 29: the attribution
+    # section's five (insight.report: shares, sources, reasons' count and codes, reason texts).
+    assert len(queries) <= 29
 
 
 def test_each_download_of_a_report_is_audited_with_who_and_which_file(client, cast, refreshed):

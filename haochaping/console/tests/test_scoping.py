@@ -25,7 +25,7 @@ from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
 from haochaping.organizations.services import business_system_register
 from haochaping.testing import login, pair_tablet
-from haochaping.testing_world import PLAINTEXT, PNG, attach_evidence, outreach_world
+from haochaping.testing_world import PLAINTEXT, PNG, attach_evidence, common_problems_world, outreach_world
 
 PUBLIC = {"login", "logout", "password_link"}  # password_link: a one-time link's page, no login
 # Every route with an id names the World attributes of its unit-A and unit-B object. A new
@@ -54,6 +54,8 @@ DETAIL = {
     "account_detail": ("account_a", "account_b"),
     "insight_supervision_detail": ("supervision_a", "supervision_b"),
     "insight_integrity_detail": ("integrity_a", "integrity_b"),
+    "insight_problem_detail": ("problem_a", "problem_b"),
+    "insight_proposal_detail": ("proposal_a", "proposal_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.
 POST_ONLY = {
@@ -116,6 +118,8 @@ def world(world, cast):
         )[0]
         for unit in (cast.unit_a, cast.unit_b)
     )  # fmt: skip
+    # A common problem of each unit, from its proposal (insight/console/problems.py).
+    common_problems_world(cast, world)
     return world
 
 
@@ -178,7 +182,8 @@ def kwargs_of(kwargs) -> dict:
 
 
 # Routes without an id that only take a POST (an action on the caller's own scope, no page).
-ACTIONS = {"analytics_refresh", "import_confirm", "insight_integrity_detect", "account_links_batch"}
+ACTIONS = {"analytics_refresh", "import_confirm", "insight_integrity_detect", "insight_problems_detect",
+           "account_links_batch"}  # fmt: skip
 
 
 def list_urls() -> list[str]:

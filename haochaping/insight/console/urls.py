@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from haochaping.insight.console import attribution, integrity, supervision
+from haochaping.insight.console import attribution, integrity, problems, supervision
 
 urlpatterns = [
     path("supervision/", supervision.record_list, name="insight_supervision_list"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path("integrity/", integrity.flag_list, name="insight_integrity_list"),
     path("integrity/detect/", integrity.flag_detect, name="insight_integrity_detect"),
     path("integrity/<int:pk>/", integrity.flag_detail, name="insight_integrity_detail"),
+    path("problems/", problems.problem_list_page, name="insight_problem_list"),
+    path("problems/<int:pk>/", problems.problem_detail, name="insight_problem_detail"),
+    path("problems/proposals/", problems.proposal_list_page, name="insight_proposal_list"),
+    path("problems/proposals/<int:pk>/", problems.proposal_detail, name="insight_proposal_detail"),
+    path("problems/detect/", problems.detect_now, name="insight_problems_detect"),
 ]

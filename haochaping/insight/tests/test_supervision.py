@@ -261,8 +261,10 @@ def test_the_monthly_report_counts_the_supervision_records(cast, cases):
         records["text"]
         == "本期开展督查检查3次（抽查1次、明察暗访2次），抽查差评工单4件、不合格0件，提出整改要求2项、尚未完成2项。"
     )
-    # ... followed by the rating-integrity (评价质量) sentence.
-    assert snapshot["supervision"]["summary"].endswith(records["text"] + snapshot["integrity"]["text"])
+    # ... followed by the rating-integrity (评价质量) and the common problems' (制度第十一条) sentences.
+    assert snapshot["supervision"]["summary"].endswith(
+        records["text"] + snapshot["integrity"]["text"] + snapshot["common_problems"]["text"]
+    )
     # The Excel appendix carries the sentence under 表5.
     book = load_workbook(BytesIO(render_xlsx(snapshot, doc_number="")))
     cells = [str(cell.value) for row in book["表5 重点督办对象"].iter_rows() for cell in row if cell.value]
