@@ -256,3 +256,55 @@ def test_the_last_month_has_one_integrity_flag_of_each_kind(seeded_quarter):
     snapshot = build_snapshot(district, Period.of("month", last_month), generated_at=timezone.now())
     assert snapshot["integrity"]["total"] == 6
     assert "本期发现评价质量异常线索6条" in snapshot["supervision"]["summary"]
+
+
+def test_a_supervisor_walks_the_demo_from_causes_to_double_zero(seeded_quarter):
+    """Issue 16's "done means" in the demo, as the centre's supervisor (zhongxin) sees it: which
+    dimensions drive bad ratings per department, a proposed common problem and one at 双归零, an
+    integrity flag reviewed with its evidence, a spot check on record, and last month's 通报
+    carrying all of it."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from haochaping.analytics.periods import Period
+    from haochaping.analytics.reports.snapshot import build_snapshot
+    from haochaping.insight.integrity_models import IntegrityFlag
+    from haochaping.insight.problems.models import ProblemProposal, ProposalState
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="zhongxin"))
+    today = timezone.localdate()
+    # 差评归因分析 over the seeded year: the departments' rows of the heat table carry bad ratings,
+    # and text-only ratings are attributed with their evidence.
+    page = client.get(reverse("console:insight_attribution"), {"kind": "year", "on": today.isoformat()})
+    assert page.status_code == 200
+    rows = [row for row in page.context["heat"] if row["bad"]]
+    assert len(rows) >= 2 and all(any(cell["count"] for cell in row["cells"]) for row in rows if row["attributed"])
+    assert page.context["shares"]["rows"] and "文本自动归因" in page.content.decode()
+    # 共性问题线索 and 共性问题: a proposal to decide, a problem at 双归零.
+    proposal = ProblemProposal.objects.filter(state=ProposalState.PROPOSED).first()
+    assert proposal is not None
+    assert client.get(reverse("console:insight_proposal_detail", kwargs={"pk": proposal.pk})).status_code == 200
+    problems = client.get(reverse("console:insight_problem_list")).content.decode()
+    assert "已双归零" in problems
+    # 评价质量线索: a flag's evidence (masked), then dismissed with a reason.
+    flag = IntegrityFlag.objects.filter(kind="tablet_burst").get()
+    url = reverse("console:insight_integrity_detail", kwargs={"pk": flag.pk})
+    evidence = client.get(url).content.decode()
+    assert "****" in evidence and "证据" in evidence
+    reason = "经核查为集中办理的团体业务，评价人均为本人"
+    assert client.post(url, {"action": "dismiss", "reason": reason}).status_code == 302
+    flag.refresh_from_db()
+    assert flag.state == "dismissed" and flag.reason.startswith("经核查")
+    # 督查记录: last month's spot checks are listed.
+    assert "抽查" in client.get(reverse("console:insight_supervision_list")).content.decode()
+    # Last month's 通报: the attribution sentence in 存在问题, the integrity and common-problem
+    # sentences at the end of section 五.
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    district = Unit.objects.get(code=data.DISTRICT_CODE)
+    snapshot = build_snapshot(district, Period.of("month", last_month), generated_at=timezone.now())
+    assert snapshot["attribution"]["summary"] in snapshot["problems"]
+    summary = snapshot["supervision"]["summary"]
+    assert summary.endswith(snapshot["integrity"]["text"] + snapshot["common_problems"]["text"])
+    assert "评价质量异常线索" in summary and "共性问题" in summary
