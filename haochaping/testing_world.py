@@ -148,7 +148,7 @@ def common_problems_world(cast: Cast, world) -> None:
     """Add to the shared world one detected proposal per unit (every bad rating a concentration:
     thresholds of 1) and a common problem opened from it by the supervisor."""
     from haochaping.insight.problems.detection import problems_detect
-    from haochaping.insight.problems.services import AcceptInput, proposal_accept
+    from haochaping.insight.problems.services import AcceptInput, problem_evidence_add, proposal_accept
 
     with override_settings(INSIGHT_PROBLEM_THRESHOLD=dict.fromkeys(["staff", "window", "item", "phrase", "reason"], 1)):
         proposals = {p.unit_id: p for p in problems_detect().proposed}
@@ -157,4 +157,9 @@ def common_problems_world(cast: Cast, world) -> None:
     world.problem_a, world.problem_b = (
         proposal_accept(caller=supervisor, proposal_id=p.pk, data=AcceptInput(f"{unit.name}共性问题", unit))
         for p, unit in ((world.proposal_a, cast.unit_a), (world.proposal_b, cast.unit_b))
+    )
+    # One evidence file on each (insight/console/problems.py's download).
+    world.problem_attachment_a, world.problem_attachment_b = (
+        problem_evidence_add(caller=supervisor, problem_id=problem.pk, files=[upload()], text="整改前现场照片")[0]
+        for problem in (world.problem_a, world.problem_b)
     )

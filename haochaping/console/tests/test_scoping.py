@@ -55,6 +55,7 @@ DETAIL = {
     "insight_supervision_detail": ("supervision_a", "supervision_b"),
     "insight_integrity_detail": ("integrity_a", "integrity_b"),
     "insight_problem_detail": ("problem_a", "problem_b"),
+    "insight_problem_attachment": ("problem_attachment_a", "problem_attachment_b"),
     "insight_proposal_detail": ("proposal_a", "proposal_b"),
 }
 # Routes with an id that only take a POST (an action, no page): the same pairs, posted.

@@ -18,4 +18,5 @@ urlpatterns = [
     path("problems/proposals/", problems.proposal_list_page, name="insight_proposal_list"),
     path("problems/proposals/<int:pk>/", problems.proposal_detail, name="insight_proposal_detail"),
     path("problems/detect/", problems.detect_now, name="insight_problems_detect"),
+    path("problems/attachments/<int:pk>/", problems.problem_attachment, name="insight_problem_attachment"),
 ]

@@ -18,6 +18,7 @@ from haochaping.core.errors import NotFound, PermissionDenied
 from haochaping.insight.problems.models import (
     CASE_FINAL_STATES,
     CommonProblem,
+    ProblemAttachment,
     ProblemProposal,
     ProblemState,
     ProposalState,
@@ -135,6 +136,17 @@ def problem_get_for(*, scope: Scope, pk: int) -> CommonProblem:
     if problem is None:
         raise NotFound("共性问题不存在或无权查看", code="problem_not_found")
     return problem
+
+
+def problem_attachment_get_for(*, scope: Scope, pk: int) -> ProblemAttachment:
+    """An evidence file to download: only if its problem is visible to the scope (the same rule
+    as ``problem_get_for``: another unit's file is ``NotFound``)."""
+    problem_ids = scope.filter(CommonProblem.objects.all()).values("pk")
+    require_view(scope)
+    attachment = ProblemAttachment.objects.select_related("problem").filter(pk=pk, problem_id__in=problem_ids).first()
+    if attachment is None:
+        raise NotFound("附件不存在或无权查看", code="attachment_not_found")
+    return attachment
 
 
 def problem_cases(problem: CommonProblem) -> QuerySet[RectificationCase]:

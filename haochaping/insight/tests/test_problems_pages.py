@@ -102,3 +102,17 @@ def test_supervisor_accepts_a_proposal_and_the_unit_handles_it(cast, w, settings
     supervisor.post(detail, {"action": "close", "text": "同意"})
     html = supervisor.get(detail).content.decode()
     assert "已双归零" in html and "培训不足" in html and "证明材料.pdf" in html
+
+
+def test_an_evidence_file_is_downloaded_from_the_problem_page_within_scope(cast, w):
+    from haochaping.testing_world import PDF
+
+    attachment = w.problem_attachment_a
+    link = url("insight_problem_attachment", attachment)
+    admin_a = login(Client(), cast, "admin_a")
+    assert link in admin_a.get(url("insight_problem_detail", w.problem_a)).content.decode()
+    response = admin_a.get(link)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+    assert login(Client(), cast, "admin_b").get(link).status_code == 404
+    assert login(Client(), cast, "clerk_a").get(link).status_code == 403
