@@ -30,7 +30,7 @@ PAGES = {
     ("admin_a", "/console/"): 10,
     ("clerk_a", "/console/"): 10,
     ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)
-    ("supervisor", "/console/evaluations/"): 11,
+    ("supervisor", "/console/evaluations/"): 12,  # + the 业务系统 choices (the systems the caller sees)
     ("supervisor", "/console/qr/"): 11,
     ("supervisor", "/console/devices/"): 11,
     ("supervisor", "/console/inbox/"): 10,  # the page of groups, then their messages (issue 13 item 8)
