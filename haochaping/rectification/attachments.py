@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 
 from haochaping.rectification.models import CaseAction, CaseAttachment, RectificationCase
+
+M = TypeVar("M", bound=models.Model)
 
 # extension -> (content type, accepted leading bytes); None accepts any content (plain text).
 ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
@@ -78,17 +82,24 @@ def _sm3(upload: UploadedFile) -> str:
     return digest.finalize().hex()
 
 
-def attachment_store(*, case: RectificationCase, action: CaseAction, files: Sequence[UploadedFile],
-                     user) -> list[CaseAttachment]:  # fmt: skip
-    """Save validated uploads for one step (call inside the step's transaction)."""
+def uploads_store(model: type[M], *, prefix: str, files: Sequence[UploadedFile], user, **owner) -> list[M]:
+    """Save validated uploads as rows of an attachment ``model`` (its ``file``, ``name``, ``size``,
+    ``content_type``, ``sm3``, ``uploaded_by`` and the ``owner`` fields: a case's or a common
+    problem's, and the timeline step's); call inside the step's transaction. The stored name is
+    ``prefix`` and the digest, random to a reader; the original name is kept in the row only."""
     stored = []
     for upload in files:
-        name = os.path.basename(upload.name)[:200]
-        content_type = ALLOWED[_extension(name)][0]
-        attachment = CaseAttachment(case=case, action=action, name=name, size=upload.size,
-                                    content_type=content_type, sm3=_sm3(upload), uploaded_by=user)  # fmt: skip
-        # The stored name is random; the original name is kept in the row only.
-        attachment.file.save(f"{case.number}-{attachment.sm3[:16]}{_extension(name)}", upload, save=False)
+        name = os.path.basename(upload.name or "")[:200]
+        extension = _extension(name)
+        attachment = model(name=name, size=upload.size or 0, content_type=ALLOWED[extension][0],
+                           sm3=_sm3(upload), uploaded_by=user, **owner)  # fmt: skip
+        attachment.file.save(f"{prefix}-{attachment.sm3[:16]}{extension}", upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def attachment_store(*, case: RectificationCase, action: CaseAction, files: Sequence[UploadedFile],
+                     user) -> list[CaseAttachment]:  # fmt: skip
+    """Save validated uploads for one step of a case (call inside the step's transaction)."""
+    return uploads_store(CaseAttachment, prefix=case.number, files=files, user=user, case=case, action=action)

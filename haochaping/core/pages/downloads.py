@@ -1,10 +1,13 @@
-"""File downloads of the staff pages: attachment headers and Excel responses."""
+"""File downloads of the staff pages: attachment headers, stored uploads and Excel responses."""
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+
+from haochaping.core.errors import NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,5 +26,20 @@ def xlsx_response(content: bytes, *, filename: str, fallback: str) -> HttpRespon
     """An Excel workbook as a download under its Chinese name (never sniffed as something else)."""
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def stored_file_response(attachment, *, fallback: str) -> FileResponse:
+    """Stream a stored upload (a row with ``file``, ``name`` and ``content_type``: a case's or a
+    common problem's evidence) after the caller's scope check; never a public media URL.
+    ``fallback``: the ASCII file name without extension (the original's extension is added)."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound("附件文件已丢失，请联系系统管理员", code="attachment_file_missing") from exc
+    response = FileResponse(handle, content_type=attachment.content_type)
+    extension = os.path.splitext(attachment.name)[1]
+    response["Content-Disposition"] = content_disposition(attachment.name, fallback=f"{fallback}{extension}")
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,18 +10,16 @@ problems with their 双归零 status, and a problem's page.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haochaping.audit.services import Actor
-from haochaping.core.errors import ApplicationError, NotFound
-from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.errors import ApplicationError
+from haochaping.core.pages.downloads import stored_file_response
 from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
 from haochaping.core.pages.paging import page_of
 from haochaping.insight.problems.detection import problems_detect
@@ -257,14 +255,4 @@ def problem_detail(request, scope: Scope, pk: int):
 def problem_attachment(request, scope: Scope, pk: int):
     """Stream an evidence file after the problem's scope check; never a public media URL."""
     attachment = problem_attachment_get_for(scope=scope, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise NotFound("附件文件已丢失，请联系系统管理员", code="attachment_file_missing") from exc
-    response = FileResponse(handle, content_type=attachment.content_type)
-    extension = os.path.splitext(attachment.name)[1]
-    response["Content-Disposition"] = content_disposition(
-        attachment.name, fallback=f"{attachment.problem.number}-{attachment.pk}{extension}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(attachment, fallback=f"{attachment.problem.number}-{attachment.pk}")

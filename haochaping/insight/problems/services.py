@@ -12,11 +12,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -42,7 +40,7 @@ from haochaping.insight.problems.selectors import may_handle, problem_get_for, p
 from haochaping.insight.problems.workflow import TRANSITIONS, Action, Event
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Caller
-from haochaping.rectification.attachments import ALLOWED, attachments_validate
+from haochaping.rectification.attachments import attachments_validate, uploads_store
 from haochaping.rectification.services import supervising_unit
 
 MAX_TEXT = 4000
@@ -181,30 +179,6 @@ def problem_analysis_save(*, caller: Caller, problem_id: int, root_cause: str, p
     return problem
 
 
-def _sm3(upload: UploadedFile) -> str:
-    digest = hashes.Hash(hashes.SM3())
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.finalize().hex()
-
-
-def _store(
-    problem: CommonProblem, action: ProblemAction, files: Sequence[UploadedFile], user
-) -> list[ProblemAttachment]:
-    stored = []
-    for upload in files:
-        name = os.path.basename(upload.name or "")[:200]
-        ext = os.path.splitext(name)[1].lower()
-        attachment = ProblemAttachment(problem=problem, action=action, name=name, size=upload.size or 0,
-                                       content_type=ALLOWED[ext][0], sm3=_sm3(upload), uploaded_by=user)  # fmt: skip
-        attachment.file.save(f"{problem.number}-{attachment.sm3[:16]}{ext}", upload, save=False)
-        attachment.save()
-        stored.append(attachment)
-    return stored
-
-
 def problem_evidence_add(
     *, caller: Caller, problem_id: int, files: Sequence[UploadedFile], text: str = ""
 ) -> list[ProblemAttachment]:
@@ -223,7 +197,8 @@ def problem_evidence_add(
         entry = timeline_append(
             ProblemAction, problem, Event.EVIDENCE, actor=actor, user=caller.user, text=text.strip()
         )
-        stored = _store(problem, entry, files, caller.user)
+        stored = uploads_store(ProblemAttachment, prefix=problem.number, files=files, user=caller.user,
+                               problem=problem, action=entry)  # fmt: skip
         audit_record(actor=actor, action="insight:problem:evidence_added", target=problem,
                      data={"attachments": [a.sm3 for a in stored]})  # fmt: skip
     return stored
@@ -286,7 +261,8 @@ def problem_transition(
         problem.refresh_from_db()
         entry = timeline_append(ProblemAction, problem, t.action, actor=actor, user=caller.user, from_state=source,
                                 to_state=t.target, text=text, data=payload, at=now)  # fmt: skip
-        stored = _store(problem, entry, data.files, caller.user)
+        stored = uploads_store(ProblemAttachment, prefix=problem.number, files=data.files, user=caller.user,
+                               problem=problem, action=entry)  # fmt: skip
         audit_record(
             actor=actor,
             action=f"insight:problem:{t.action}",

@@ -7,19 +7,16 @@ service checks role, state and input again and is the only judge of them.
 
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haochaping.core.errors import Conflict, NotFound, ValidationFailed
+from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.filters import with_aliases
-from haochaping.core.pages.downloads import content_disposition
+from haochaping.core.pages.downloads import stored_file_response
 from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
 from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
@@ -258,14 +255,4 @@ def _perform(request, case):
 def case_attachment(request, scope: Scope, pk: int):
     """Stream an attachment after the case's scope check; never a public media URL."""
     attachment = case_attachment_get_for(scope=scope, pk=pk)  # NotFound, then PermissionDenied
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise NotFound("附件文件已丢失，请联系系统管理员", code="attachment_file_missing") from exc
-    response = FileResponse(handle, content_type=attachment.content_type)
-    extension = os.path.splitext(attachment.name)[1]
-    response["Content-Disposition"] = content_disposition(
-        attachment.name, fallback=f"{attachment.case.number}-{attachment.pk}{extension}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(attachment, fallback=f"{attachment.case.number}-{attachment.pk}")
