@@ -74,11 +74,43 @@ def log(message: str) -> None:
 # --- growing the database -------------------------------------------------------------------
 
 
+CITY_ACCOUNTS = "city-"  # the username prefix of the accounts in a generated city-sized organisation
+
+
+def city_district(rng) -> analytics.District:
+    """A city-sized organisation (``bench/analytics.py``'s: 300 units, 2,052 windows, 5,000 staff,
+    3,000 items) beside the demo district, with one console account of each role in it (created by
+    the real service): the supervisor, operator and auditor at its root, a department admin of its
+    first department and a window clerk linked to that department's first staff member."""
+    from haochaping.audit.services import Actor
+    from haochaping.organizations.models import Role, Staff, Unit
+    from haochaping.organizations.services import console_user_create
+
+    district = analytics.District(rng)
+    root = Unit.objects.get(pk=district.district_id)
+    department = Unit.objects.get(pk=district.unit_ids[1])
+    clerk = Staff.objects.filter(unit=department).order_by("pk").first()
+    for role in ROLES:
+        console_user_create(
+            actor=Actor.cli("bench"), username=f"{CITY_ACCOUNTS}{role}", password=None,
+            unit=department if role in (Role.DEPT_ADMIN, Role.WINDOW_CLERK) else root, role=role,
+            staff=clerk if role == Role.WINDOW_CLERK else None, display_name=f"基准{role}",
+        )  # fmt: skip
+    return district
+
+
 def grow(
-    records: int, *, days: int = YEARS_OF_DAYS, seed: int = 20261207, out: Callable[[str], None] = log
+    records: int,
+    *,
+    org: str = "demo",
+    days: int = YEARS_OF_DAYS,
+    seed: int = 20261207,
+    out: Callable[[str], None] = log,
 ) -> dict[str, int]:
-    """Into the current (migrated) database: the demo organisation unless it is there, then about
-    ``records`` service records of the ``days`` before today (two years) over it; the rollups rebuilt."""
+    """Into the current (migrated) database: the demo organisation unless it is there (and with
+    ``org="city"`` a city-sized one beside it, ``city_district``), then about ``records`` service
+    records of the ``days`` before today (two years) over the demo's or the city's organisation;
+    the rollups rebuilt."""
     from django.utils import timezone
 
     from haochaping.analytics.rollups import rollup_rebuild
@@ -98,7 +130,7 @@ def grow(
     rows = analytics.generate(
         ratings,
         seed,
-        existing=lambda rng: analytics.District.read(root, operator, rng),
+        existing=city_district if org == "city" else lambda rng: analytics.District.read(root, operator, rng),
         first=today - dt.timedelta(days=days),
         last=today - dt.timedelta(days=1),
         uniform=True,
@@ -150,11 +182,13 @@ def console_pages() -> list[Page]:
     return pages
 
 
-def role_accounts(roles: Iterable[str]) -> dict[str, Any]:
-    """The first console user of each role (the demo's: 中心督查, 部门管理员, 窗口, 回访员)."""
+def role_accounts(roles: Iterable[str], org: str = "demo") -> dict[str, Any]:
+    """The first console user of each role: the demo's (中心督查, 部门管理员, 窗口, 回访员), or with
+    ``org="city"`` the city-sized organisation's (``city_district``)."""
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.filter(is_active=True, membership__isnull=False).order_by("pk")
+    users = users.filter(username__startswith=CITY_ACCOUNTS) if org == "city" else users
     accounts = {}
     for role in roles:
         user = users.filter(membership__role=role).first()
@@ -235,14 +269,14 @@ def measure(client, page: str, url: str, role: str, variant: str, runs: int) -> 
 
 
 def run_pages(
-    *, roles: Iterable[str] = ROLES, only: str = "", runs: int = 3, out: Callable[[str], None] = log
+    *, roles: Iterable[str] = ROLES, org: str = "demo", only: str = "", runs: int = 3, out: Callable[[str], None] = log
 ) -> list[Row]:
     """Every console page (``only``: whose name or route contains it) as each role."""
     from django.test import Client
 
     pages = [p for p in console_pages() if only in p.name or only in p.route]
     rows: list[Row] = []
-    for role, user in role_accounts(roles).items():
+    for role, user in role_accounts(roles, org).items():
         client = Client()
         client.force_login(user)
         hrefs: list[str] = []
@@ -277,7 +311,7 @@ def run_pages(
     return rows
 
 
-def export_largest() -> dict[str, Any]:
+def export_largest(org: str = "demo") -> dict[str, Any]:
     """The service records' Excel export as the supervisor, the latest ``EXPORT_ROWS`` (by 起始日期):
     seconds, rows written (the export's audit event), resident memory growth."""
     from django.db.models import F
@@ -287,7 +321,7 @@ def export_largest() -> dict[str, Any]:
     from haochaping.audit.models import AuditEvent
     from haochaping.service_records.models import ServiceRecord
 
-    user = role_accounts(["supervisor"])["supervisor"]
+    user = role_accounts(["supervisor"], org)["supervisor"]
     client = Client()
     client.force_login(user)
     url = "/console/records/export/"
@@ -344,6 +378,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default=os.environ.get("BENCH_DB", "sqlite"))
     parser.add_argument("--records", type=int, help="service records (default: SQLite 1 million, PostgreSQL 5 million)")
+    parser.add_argument("--org", choices=("demo", "city"), default="demo",
+                        help="whose organisation the records go to: the demo district's (26 units, 41 staff) or a "
+                             "city-sized one (300 units, 2,052 windows, 5,000 staff, 3,000 items)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="reuse the database a previous run grew to this size")
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated roles (default: all)")
     parser.add_argument("--pages", default="", help="only pages whose URL name or route contains this text")
@@ -367,7 +404,8 @@ def main() -> None:
 
     log(f"console pages benchmark: {options.db}, {records:,} records, {os.cpu_count()} cores")
     meta = analytics.meta_get() if options.keep and analytics.database_exists(options.db, **where) else {}
-    if meta.get("records") != str(records) or meta.get("pages_version") != GENERATOR_VERSION:
+    grown = (meta.get("records"), meta.get("pages_version"), meta.get("org", "demo"))
+    if grown != (str(records), GENERATOR_VERSION, options.org):
         if options.keep:
             log("--keep: no grown database of this size: growing one")
         analytics.check_disk(options.db, round(records / analytics.RECORDS_PER_RATING))
@@ -375,9 +413,9 @@ def main() -> None:
         analytics.database_create(options.db, **where)
         call_command("migrate", verbosity=0, interactive=False)
         started = time.perf_counter()
-        rows = grow(records)
+        rows = grow(records, org=options.org)
         growth = time.perf_counter() - started
-        analytics.meta_set(records=records, pages_version=GENERATOR_VERSION, growth=f"{growth:.0f}",
+        analytics.meta_set(records=records, pages_version=GENERATOR_VERSION, org=options.org, growth=f"{growth:.0f}",
                            rows=";".join(f"{k}={v}" for k, v in rows.items()))  # fmt: skip
     else:
         call_command("migrate", verbosity=0, interactive=False)
@@ -390,10 +428,11 @@ def main() -> None:
 
     log("timing the console pages ...")
     roles = [r.strip() for r in options.roles.split(",") if r.strip()]
-    results = run_pages(roles=roles, only=options.pages, runs=options.runs)
-    export = None if options.no_export else export_largest()
+    results = run_pages(roles=roles, org=options.org, only=options.pages, runs=options.runs)
+    export = None if options.no_export else export_largest(options.org)
     print()
-    title = f"{options.db}, {records:,} records ({rows.get('ratings', 0):,} ratings), {dt.date.today():%Y-%m-%d}"
+    title = (f"{options.db}, {options.org} organisation, {records:,} records ({rows.get('ratings', 0):,} ratings), "
+             f"{dt.date.today():%Y-%m-%d}")  # fmt: skip
     print(table(results, records, title))
     if export:
         print(f"\nExcel export {export['url']} (supervisor): {export['status']}, {export['rows']} rows, "
