@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import analytics  # noqa: E402 (after the path)
 
-PG_NAME = "bench_pages"
+PG_NAME = os.environ.get("BENCH_PAGES_PG_NAME", "bench_pages")  # another name: a second grown database beside it
 SQLITE_PATH = ROOT / "var" / "bench-pages.sqlite3"
 GENERATOR_VERSION = "1"
 TARGET_MS = 300
