@@ -24,9 +24,7 @@ It
    app has warmed up as a server worker does): "cold" is the first request after the database
    connection was closed and the caches cleared, "warm" the median of ``--runs`` requests after a
    warm-up, "queries" the warm request's query count. A paged list is also requested at its
-   middle and last page (``?page=``; a list over the count cap, whose total reads "10,000+",
-   at the middle of its numbered pages and at its 末页, ``?page=last``). Pages at or over
-   300 ms warm are marked;
+   middle and last page (``?page=``). Pages at or over 300 ms warm are marked;
 4. times the Excel export of the largest list (service records, at most ``EXPORT_ROWS`` of the
    latest) with the growth of resident memory while it runs.
 
@@ -66,6 +64,8 @@ EXPORT_ROWS = 100_000
 SKIPPED = {"logout"}  # a GET would end the session the next pages need
 # 共 <strong>N</strong> 条，第 x / y 页; over the count cap (core.pages.paging.COUNT_CAP):
 # 共 <strong>cap</strong> 条以上，第 x / y+ 页 (y: the pages up to the cap), or ，末页 (?page=last).
+# A capped list's middle page is the middle of its numbered pages, its last ?page=last (末页);
+# the table shows its total as cap+ (10,000+).
 PAGER = re.compile(r"共 <strong>([\d,]+)</strong> 条(以上)?(?:，(?:第 (\d+) / (\d+)\+? 页|末页))?")
 HREF = re.compile(r'href="([^"#?]+)')
 CONVERTER = {"int": r"\d+", "slug": r"[-a-zA-Z0-9_]+", "str": r"[^/]+", "path": r".+", "uuid": r"[-0-9a-f]{36}"}
