@@ -62,7 +62,11 @@ DEMO_MONTHS, DEMO_SCALE = 1, 0.05  # the demo's own traffic: a few dozen service
 ROLES = ("supervisor", "dept_admin", "window_clerk", "operator", "auditor")
 EXPORT_ROWS = 100_000
 SKIPPED = {"logout"}  # a GET would end the session the next pages need
-PAGER = re.compile(r"共 <strong>([\d,]+)</strong> 条(?:，第 (\d+) / (\d+) 页)?")
+# 共 <strong>N</strong> 条，第 x / y 页; over the count cap (core.pages.paging.COUNT_CAP):
+# 共 <strong>cap</strong> 条以上，第 x / y+ 页 (y: the pages up to the cap), or ，末页 (?page=last).
+# A capped list's middle page is the middle of its numbered pages, its last ?page=last (末页);
+# the table shows its total as cap+ (10,000+).
+PAGER = re.compile(r"共 <strong>([\d,]+)</strong> 条(以上)?(?:，(?:第 (\d+) / (\d+)\+? 页|末页))?")
 HREF = re.compile(r'href="([^"#?]+)')
 CONVERTER = {"int": r"\d+", "slug": r"[-a-zA-Z0-9_]+", "str": r"[^/]+", "path": r".+", "uuid": r"[-0-9a-f]{36}"}
 
@@ -208,6 +212,7 @@ class Row:
     warm_ms: float | None = None
     queries: int | None = None
     total: int | None = None  # a list's row count
+    capped: bool = False  # the list has more rows than the count cap: ``total`` is the cap
 
     @property
     def slow(self) -> bool:
@@ -264,7 +269,7 @@ def measure(client, page: str, url: str, role: str, variant: str, runs: int) -> 
     text = body.decode("utf-8", "replace")
     pager = PAGER.search(text)
     if pager:
-        row.total = int(pager.group(1).replace(",", ""))
+        row.total, row.capped = int(pager.group(1).replace(",", "")), bool(pager.group(2))
     return row, text
 
 
@@ -291,13 +296,14 @@ def run_pages(
             rows.append(row)
             hrefs += [html.unescape(h) for h in HREF.findall(text)]
             pager = PAGER.search(text)
-            last = int(pager.group(3)) if pager and pager.group(3) else 1
+            numbered = int(pager.group(4)) if pager and pager.group(4) else 1  # (a capped list's: up to the cap)
             if pager:
                 paged.add(page.name)
-            if last > 1:
+            if numbered > 1:
                 row.variant = "first"
-                for variant, number in (("middle", (last + 1) // 2), ("last", last)):
-                    if variant == "middle" and number in (1, last):
+                middle, last = (numbered + 1) // 2, "last" if row.capped else str(numbered)
+                for variant, number in (("middle", str(middle)), ("last", last)):
+                    if variant == "middle" and number in ("1", last):
                         continue
                     rows.append(measure(client, page.name, f"{page.path}?page={number}", role, variant, runs)[0])
         for page in (p for p in pages if p.arguments):
@@ -350,7 +356,8 @@ def table(rows: list[Row], records: int, title: str = "") -> str:
     for row in rows:
         if row.warm_ms is None:
             continue
-        label = f"`{row.url}`" + (f" ({row.variant} of {row.total:,})" if row.variant and row.total else "")
+        total = f"{row.total:,}{'+' if row.capped else ''}" if row.total else ""
+        label = f"`{row.url}`" + (f" ({row.variant} of {total})" if row.variant and total else "")
         warm = f"{row.warm_ms:,.0f}" + (" **≥ 300**" if row.slow else "")
         lines.append(f"| {label} | {row.role} | {records:,} | {warm} | {row.cold_ms:,.0f} | {row.queries} |")
     untimed: dict[tuple[str, str], list[str]] = {}

@@ -79,7 +79,7 @@ def item_list_for(
         qs = qs.filter(is_active=active)
     if query:
         qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query))
-    return qs.order_by("department__path", "code")
+    return qs.order_by("department__path", "code", "pk")
 
 
 def item_get_for(*, scope: Scope, pk: int) -> ServiceItem:

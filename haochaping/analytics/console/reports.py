@@ -69,7 +69,7 @@ def report_list_view(request, scope: Scope):
             messages.success(request, f"已生成{report.title}（第 {report.version} 版，草稿）")
             return redirect("console:analytics_report_detail", pk=report.pk)
     page = page_of(
-        request, report_list(scope=scope).order_by("-period_first", "-period_last", "unit__path", "-version")
+        request, report_list(scope=scope).order_by("-period_first", "-period_last", "unit__path", "-version", "pk")
     )
     return render(
         request,

@@ -24,7 +24,7 @@ def supervision_target_list(
         qs = qs.filter(state=state)
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.order_by("-month", "kind", "entity_name", "rule")
+    return qs.order_by("-month", "kind", "entity_name", "rule", "pk")
 
 
 def supervision_targets_for(scope: Scope, period: Period) -> list[dict]:

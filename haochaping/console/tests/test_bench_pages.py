@@ -71,6 +71,18 @@ def test_the_harness_grows_the_demo_and_times_every_console_page(grown, capsys, 
     assert export["status"] == 200
     assert export["rows"] == ServiceRecord.objects.count()
 
+    # A list over the count cap is timed at the middle of its numbered pages and at its 末页; its
+    # total reads "1,000+".
+    from haochaping.core.pages import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 1000)
+    rows = bench.run_pages(roles=["supervisor"], only="records/", runs=1, out=lambda _line: None)
+    capped = {r.variant: r for r in rows if r.page == "record_list"}
+    assert set(capped) == {"first", "middle", "last"}
+    assert all(r.total == 1000 and r.capped and r.status == 200 for r in capped.values())
+    assert capped["middle"].url.endswith("?page=10") and capped["last"].url.endswith("?page=last")
+    assert "(last of 1,000+)" in bench.table(rows, 2000)
+
     # A page that fails is an error in the results (and the bench's exit status).
     from haochaping.service_records.console import views
 

@@ -282,6 +282,44 @@ def test_the_page_links_keep_the_filters(cast, many):
     assert "?level=bad&amp;page=2" in html
 
 
+# Every list paged by core.pages.paging.page_of.
+PAGED = [
+    "/console/records/", "/console/evaluations/", "/console/cases/", "/console/inbox/", "/console/outreach/",
+    "/console/outreach/tasks/", "/console/outreach/demands/", "/console/outreach/suggestions/",
+    "/console/attribution/ratings/", "/console/integrity/", "/console/problems/", "/console/problems/proposals/",
+    "/console/supervision/", "/console/analytics/supervision/", "/console/analytics/reports/", "/console/items/",
+    "/console/accounts/", "/console/windows/", "/console/staff/", "/console/devices/", "/console/systems/",
+]  # fmt: skip
+
+
+def test_the_last_page_of_every_capped_list_is_its_tail_in_its_order(cast, many, monkeypatch):
+    """Over the count cap, 末页 runs each list's ordering reversed: the rows must be exactly the
+    list's last ones, in the list's order (so every ordering is total)."""
+    from haochaping.core.pages import paging
+
+    client = login(Client(), cast, "supervisor")
+
+    def shown(response) -> list:
+        return [getattr(row, "pk", row) for row in response.context["page_obj"]]
+
+    tails = 0
+    for path in PAGED:
+        whole = client.get(path, {"page_size": "100"})
+        assert whole.status_code == 200, path
+        assert not whole.context["page_obj"].paginator.capped and whole.context["page_obj"].paginator.count <= 100
+        with monkeypatch.context() as patch:
+            patch.setattr(paging, "COUNT_CAP", 1)
+            last = client.get(path, {"page": "last"})
+        assert last.status_code == 200, path
+        page = last.context["page_obj"]
+        if len(shown(whole)) > 1:
+            assert page.paginator.capped and page.is_tail, path
+            assert shown(last) == shown(whole)[-page.paginator.per_page :], path
+            assert '<span class="current" aria-current="page">末页</span>' in last.content.decode(), path
+            tails += 1
+    assert tails >= 8  # records, ratings, cases and the organisation lists at least
+
+
 @pytest.mark.parametrize("name", LISTS)
 @pytest.mark.parametrize("who", ["supervisor", "admin_a"])
 def test_list_pages_use_a_fixed_number_of_queries(cast, many, django_assert_max_num_queries, name, who):

@@ -1,14 +1,19 @@
 """Paging of the console lists: page-size choice, jump-to-page, numbers that never wrap."""
 
+import html as html_module
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings
 
+from haochaping.core.pages import paging
+from haochaping.evaluations.models import Evaluation
 from haochaping.service_records.models import ServiceRecord
 from haochaping.testing import login, push_record
+from haochaping.testing_world import push, rate
 
 ROWS = 130
 
@@ -123,3 +128,92 @@ def test_case_and_service_numbers_never_wrap_mid_number():
     rule = re.search(r"\.col-code \{([^}]*)\}", css)
     assert rule is not None
     assert "white-space: nowrap" in rule.group(1) and "break-all" not in rule.group(1)
+
+
+# --- bounded counts: over COUNT_CAP rows ------------------------------------------------------
+
+
+def project_nos(response) -> list[str]:
+    return [r.project_no for r in response.context["page_obj"]]
+
+
+def newest_first() -> list[str]:
+    """The records list's order: the newest service first, the primary key breaking ties (the
+    fixture's records share one 起始日期)."""
+    return list(ServiceRecord.objects.order_by("-created_at", "-pk").values_list("project_no", flat=True))
+
+
+def test_under_the_cap_the_last_page_is_the_last_numbered_page(client, many_records, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", ROWS)  # exactly at the cap: still exact
+    login(client, many_records, "supervisor")
+    html = client.get("/console/records/", {"page_size": "20"}).content.decode()
+    assert f"共 <strong>{ROWS}</strong> 条，第 1 / 7 页" in html
+    assert "以上" not in html and "page=last" not in html and "末页" not in html
+    last = client.get("/console/records/", {"page_size": "20", "page": "last"})
+    assert "第 7 / 7 页" in last.content.decode()
+    assert project_nos(last) == newest_first()[120:]
+
+
+@pytest.fixture
+def capped(monkeypatch):
+    """A cap of 100 rows: the 130 records are over it."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 100)
+
+
+def test_over_the_cap_the_total_is_bounded_and_the_numbers_run_to_the_cap(client, many_records, capped):
+    login(client, many_records, "supervisor")
+    response = client.get("/console/records/", {"page_size": "20", "unit": many_records.unit_a.code})
+    html = response.content.decode()
+    assert response.context["page_obj"].paginator.count == 100
+    assert "共 <strong>100</strong> 条以上，第 1 / 5+ 页" in html
+    assert "请用筛选条件（如日期）缩小范围" in html
+    links = re.findall(r'<a href="\?([^"]*)"[^>]*>([^<]+)</a>', html)
+    assert [text for _query, text in links] == ["2", "3", "4", "5", "末页", "下一页"]
+    last = parse_qs(html_module.unescape(dict((text, query) for query, text in links)["末页"]))
+    assert last == {"unit": [many_records.unit_a.code], "page_size": ["20"], "page": ["last"]}  # filters kept
+    jump = pager_forms(html)["pager-jump"]
+    assert ("number", "page", "1") in jump["fields"]
+    assert 'max="5"' in html
+    assert project_nos(response) == newest_first()[:20]
+    # The last numbered page: no 下一页 (the rest is the 末页's).
+    html = client.get("/console/records/", {"page_size": "20", "page": "5"}).content.decode()
+    assert "第 5 / 5+ 页" in html and '<span class="disabled">下一页</span>' in html
+
+
+def test_the_last_page_of_a_capped_list_is_its_oldest_rows_in_the_lists_order(client, many_records, capped):
+    login(client, many_records, "supervisor")
+    for size in ("20", "50"):
+        response = client.get("/console/records/", {"page_size": size, "page": "last"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert project_nos(response) == newest_first()[-int(size) :]
+        assert rows(html) == int(size)
+        assert "共 <strong>100</strong> 条以上，末页" in html
+        assert '<span class="current" aria-current="page">末页</span>' in html
+        assert '<span class="disabled">上一页</span>' in html and '<span class="disabled">下一页</span>' in html
+
+
+@pytest.fixture
+def many_ratings(cast):
+    for n in range(45):
+        rate(push(cast, f"SCJG2026120{n:03d}"), 4 + n % 2)
+    return cast
+
+
+def test_the_ratings_list_pages_back_from_its_oldest_rating_too(client, many_ratings, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 40)
+    login(client, many_ratings, "supervisor")
+    response = client.get("/console/evaluations/", {"page_size": "20", "page": "last"})
+    assert "共 <strong>40</strong> 条以上，末页" in response.content.decode()
+    oldest = list(Evaluation.objects.order_by("-evaluated_at", "-pk").values_list("pk", flat=True))[-20:]
+    assert [e.pk for e in response.context["page_obj"]] == oldest
+
+
+@pytest.mark.parametrize("wanted", ["6", "99999", "0", "-1", "abc", "1e3", "", "Last", "last ", "9" * 40])
+def test_a_page_out_of_range_or_not_a_number_is_never_an_error(client, many_records, capped, wanted):
+    login(client, many_records, "supervisor")
+    response = client.get("/console/records/", {"page_size": "20", "page": wanted})
+    assert response.status_code == 200
+    number = response.context["page_obj"].number
+    assert number in (1, 5)  # the nearest page within the cap
+    assert project_nos(response) == newest_first()[(number - 1) * 20 : number * 20]

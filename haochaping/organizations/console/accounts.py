@@ -88,7 +88,7 @@ def account_list_view(request, scope: Scope):
         accounts = accounts.filter(is_active=False, membership__deactivated_at__isnull=True)
     elif status == DEACTIVATED:
         accounts = accounts.filter(is_active=False, membership__deactivated_at__isnull=False)
-    page = page_of(request, accounts.order_by("membership__unit__path", "username"))
+    page = page_of(request, accounts.order_by("membership__unit__path", "username", "pk"))
     rows = [{"user": user, "status": account_status(user), "status_label": STATUS_LABELS[account_status(user)]}
             for user in page.object_list]  # fmt: skip
     context = {

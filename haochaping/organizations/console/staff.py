@@ -60,7 +60,7 @@ def staff_list_view(request, scope: Scope):
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "active")
     people = staff_admin_list(scope=scope, query=q, status=status)
-    page = page_of(request, people.order_by("-is_active", "unit__path", "staff_no"))
+    page = page_of(request, people.order_by("-is_active", "unit__path", "staff_no", "pk"))
     rows = []
     for person in page.object_list:
         membership = getattr(person, "membership", None)

@@ -49,7 +49,7 @@ def window_list_view(request, scope: Scope):
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "active")
     windows = window_admin_list(scope=scope, query=q, status=status)
-    page = page_of(request, windows.order_by("-is_active", "unit__path", "code"))
+    page = page_of(request, windows.order_by("-is_active", "unit__path", "code", "pk"))
     on_duty: dict[int, list[Staff]] = {}
     for person in Staff.objects.filter(window__in=page.object_list, is_active=True).order_by("staff_no"):
         on_duty.setdefault(person.window_id, []).append(person)
