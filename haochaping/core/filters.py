@@ -19,6 +19,7 @@ from django.http import QueryDict
 
 from haochaping.core.errors import ValidationFailed
 from haochaping.core.pages.filters import DateInput, GetFilterForm, UnitLike, check_date_range, unit_choices
+from haochaping.core.timeutil import local_day_lookups
 
 # Query parameters of the API's paging (core.pagination.Pagination), never filters.
 PAGING_PARAMS = ("page", "page_size")
@@ -53,11 +54,26 @@ def choice_filter(*, label: str, choices, empty_label: str, **kwargs) -> django_
 
 
 def date_filter(*, label: str, field_name: str, lookup_expr: str, **kwargs) -> django_filters.DateFilter:
-    """A date (``YYYY-MM-DD``), shown as a date picker."""
+    """A date (``YYYY-MM-DD``), shown as a date picker.
+
+    On a date-time field, ``lookup_expr`` ``date__gte`` / ``date__lte`` (the local day, first or
+    last included) is applied as a bound on the column itself (``core.timeutil.local_day_lookups``),
+    so the field's index serves it; ``field__date__gte`` would cast every row.
+    """
     kwargs.setdefault("error_messages", {"invalid": INVALID_DATE})
+    day_bound = {"date__gte": "first", "date__lte": "last"}.get(lookup_expr)
+    if day_bound is not None:
+        kwargs["method"] = _local_day_bound(field_name, day_bound)
     return django_filters.DateFilter(
         label=label, field_name=field_name, lookup_expr=lookup_expr, widget=DateInput(), **kwargs
     )
+
+
+def _local_day_bound(field: str, bound: str):
+    def method(queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(**local_day_lookups(field, **{bound: value}))
+
+    return method
 
 
 class IntegerFilter(django_filters.NumberFilter):

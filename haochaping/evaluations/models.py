@@ -100,7 +100,12 @@ class Evaluation(AppendOnlyModel):
         verbose_name = "评价"
         verbose_name_plural = "评价"
         ordering = ["-evaluated_at", "-id"]
-        indexes = [models.Index(fields=["level", "evaluated_at"], name="evaluation_level_time_idx")]
+        # The rating list's own filters with its ordering (its other filters are the record's,
+        # served by the record's indexes); see docs/architecture.md, "Indexes".
+        indexes = [
+            models.Index(fields=["level", "evaluated_at"], name="evaluation_level_time_idx"),
+            models.Index(fields=["channel", "evaluated_at"], name="evaluation_channel_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record} → {self.get_level_display()}"

@@ -55,13 +55,31 @@ class ServiceRecord(models.Model):
     project_no = models.CharField("办件编号", max_length=50)
     service_no = models.PositiveIntegerField("服务次数", default=1)
     stage = models.CharField("服务环节", max_length=1, choices=Stage.choices)
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="records", verbose_name="事项")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="records", verbose_name="办理单位")
+    # The item, unit, window and staff are indexed together with ``created_at`` (Meta.indexes),
+    # not alone: the lists filter by them newest first, and one index each is written per record.
+    item = models.ForeignKey(
+        ServiceItem, on_delete=models.PROTECT, db_index=False, related_name="records", verbose_name="事项"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, db_index=False, related_name="records", verbose_name="办理单位"
+    )
     window = models.ForeignKey(
-        Window, null=True, blank=True, on_delete=models.PROTECT, related_name="records", verbose_name="窗口"
+        Window,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="records",
+        verbose_name="窗口",
     )
     staff = models.ForeignKey(
-        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="records", verbose_name="工作人员"
+        Staff,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="records",
+        verbose_name="工作人员",
     )
     mode = models.CharField("办理渠道", max_length=7, choices=HandlingMode.choices)
     applicant_kind = models.CharField("申请人类型", max_length=1, choices=ApplicantKind.choices)
@@ -95,7 +113,14 @@ class ServiceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project_no", "service_no"], name="service_record_key_unique"),
         ]
-        indexes = [models.Index(fields=["unit", "created_at"], name="record_unit_created_idx")]
+        # Each serves a filter of the 办件服务 list (and the rating list's, through the record)
+        # with the list's ordering; see docs/architecture.md, "Indexes".
+        indexes = [
+            models.Index(fields=["unit", "created_at"], name="record_unit_created_idx"),
+            models.Index(fields=["staff", "created_at"], name="record_staff_created_idx"),
+            models.Index(fields=["window", "created_at"], name="record_window_created_idx"),
+            models.Index(fields=["item", "created_at"], name="record_item_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_no}#{self.service_no}"

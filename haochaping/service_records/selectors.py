@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from haochaping.core.errors import NotFound
+from haochaping.core.timeutil import local_day_lookups
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.models import ServiceItem, ServiceRecord, encrypted_identity
 
@@ -32,10 +33,8 @@ def service_record_list(
         qs = qs.filter(unit__path__contains=f"/{unit_code}/")
     if project_no:
         qs = qs.filter(project_no=project_no)
-    if date_from:
-        qs = qs.filter(created_at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(created_at__date__lte=date_to)
+    if date_from or date_to:  # bounds on the column, which its indexes serve (not created_at__date)
+        qs = qs.filter(**local_day_lookups("created_at", first=date_from, last=date_to))
     if system_id is not None:
         qs = qs.filter(system_id=system_id)
     return qs

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from haochaping.testing import login
+from haochaping.audit.services import Actor
+from haochaping.evaluations.services import RatingInput
+from haochaping.testing import login, push_record, submit_rating
 
 
 def rows(response) -> list:
@@ -78,3 +82,23 @@ def test_the_business_system_is_picked_by_name_among_the_callers_systems(cast, w
     assert admin_form.errors["system"]
     # A clerk has no such filter.
     assert "system" not in login(Client(), cast, "clerk_a").get(url).context["form"].fields
+
+
+def test_the_dates_are_local_days_whole(cast, world):
+    # The date filters bound evaluated_at by the local day's first instant (an index range), not
+    # by casting each row: a rating at 23:59:59 Beijing time is on that day, one a second later not.
+    day = timezone.localdate() - dt.timedelta(days=3)
+    last_second = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+    def rated_at(project_no: str, moment: dt.datetime):
+        data = RatingInput(level=5, channel=4, evaluated_at=moment, dimensions={})
+        return submit_rating(actor=Actor.citizen(), record=push_record(cast, project_no), data=data)
+
+    on_day = rated_at("SCJG2026119001", last_second)
+    next_day = rated_at("SCJG2026119002", last_second + dt.timedelta(seconds=1))
+    client = login(Client(), cast, "supervisor")
+    url = reverse("console:evaluation_list")
+    listed = {e.pk for e in rows(client.get(url, {"date_from": day.isoformat(), "date_to": day.isoformat()}))}
+    assert on_day.pk in listed and next_day.pk not in listed
+    listed = {e.pk for e in rows(client.get(url, {"date_from": (day + dt.timedelta(days=1)).isoformat()}))}
+    assert next_day.pk in listed and on_day.pk not in listed

@@ -8,6 +8,7 @@ scope's tasks (masked, no actions); window staff see nothing. The services decid
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from haochaping.outreach.console.forms import (
     CallForm,
     TaskFilterForm,
 )
+from haochaping.outreach.models import CallTask
 from haochaping.outreach.scripts import GENERAL_RULES, operator_intro, script_for
 from haochaping.outreach.selectors import (
     call_operators,
@@ -100,6 +102,18 @@ def _workbench_action(request):
 @require_GET
 def task_list_view(request, scope: Scope):
     require_reader(scope)
+    form, tasks = _filtered_tasks(request, scope)
+    context = {
+        "nav": "outreach_tasks",
+        "form": form,
+        "page_obj": page_of(request, tasks),
+        "now": timezone.now(),
+    }
+    return render(request, "outreach/tasks.html", context)
+
+
+def _filtered_tasks(request, scope: Scope) -> tuple[TaskFilterForm, QuerySet[CallTask]]:
+    """The filter bar and the tasks it selects, as the list shows them."""
     form = TaskFilterForm(request.GET, units=list(unit_list(scope=scope)))
     filters = form.values()
     tasks = task_list(
@@ -109,13 +123,7 @@ def task_list_view(request, scope: Scope):
         unit_code=filters.get("unit"),
         assigned_to_id=request.user.pk if filters.get("mine") else None,
     )
-    context = {
-        "nav": "outreach_tasks",
-        "form": form,
-        "page_obj": page_of(request, tasks),
-        "now": timezone.now(),
-    }
-    return render(request, "outreach/tasks.html", context)
+    return form, tasks
 
 
 # --- one task ------------------------------------------------------------------------------------

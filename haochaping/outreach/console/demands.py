@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from haochaping.outreach.console.forms import (
     DemandIntakeForm,
     DemandTextForm,
 )
+from haochaping.outreach.models import Demand
 from haochaping.outreach.selectors import (
     category_get,
     category_tree,
@@ -94,20 +96,8 @@ def _tab_count(tab: Tab, counts: dict) -> int:
 def demand_list_view(request, scope: Scope):
     require_reader(scope)
     now = timezone.now()
-    units = list(unit_list(scope=scope))
-    form = DemandFilterForm(request.GET, units=units)
-    filters = form.values()
-    counts = demand_counts(scope=scope, now=now, unit_code=filters.get("unit"))
-    tab = next((t for t in TABS if t.key == request.GET.get("tab")), TABS[0])
-    demands = demand_list(
-        scope=scope,
-        states=list(tab.states) if tab.states else None,
-        category_code=filters.get("category"),
-        unit_code=filters.get("unit"),
-        overdue_at=now if tab.overdue else None,
-        number=filters.get("number"),
-        source=filters.get("source"),
-    )
+    form, tab, demands = _filtered_demands(request, scope, now)
+    counts = demand_counts(scope=scope, now=now, unit_code=form.values().get("unit"))
     context = {
         "nav": "outreach_demands",
         "form": form,
@@ -118,6 +108,23 @@ def demand_list_view(request, scope: Scope):
         "can_intake": scope.role in INTAKE_ROLES,
     }
     return render(request, "outreach/demands.html", context)
+
+
+def _filtered_demands(request, scope: Scope, now) -> tuple[DemandFilterForm, Tab, QuerySet[Demand]]:
+    """The filter bar, the tab and the demands they select, as the list shows them."""
+    form = DemandFilterForm(request.GET, units=list(unit_list(scope=scope)))
+    filters = form.values()
+    tab = next((t for t in TABS if t.key == request.GET.get("tab")), TABS[0])
+    demands = demand_list(
+        scope=scope,
+        states=list(tab.states) if tab.states else None,
+        category_code=filters.get("category"),
+        unit_code=filters.get("unit"),
+        overdue_at=now if tab.overdue else None,
+        number=filters.get("number"),
+        source=filters.get("source"),
+    )
+    return form, tab, demands
 
 
 @console_page
