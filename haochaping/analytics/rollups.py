@@ -26,11 +26,27 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from haochaping.analytics.models import (
+    BacklogDay,
     CallbackDay,
     CaseDay,
     CaseUnitDay,
@@ -44,7 +60,14 @@ from haochaping.analytics.models import (
 from haochaping.core.timeutil import local_date
 from haochaping.evaluations.choices import Level
 from haochaping.evaluations.models import Evaluation
-from haochaping.outreach.choices import CALLBACK_KINDS, CALLBACK_SATISFACTION, DemandState, Satisfaction, TaskStatus
+from haochaping.outreach.choices import (
+    CALLBACK_KINDS,
+    CALLBACK_SATISFACTION,
+    DemandState,
+    Satisfaction,
+    TaskKind,
+    TaskStatus,
+)
 from haochaping.outreach.models import CallRecord, CallTask, Demand, DemandAction
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
 from haochaping.service_records.models import ServiceRecord
@@ -61,9 +84,11 @@ WATCHED = {
     "call_task": CallTask,
     "call_record": CallRecord,
 }
-TABLES = ("service", "rating", "case", "callback", "demand")
+TABLES = ("service", "rating", "case", "callback", "demand", "backlog")
 ROLLUP_MODELS = {"service": ServiceDay, "rating": RatingDay, "case": CaseDay, "callback": CallbackDay,
-                 "demand": DemandDay}  # fmt: skip
+                 "demand": DemandDay, "backlog": BacklogDay}  # fmt: skip
+# The tables whose partitions may be narrowed to the units that changed.
+BY_UNIT = ("service", "rating", "backlog")
 # The per-unit totals of the three detailed tables (callbacks and demands are per unit already).
 UNIT_MODELS = {"service": ServiceUnitDay, "rating": RatingUnitDay, "case": CaseUnitDay}
 
@@ -125,6 +150,24 @@ def _services(day: dt.date | None, units: set[int] | None) -> QuerySet:
         services=Count("id"),
         rated=Count("evaluation"),
         rated_active=Count("evaluation", filter=Q(evaluation__is_default=False)),
+    )
+    return groups.order_by()
+
+
+def _backlog(day: dt.date | None, units: set[int] | None) -> QuerySet:
+    """Services by the day they finished and the day they were received (``BacklogDay``)."""
+    scope, by_day = _scope("finished_at", day)
+    records = ServiceRecord.objects.filter(scope, finished_at__isnull=False)
+    if units is not None:
+        records = records.filter(unit_id__in=units)
+    unrated = Q(evaluation__isnull=True)
+    invited = Exists(CallTask.objects.filter(record=OuterRef("pk"), kind=TaskKind.INVITATION_UNRATED))
+    created = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    groups = records.values("unit_id", "mode", d_created=created, **by_day).annotate(
+        services=Count("id"),
+        rated=Count("id", filter=~unrated),
+        no_phone=Count("id", filter=unrated & Q(phone_index="")),
+        invited=Count("id", filter=unrated & invited),
     )
     return groups.order_by()
 
@@ -241,7 +284,7 @@ def _rebuild_grouped() -> int:
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the grouping of millions of rows, in memory
     rows = sum(_insert(ROLLUP_MODELS[t], None, build(None)) for t, build in
                (("service", lambda d: _services(d, None)), ("rating", lambda d: _ratings(d, None)),
-                ("case", _cases), ("demand", _demands)))  # fmt: skip
+                ("case", _cases), ("demand", _demands), ("backlog", lambda d: _backlog(d, None))))  # fmt: skip
     for table, model in UNIT_MODELS.items():
         totals = ROLLUP_MODELS[table].objects.values("day", "unit_id").annotate(**_unit_sums(table)).order_by()
         _insert(model, None, totals)
@@ -259,7 +302,7 @@ def unit_totals_rebuild() -> None:
 
 def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
     model = ROLLUP_MODELS[table]
-    if table not in ("service", "rating"):
+    if table not in BY_UNIT:
         units = None  # cases, callbacks and demands are recomputed for the whole day
     old = model.objects.filter(day=day)
     if units is not None:
@@ -273,6 +316,8 @@ def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
         groups = _services(day, units)
     elif table == "rating":
         groups = _ratings(day, units)
+    elif table == "backlog":
+        groups = _backlog(day, units)
     elif table == "case":
         groups = _cases(day)
     else:
@@ -300,7 +345,7 @@ class Changes:
         if moment is None:
             return
         key = (table, local_date(moment))
-        if unit_id is None or table not in ("service", "rating"):
+        if unit_id is None or table not in BY_UNIT:
             self.parts[key] = None
         elif key not in self.parts:
             self.parts[key] = {unit_id}
@@ -334,12 +379,14 @@ def changes_between(low: dict[str, int], high: dict[str, int]) -> Changes:
     """Every partition a row with an id in (low, high] of a watched table may have changed."""
     changes = Changes()
     for row in _window(Evaluation, low["evaluation"], high["evaluation"]).values(
-        "evaluated_at", "record__unit_id", "record__created_at"
+        "evaluated_at", "record__unit_id", "record__created_at", "record__finished_at"
     ):
         changes.add("rating", row["evaluated_at"], row["record__unit_id"])
         changes.add("service", row["record__created_at"], row["record__unit_id"])
-    for row in _window(ServiceRecord, low["record"], high["record"]).values("created_at", "unit_id"):
+        changes.add("backlog", row["record__finished_at"], row["record__unit_id"])
+    for row in _window(ServiceRecord, low["record"], high["record"]).values("created_at", "finished_at", "unit_id"):
         changes.add("service", row["created_at"], row["unit_id"])
+        changes.add("backlog", row["finished_at"], row["unit_id"])
     for row in _window(CaseAction, low["case_action"], high["case_action"]).values(
         "case__opened_at", "case__evaluation__evaluated_at", "case__evaluation__record__unit_id"
     ):
@@ -351,7 +398,10 @@ def changes_between(low: dict[str, int], high: dict[str, int]) -> Changes:
     )
     for received_at in Demand.objects.filter(id__in=demands).values_list("received_at", flat=True):
         changes.add("demand", received_at)
-    tasks = set(_window(CallTask, low["call_task"], high["call_task"]).values_list("id", flat=True))
+    new_tasks = _window(CallTask, low["call_task"], high["call_task"])
+    for row in new_tasks.filter(kind=TaskKind.INVITATION_UNRATED).values("record__finished_at", "record__unit_id"):
+        changes.add("backlog", row["record__finished_at"], row["record__unit_id"])  # now 已列入邀评
+    tasks = set(new_tasks.values_list("id", flat=True))
     tasks |= set(_window(CallRecord, low["call_record"], high["call_record"]).values_list("task_id", flat=True))
     for created_at in CallTask.objects.filter(id__in=tasks, kind__in=CALLBACK_KINDS).values_list(
         "created_at", flat=True
@@ -409,6 +459,11 @@ def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
         days = sorted(set(days))
         if whole and connection.vendor == "postgresql":
             rows = _rebuild_grouped() + sum(_recompute("callback", day) for day in days)
+        elif whole:
+            # The backlog's days are those services finished, which may lie before the first day of
+            # any other table (an imported history): one grouped pass over the records instead.
+            rows = _insert(BacklogDay, None, _backlog(None, None))
+            rows += sum(_recompute(table, day) for day in days for table in TABLES if table != "backlog")
         else:
             rows = sum(_recompute(table, day) for day in days for table in TABLES)
         if connection.vendor == "postgresql":

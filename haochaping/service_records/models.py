@@ -95,7 +95,11 @@ class ServiceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project_no", "service_no"], name="service_record_key_unique"),
         ]
-        indexes = [models.Index(fields=["unit", "created_at"], name="record_unit_created_idx")]
+        indexes = [
+            models.Index(fields=["unit", "created_at"], name="record_unit_created_idx"),
+            # The services finished in a day: the 未评价积压 rollup and its live part, invitations.
+            models.Index(fields=["finished_at"], name="record_finished_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_no}#{self.service_no}"
