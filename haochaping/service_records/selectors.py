@@ -135,7 +135,10 @@ def place_filter(window_ids: list[int], unit_ids: list[int]) -> Q:
 def record_place_rows(*, scope: Scope, received: Q, window_ids: list[int], unit_ids: list[int]) -> list[dict]:
     """The records of ``received`` (a filter on ``created_at``) the scope sees at these windows or
     places, counted (``n``, ``rated``) per window, the window's place and the record's unit."""
-    qs = scope.filter(ServiceRecord.objects.filter(received), staff_field="staff_id")
+    # The records of ``received`` picked first (by the created_at index; grouped by window, SQLite
+    # would rather walk the window index over every record), then counted.
+    picked = ServiceRecord.objects.filter(received).values("pk")
+    qs = scope.filter(ServiceRecord.objects.filter(pk__in=picked), staff_field="staff_id")
     rows = qs.filter(place_filter(window_ids, unit_ids)).values("window_id", "window__unit_id", "unit_id")
     return list(rows.annotate(n=Count("pk"), rated=Count("evaluation")).order_by())
 
