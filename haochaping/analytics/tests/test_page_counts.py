@@ -129,7 +129,9 @@ def figures(report: reports.Report) -> dict[str, dict[str, int]]:
 @pytest.mark.parametrize("who", ["supervisor", "admin_a"])
 def test_the_backlog_report_equals_the_raw_count(cast, seeded, who):
     client = login(Client(), cast, who)
-    page = backlog_of(client.get(REPORTS, period()))
+    response = client.get(REPORTS, period())
+    assert "今天接收的服务实时统计" in response.content.decode()  # the page says where figures come from
+    page = backlog_of(response)
     with raw_counts():
         expected = backlog_of(client.get(REPORTS, period()))
     assert figures(page) == figures(expected)
@@ -183,7 +185,9 @@ def coverage_of(response) -> dict[str, tuple[int, int]]:
 @pytest.mark.parametrize("who", ["supervisor", "admin_a"])
 def test_the_coverage_page_and_export_equal_the_raw_count(cast, seeded, who):
     client = login(Client(), cast, who)
-    page = coverage_of(client.get(QR))
+    response = client.get(QR)
+    assert "今天和第 30 天当天接收的服务实时统计" in response.content.decode()
+    page = coverage_of(response)
     with raw_counts():
         expected = coverage_of(client.get(QR))
     assert page == expected
