@@ -163,6 +163,14 @@ def test_the_backlog_report_equals_the_raw_count(cast, seeded, who):
     for name, row in names.items():
         counts = [row.get(key) for _h, key, is_rate in expected.columns if not is_rate]
         assert list(by_name[name][1 : 1 + len(counts)]) == counts
+    # The styles (set once per kind of cell, copied to the rest): the total in bold, rates as 0.0%.
+    total_row = next(row for row in sheet.iter_rows(min_row=5) if row[0].value == "合计")
+    assert all(cell.font.b and cell.border.left.style == "thin" for cell in total_row)
+    assert total_row[-1].number_format == "0.0%" and total_row[-1].value == pytest.approx(
+        expected.cell(expected.total, "rating_rate")
+    )
+    first_row = next(sheet.iter_rows(min_row=5))
+    assert not first_row[1].font.b and first_row[1].alignment.horizontal == "right"
 
 
 def test_ratings_and_invitations_after_the_refresh_show_once_it_has_run_again(cast):
