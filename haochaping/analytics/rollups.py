@@ -11,11 +11,14 @@ straight into the rollup table (``INSERT … SELECT``), and the partition's unit
 increasing ids, and each run records the highest id of each when it starts. A run scans the ids
 above the marks of the newest run that started at least ``ANALYTICS_ROLLUP_LAG_SECONDS`` ago, so
 a row whose transaction committed after a later run had started is still seen. The days those
-rows belong to are recomputed: ratings and services for the units they touched (a rating never
-changes unit), cases, demands and callbacks for the whole day (a demand may be reassigned).
+rows belong to are recomputed: ratings, services and the backlog (by the day services finished;
+a new invitation task names its service's) for the units they touched (a rating never changes
+unit), cases, demands and callbacks for the whole day (a demand may be reassigned).
 
 Runs are serialised (a PostgreSQL advisory lock; SQLite has one writer) and each run is one
-transaction: a page reads either the rollups before the run or after it.
+transaction: a page reads either the rollups before the run or after it. Each run also records
+the tables it keeps (``table:<name>`` in its marks): a table an upgrade adds (``BacklogDay``) is
+built whole by the first refresh after it.
 """
 
 from __future__ import annotations
@@ -89,6 +92,9 @@ ROLLUP_MODELS = {"service": ServiceDay, "rating": RatingDay, "case": CaseDay, "c
                  "demand": DemandDay, "backlog": BacklogDay}  # fmt: skip
 # The tables whose partitions may be narrowed to the units that changed.
 BY_UNIT = ("service", "rating", "backlog")
+# The tables of the runs that did not record theirs (``RollupRun.marks["table:<name>"]``): a table
+# added since is built whole by the next refresh (``_unbuilt``).
+FIRST_TABLES = ("service", "rating", "case", "callback", "demand")
 # The per-unit totals of the three detailed tables (callbacks and demands are per unit already).
 UNIT_MODELS = {"service": ServiceUnitDay, "rating": RatingUnitDay, "case": CaseUnitDay}
 
@@ -358,7 +364,30 @@ class Changes:
 
 
 def _marks() -> dict[str, int]:
-    return {name: model.objects.aggregate(m=Max("id"))["m"] or 0 for name, model in WATCHED.items()}
+    """The highest id of each watched table, and ``table:<name>`` for each rollup table kept."""
+    marks = {name: model.objects.aggregate(m=Max("id"))["m"] or 0 for name, model in WATCHED.items()}
+    return marks | {f"table:{table}": 1 for table in TABLES}
+
+
+def _unbuilt() -> list[str]:
+    """The rollup tables the last run did not keep (added by an upgrade since): empty or partial."""
+    run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
+    if run is None:
+        return []
+    kept = {key.removeprefix("table:") for key in run.marks if key.startswith("table:")} or set(FIRST_TABLES)
+    return [table for table in TABLES if table not in kept]
+
+
+def _build_whole(table: str) -> int:
+    """Every row of one rollup table again, from the raw rows."""
+    ROLLUP_MODELS[table].objects.all().delete()
+    if table in UNIT_MODELS:
+        UNIT_MODELS[table].objects.all().delete()
+    if table == "backlog":
+        # Keyed by the day services finished, which may lie before the first day of any other
+        # table (an imported history): one grouped pass over the records.
+        return _insert(BacklogDay, None, _backlog(None, None))
+    return sum(_recompute(table, day) for day in _raw_days())
 
 
 def _since(now: dt.datetime) -> dict[str, int] | None:
@@ -460,9 +489,7 @@ def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
         if whole and connection.vendor == "postgresql":
             rows = _rebuild_grouped() + sum(_recompute("callback", day) for day in days)
         elif whole:
-            # The backlog's days are those services finished, which may lie before the first day of
-            # any other table (an imported history): one grouped pass over the records instead.
-            rows = _insert(BacklogDay, None, _backlog(None, None))
+            rows = _build_whole("backlog")
             rows += sum(_recompute(table, day) for day in days for table in TABLES if table != "backlog")
         else:
             rows = sum(_recompute(table, day) for day in days for table in TABLES)
@@ -489,6 +516,7 @@ def rollup_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         changes = changes_between(since, marks)
         parts = sorted(changes.parts.items(), key=lambda part: (part[0][1], part[0][0]))
         rows = sum(_recompute(table, day, units) for (table, day), units in parts)
+        rows += sum(_build_whole(table) for table in _unbuilt())  # after an upgrade added it
         RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks,
                                  days=len(changes.days), partitions=len(changes.parts))  # fmt: skip
         # Keep the run history short: the newest run older than the lag is all a refresh needs.
