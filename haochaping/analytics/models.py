@@ -183,6 +183,29 @@ class DemandDay(models.Model):
         return f"DemandDay {self.day} unit {self.unit_id} {self.kind}"
 
 
+class BacklogDay(models.Model):
+    """Services by the local day they finished (办结时间) and the day they reached the platform,
+    per unit and channel, with how many of them have been rated so far and, of the unrated ones,
+    how many have no phone number and how many an invitation task (邀评): the 未评价积压 report
+    (``outreach.reports``). ``created`` lets a page read the services received today live and the
+    earlier ones from here without counting any twice."""
+
+    day = models.DateField("办结日期")
+    created = models.DateField("接收日期")
+    unit = models.ForeignKey("organizations.Unit", db_index=False, **NO_CONSTRAINT)
+    mode = models.CharField("办理渠道", max_length=7)
+    services = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    no_phone = models.PositiveIntegerField(default=0)  # unrated, without a phone number
+    invited = models.PositiveIntegerField(default=0)  # unrated, with an invitation task
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "unit"], name="analytics_backlog_day_idx")]
+
+    def __str__(self) -> str:
+        return f"BacklogDay {self.day} unit {self.unit_id} {self.mode}"
+
+
 class RollupRun(models.Model):
     """One refresh: the highest id of each watched table when it started (the next runs scan
     from an older run's marks, so rows committed late are not missed) and what it recomputed."""

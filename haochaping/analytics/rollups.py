@@ -11,11 +11,14 @@ straight into the rollup table (``INSERT … SELECT``), and the partition's unit
 increasing ids, and each run records the highest id of each when it starts. A run scans the ids
 above the marks of the newest run that started at least ``ANALYTICS_ROLLUP_LAG_SECONDS`` ago, so
 a row whose transaction committed after a later run had started is still seen. The days those
-rows belong to are recomputed: ratings and services for the units they touched (a rating never
-changes unit), cases, demands and callbacks for the whole day (a demand may be reassigned).
+rows belong to are recomputed: ratings, services and the backlog (by the day services finished;
+a new invitation task names its service's) for the units they touched (a rating never changes
+unit), cases, demands and callbacks for the whole day (a demand may be reassigned).
 
 Runs are serialised (a PostgreSQL advisory lock; SQLite has one writer) and each run is one
-transaction: a page reads either the rollups before the run or after it.
+transaction: a page reads either the rollups before the run or after it. Each run also records
+the tables it keeps (``table:<name>`` in its marks): a table an upgrade adds (``BacklogDay``) is
+built whole by the first refresh after it.
 """
 
 from __future__ import annotations
@@ -26,11 +29,27 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from haochaping.analytics.models import (
+    BacklogDay,
     CallbackDay,
     CaseDay,
     CaseUnitDay,
@@ -44,7 +63,14 @@ from haochaping.analytics.models import (
 from haochaping.core.timeutil import local_date
 from haochaping.evaluations.choices import Level
 from haochaping.evaluations.models import Evaluation
-from haochaping.outreach.choices import CALLBACK_KINDS, CALLBACK_SATISFACTION, DemandState, Satisfaction, TaskStatus
+from haochaping.outreach.choices import (
+    CALLBACK_KINDS,
+    CALLBACK_SATISFACTION,
+    DemandState,
+    Satisfaction,
+    TaskKind,
+    TaskStatus,
+)
 from haochaping.outreach.models import CallRecord, CallTask, Demand, DemandAction
 from haochaping.rectification.models import DEADLINE_STATES, CaseAction, CaseState, RectificationCase
 from haochaping.service_records.models import ServiceRecord
@@ -61,9 +87,14 @@ WATCHED = {
     "call_task": CallTask,
     "call_record": CallRecord,
 }
-TABLES = ("service", "rating", "case", "callback", "demand")
+TABLES = ("service", "rating", "case", "callback", "demand", "backlog")
 ROLLUP_MODELS = {"service": ServiceDay, "rating": RatingDay, "case": CaseDay, "callback": CallbackDay,
-                 "demand": DemandDay}  # fmt: skip
+                 "demand": DemandDay, "backlog": BacklogDay}  # fmt: skip
+# The tables whose partitions may be narrowed to the units that changed.
+BY_UNIT = ("service", "rating", "backlog")
+# The tables of the runs that did not record theirs (``RollupRun.marks["table:<name>"]``): a table
+# added since is built whole by the next refresh (``_unbuilt``).
+FIRST_TABLES = ("service", "rating", "case", "callback", "demand")
 # The per-unit totals of the three detailed tables (callbacks and demands are per unit already).
 UNIT_MODELS = {"service": ServiceUnitDay, "rating": RatingUnitDay, "case": CaseUnitDay}
 
@@ -125,6 +156,24 @@ def _services(day: dt.date | None, units: set[int] | None) -> QuerySet:
         services=Count("id"),
         rated=Count("evaluation"),
         rated_active=Count("evaluation", filter=Q(evaluation__is_default=False)),
+    )
+    return groups.order_by()
+
+
+def _backlog(day: dt.date | None, units: set[int] | None) -> QuerySet:
+    """Services by the day they finished and the day they were received (``BacklogDay``)."""
+    scope, by_day = _scope("finished_at", day)
+    records = ServiceRecord.objects.filter(scope, finished_at__isnull=False)
+    if units is not None:
+        records = records.filter(unit_id__in=units)
+    unrated = Q(evaluation__isnull=True)
+    invited = Exists(CallTask.objects.filter(record=OuterRef("pk"), kind=TaskKind.INVITATION_UNRATED))
+    created = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    groups = records.values("unit_id", "mode", d_created=created, **by_day).annotate(
+        services=Count("id"),
+        rated=Count("id", filter=~unrated),
+        no_phone=Count("id", filter=unrated & Q(phone_index="")),
+        invited=Count("id", filter=unrated & invited),
     )
     return groups.order_by()
 
@@ -241,7 +290,7 @@ def _rebuild_grouped() -> int:
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the grouping of millions of rows, in memory
     rows = sum(_insert(ROLLUP_MODELS[t], None, build(None)) for t, build in
                (("service", lambda d: _services(d, None)), ("rating", lambda d: _ratings(d, None)),
-                ("case", _cases), ("demand", _demands)))  # fmt: skip
+                ("case", _cases), ("demand", _demands), ("backlog", lambda d: _backlog(d, None))))  # fmt: skip
     for table, model in UNIT_MODELS.items():
         totals = ROLLUP_MODELS[table].objects.values("day", "unit_id").annotate(**_unit_sums(table)).order_by()
         _insert(model, None, totals)
@@ -259,7 +308,7 @@ def unit_totals_rebuild() -> None:
 
 def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
     model = ROLLUP_MODELS[table]
-    if table not in ("service", "rating"):
+    if table not in BY_UNIT:
         units = None  # cases, callbacks and demands are recomputed for the whole day
     old = model.objects.filter(day=day)
     if units is not None:
@@ -273,6 +322,8 @@ def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
         groups = _services(day, units)
     elif table == "rating":
         groups = _ratings(day, units)
+    elif table == "backlog":
+        groups = _backlog(day, units)
     elif table == "case":
         groups = _cases(day)
     else:
@@ -300,7 +351,7 @@ class Changes:
         if moment is None:
             return
         key = (table, local_date(moment))
-        if unit_id is None or table not in ("service", "rating"):
+        if unit_id is None or table not in BY_UNIT:
             self.parts[key] = None
         elif key not in self.parts:
             self.parts[key] = {unit_id}
@@ -313,7 +364,30 @@ class Changes:
 
 
 def _marks() -> dict[str, int]:
-    return {name: model.objects.aggregate(m=Max("id"))["m"] or 0 for name, model in WATCHED.items()}
+    """The highest id of each watched table, and ``table:<name>`` for each rollup table kept."""
+    marks = {name: model.objects.aggregate(m=Max("id"))["m"] or 0 for name, model in WATCHED.items()}
+    return marks | {f"table:{table}": 1 for table in TABLES}
+
+
+def _unbuilt() -> list[str]:
+    """The rollup tables the last run did not keep (added by an upgrade since): empty or partial."""
+    run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
+    if run is None:
+        return []
+    kept = {key.removeprefix("table:") for key in run.marks if key.startswith("table:")} or set(FIRST_TABLES)
+    return [table for table in TABLES if table not in kept]
+
+
+def _build_whole(table: str) -> int:
+    """Every row of one rollup table again, from the raw rows."""
+    ROLLUP_MODELS[table].objects.all().delete()
+    if table in UNIT_MODELS:
+        UNIT_MODELS[table].objects.all().delete()
+    if table == "backlog":
+        # Keyed by the day services finished, which may lie before the first day of any other
+        # table (an imported history): one grouped pass over the records.
+        return _insert(BacklogDay, None, _backlog(None, None))
+    return sum(_recompute(table, day) for day in _raw_days())
 
 
 def _since(now: dt.datetime) -> dict[str, int] | None:
@@ -334,12 +408,14 @@ def changes_between(low: dict[str, int], high: dict[str, int]) -> Changes:
     """Every partition a row with an id in (low, high] of a watched table may have changed."""
     changes = Changes()
     for row in _window(Evaluation, low["evaluation"], high["evaluation"]).values(
-        "evaluated_at", "record__unit_id", "record__created_at"
+        "evaluated_at", "record__unit_id", "record__created_at", "record__finished_at"
     ):
         changes.add("rating", row["evaluated_at"], row["record__unit_id"])
         changes.add("service", row["record__created_at"], row["record__unit_id"])
-    for row in _window(ServiceRecord, low["record"], high["record"]).values("created_at", "unit_id"):
+        changes.add("backlog", row["record__finished_at"], row["record__unit_id"])
+    for row in _window(ServiceRecord, low["record"], high["record"]).values("created_at", "finished_at", "unit_id"):
         changes.add("service", row["created_at"], row["unit_id"])
+        changes.add("backlog", row["finished_at"], row["unit_id"])
     for row in _window(CaseAction, low["case_action"], high["case_action"]).values(
         "case__opened_at", "case__evaluation__evaluated_at", "case__evaluation__record__unit_id"
     ):
@@ -351,7 +427,10 @@ def changes_between(low: dict[str, int], high: dict[str, int]) -> Changes:
     )
     for received_at in Demand.objects.filter(id__in=demands).values_list("received_at", flat=True):
         changes.add("demand", received_at)
-    tasks = set(_window(CallTask, low["call_task"], high["call_task"]).values_list("id", flat=True))
+    new_tasks = _window(CallTask, low["call_task"], high["call_task"])
+    for row in new_tasks.filter(kind=TaskKind.INVITATION_UNRATED).values("record__finished_at", "record__unit_id"):
+        changes.add("backlog", row["record__finished_at"], row["record__unit_id"])  # now 已列入邀评
+    tasks = set(new_tasks.values_list("id", flat=True))
     tasks |= set(_window(CallRecord, low["call_record"], high["call_record"]).values_list("task_id", flat=True))
     for created_at in CallTask.objects.filter(id__in=tasks, kind__in=CALLBACK_KINDS).values_list(
         "created_at", flat=True
@@ -409,6 +488,9 @@ def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
         days = sorted(set(days))
         if whole and connection.vendor == "postgresql":
             rows = _rebuild_grouped() + sum(_recompute("callback", day) for day in days)
+        elif whole:
+            rows = _build_whole("backlog")
+            rows += sum(_recompute(table, day) for day in days for table in TABLES if table != "backlog")
         else:
             rows = sum(_recompute(table, day) for day in days for table in TABLES)
         if connection.vendor == "postgresql":
@@ -434,6 +516,7 @@ def rollup_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         changes = changes_between(since, marks)
         parts = sorted(changes.parts.items(), key=lambda part: (part[0][1], part[0][0]))
         rows = sum(_recompute(table, day, units) for (table, day), units in parts)
+        rows += sum(_build_whole(table) for table in _unbuilt())  # after an upgrade added it
         RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks,
                                  days=len(changes.days), partitions=len(changes.parts))  # fmt: skip
         # Keep the run history short: the newest run older than the lag is all a refresh needs.

@@ -4,21 +4,35 @@ rating devices (and how many are online), and how many of its recent services we
 A place counts the services served at its windows and those whose unit it is (each once), in
 the scope only (``service_records.selectors.record_counts_by_place``). Every window needs a
 rating device; every place needs a QR code.
+
+The counts come from ``place_counter``: the raw count above by default (the definition), and
+the one of ``analytics.page_counts`` once the analytics app is ready (the same figures from the
+rollups and today's services; this app may not import analytics).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from haochaping.organizations.devices import device_is_online
 from haochaping.organizations.qrcodes import Place, qr_place_list, qr_url
 from haochaping.organizations.selectors import Scope
-from haochaping.service_records.selectors import record_counts_by_place
+from haochaping.service_records.selectors import PlaceCounts, record_counts_by_place
 
 COVERAGE_DAYS = 30
 MISSING = {"qr": "缺二维码", "device": "缺评价器（窗口）"}
 KINDS = {"window": "窗口", "place": "大厅/便民服务中心/便民服务点"}
+
+
+PlaceCounter = Callable[..., tuple[PlaceCounts, PlaceCounts]]
+_counter: list[PlaceCounter] = [record_counts_by_place]
+
+
+def place_counter_install(counter: PlaceCounter) -> None:
+    """Count the places' services with ``counter`` (same signature as ``record_counts_by_place``)."""
+    _counter[0] = counter
 
 
 @dataclass
@@ -44,7 +58,7 @@ class CoverageRow:
 def coverage_rows(scope: Scope, *, now: dt.datetime) -> list[CoverageRow]:
     """Every place of the scope with its services and ratings of the last ``COVERAGE_DAYS`` days."""
     places = qr_place_list(scope=scope)
-    by_window, by_unit = record_counts_by_place(
+    by_window, by_unit = _counter[0](
         scope=scope,
         since=now - dt.timedelta(days=COVERAGE_DAYS),
         window_ids=[p.window.pk for p in places if p.is_window],

@@ -10,13 +10,17 @@
   and state, overdue, answered on time, satisfaction.
 
 Each figure is one grouped query (by the unit's path or by category) plus Python roll-up, like
-``rectification.selectors.case_summary``.
+``rectification.selectors.case_summary``. The backlog's groups come from ``backlog_counter``:
+``backlog_counts`` over the service records by default (the definition), and the one of
+``analytics.page_counts`` once the analytics app is ready (the same figures from its rollups, the
+services received today and the day on which the overdue limit falls; this app may not import
+analytics).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +212,12 @@ def invitation_conversion(*, scope: Scope, start: dt.datetime, end: dt.datetime)
     return _report("invitations", "邀评转化情况", columns, definitions, scope, groups)
 
 
-def unrated_backlog(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Report:
+BACKLOG_KEYS = ("services", "rated", "unrated", "online_unrated", "overdue", "no_phone", "invited")
+
+
+def backlog_counts(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[dict[str, Any]]:
+    """The 未评价积压 counts (``BACKLOG_KEYS``) of the services finished in [start, end), per unit
+    (``path``), straight from the service records."""
     records = scope.filter(
         ServiceRecord.objects.filter(finished_at__gte=start, finished_at__lt=end), staff_field="staff_id"
     )
@@ -218,7 +227,7 @@ def unrated_backlog(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: 
         Q(mode=HandlingMode.ONLINE, finished_at__lte=cutoffs[HandlingMode.ONLINE])
         | Q(mode=HandlingMode.OFFLINE, finished_at__lte=cutoffs[HandlingMode.OFFLINE])
     )
-    groups = list(
+    return list(
         records.values(path=F("unit__path"))
         .annotate(
             services=Count("id", distinct=True),
@@ -231,6 +240,19 @@ def unrated_backlog(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: 
         )
         .order_by()
     )
+
+
+BacklogCounter = Callable[..., list[dict[str, Any]]]
+_backlog_counter: list[BacklogCounter] = [backlog_counts]
+
+
+def backlog_counter_install(counter: BacklogCounter) -> None:
+    """Count the backlog with ``counter`` (same signature and result as ``backlog_counts``)."""
+    _backlog_counter[0] = counter
+
+
+def unrated_backlog(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Report:
+    groups = _backlog_counter[0](scope=scope, start=start, end=end, now=now)
     columns = [
         ("办结服务", "services", False),
         ("已评价", "rated", False),
@@ -243,6 +265,11 @@ def unrated_backlog(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: 
     ]
     definitions = [
         ("统计口径", "统计期内办结的服务（按办结时间），各项为截至查询时的情况；单位行含其下级单位。"),
+        (
+            "数据时效",
+            "今天接收的服务实时统计；此前接收的服务取自每分钟更新的统计汇总，"
+            "其后新增的评价和邀评任务在下次更新（约 1 分钟内）计入。",
+        ),
         ("超期未评价", "办结后超过规定天数（线上、线下分别设置）仍未评价的服务，应列入电话邀评。"),
         ("超期且无电话", "超期未评价但没有联系电话、无法邀评的服务。"),
         ("已列入邀评", "仍未评价、已生成邀评任务的服务。"),

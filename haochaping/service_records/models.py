@@ -120,6 +120,8 @@ class ServiceRecord(models.Model):
             models.Index(fields=["staff", "created_at"], name="record_staff_created_idx"),
             models.Index(fields=["window", "created_at"], name="record_window_created_idx"),
             models.Index(fields=["item", "created_at"], name="record_item_created_idx"),
+            # The services finished in a day: the 未评价积压 rollup and its live part, invitations.
+            models.Index(fields=["finished_at"], name="record_finished_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -110,24 +111,48 @@ def window_items(*, window_id: int) -> QuerySet[ServiceItem]:
     )
 
 
+PlaceCounts = dict[int, tuple[int, int]]
+
+
 def record_counts_by_place(
     *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
-) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+) -> tuple[PlaceCounts, PlaceCounts]:
     """(services, rated services) since ``since`` per window and per place unit, in one query.
 
     Only records the scope sees are counted. A place unit counts the records served at its
     windows and the records whose unit it is (each record once, even when both hold).
     """
-    qs = scope.filter(ServiceRecord.objects.filter(created_at__gte=since), staff_field="staff_id").filter(
-        Q(window_id__in=window_ids) | Q(window__unit_id__in=unit_ids) | Q(unit_id__in=unit_ids)
-    )
-    rows = qs.values("window_id", "window__unit_id", "unit_id").annotate(n=Count("pk"), rated=Count("evaluation"))
+    rows = record_place_rows(scope=scope, received=Q(created_at__gte=since), window_ids=window_ids, unit_ids=unit_ids)
+    return place_counts_fold(rows, window_ids=window_ids, unit_ids=unit_ids)
+
+
+def place_filter(window_ids: list[int], unit_ids: list[int]) -> Q:
+    """Rows (service records, or rollup rows with the same columns) of these windows or places."""
+    return Q(window_id__in=window_ids) | Q(window__unit_id__in=unit_ids) | Q(unit_id__in=unit_ids)
+
+
+def record_place_rows(*, scope: Scope, received: Q, window_ids: list[int], unit_ids: list[int]) -> list[dict]:
+    """The records of ``received`` (a filter on ``created_at``) the scope sees at these windows or
+    places, counted (``n``, ``rated``) per window, the window's place and the record's unit."""
+    # The records of ``received`` picked first (by the created_at index; grouped by window, SQLite
+    # would rather walk the window index over every record), then counted.
+    picked = ServiceRecord.objects.filter(received).values("pk")
+    qs = scope.filter(ServiceRecord.objects.filter(pk__in=picked), staff_field="staff_id")
+    rows = qs.filter(place_filter(window_ids, unit_ids)).values("window_id", "window__unit_id", "unit_id")
+    return list(rows.annotate(n=Count("pk"), rated=Count("evaluation")).order_by())
+
+
+def place_counts_fold(
+    rows: Iterable[dict], *, window_ids: list[int], unit_ids: list[int]
+) -> tuple[PlaceCounts, PlaceCounts]:
+    """Rows of (``window_id``, ``window__unit_id``, ``unit_id``, ``n``, ``rated``) as the counts
+    per window and per place unit (a row counts once for a place, at its window or as its unit)."""
     windows = set(window_ids)
     units = set(unit_ids)
-    by_window: dict[int, tuple[int, int]] = {}
-    by_unit: dict[int, tuple[int, int]] = {}
+    by_window: PlaceCounts = {}
+    by_unit: PlaceCounts = {}
     for row in rows:
-        n, rated = row["n"], row["rated"]
+        n, rated = row["n"] or 0, row["rated"] or 0
         if row["window_id"] in windows:
             total = by_window.get(row["window_id"], (0, 0))
             by_window[row["window_id"]] = (total[0] + n, total[1] + rated)

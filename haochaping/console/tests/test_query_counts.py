@@ -31,7 +31,8 @@ PAGES = {
     ("clerk_a", "/console/"): 10,
     ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)
     ("supervisor", "/console/evaluations/"): 12,  # + the 业务系统 choices (the systems the caller sees)
-    ("supervisor", "/console/qr/"): 11,
+    # The places' services: the rollup's whole days (ServiceDay) and live the rest (one query each).
+    ("supervisor", "/console/qr/"): 12,
     ("supervisor", "/console/devices/"): 11,
     ("supervisor", "/console/inbox/"): 10,  # the page of groups, then their messages (issue 13 item 8)
     ("admin_a", "/console/inbox/"): 9,
@@ -47,7 +48,8 @@ PAGES = {
     ("admin_a", "/console/outreach/demands/"): 11,
     ("supervisor", "/console/outreach/suggestions/"): 11,
     ("supervisor", "/console/outreach/categories/"): 10,
-    ("supervisor", "/console/outreach/reports/"): 17,
+    # 未评价积压: the rollup's services received before today (BacklogDay) and live the rest.
+    ("supervisor", "/console/outreach/reports/"): 18,
     # No lock in this world: one query per list; with locks two more each, whatever their number
     # (organizations/tests/test_login_locks.py).
     ("supervisor", "/console/login-locks/"): 9,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from typing import Any
 
 from django.http import FileResponse
@@ -65,23 +66,33 @@ def write_table_sheet(
         cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
+    # A cell's style is set once per kind of cell and copied to the others of its kind (setting
+    # a border, font or fill hashes it each time: most of a summary's export time otherwise).
+    styles: dict[tuple, Any] = {}
+
+    def style(cell, kind: tuple, *, bold: bool, fill, **alignment) -> None:
+        key = (*kind, bold, id(fill))
+        if key in styles:
+            cell._style = copy(styles[key])
+            return
+        cell.alignment = Alignment(**alignment)
+        cell.border = BORDER
+        if bold:
+            cell.font = Font(bold=True)
+        if fill is not None:
+            cell.fill = fill
+        styles[key] = copy(cell._style)
+
     def write(row_number: int, row, *, bold: bool = False, fill=None) -> None:
         name = ws.cell(row=row_number, column=1, value=row.name)
-        name.alignment = Alignment(indent=row.depth)
-        cells = [name]
+        style(name, ("name", row.depth), bold=bold, fill=fill, indent=row.depth)
         for col, (_, key, is_rate) in enumerate(columns, start=2):
             content = value(row, key)
             cell = ws.cell(row=row_number, column=col, value="—" if content is None else content)
-            if is_rate and content is not None:
+            rate = is_rate and content is not None
+            if rate:
                 cell.number_format = "0.0%"
-            cell.alignment = Alignment(horizontal="right")
-            cells.append(cell)
-        for cell in cells:
-            cell.border = BORDER
-            if bold:
-                cell.font = Font(bold=True)
-            if fill is not None:
-                cell.fill = fill
+            style(cell, ("value", rate), bold=bold, fill=fill, horizontal="right")
 
     row_number = header_row
     for row in rows:
