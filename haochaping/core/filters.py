@@ -9,6 +9,7 @@ it with ``openapi_parameters``. See docs/architecture.md, "Filters".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.http import QueryDict
 
 from haochaping.core.errors import ValidationFailed
 from haochaping.core.pages.filters import DateInput, GetFilterForm, UnitLike, check_date_range, unit_choices
+from haochaping.core.timeutil import start_of_local_day
 
 # Query parameters of the API's paging (core.pagination.Pagination), never filters.
 PAGING_PARAMS = ("page", "page_size")
@@ -52,12 +54,26 @@ def choice_filter(*, label: str, choices, empty_label: str, **kwargs) -> django_
     return django_filters.ChoiceFilter(label=label, choices=choices, empty_label=empty_label, **kwargs)
 
 
+class LocalDayFilter(django_filters.DateFilter):
+    """A local date against a datetime column: ``date__gte`` is ``>=`` the day's local midnight,
+    ``date__lte`` is ``<`` the next day's (the same rows as the ``__date`` lookups, by the
+    column's index instead of a conversion of every row)."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        if self.lookup_expr == "date__gte":
+            return self.get_method(qs)(**{f"{self.field_name}__gte": start_of_local_day(value)})
+        if self.lookup_expr == "date__lte":
+            return self.get_method(qs)(**{f"{self.field_name}__lt": start_of_local_day(value + dt.timedelta(days=1))})
+        return super().filter(qs, value)
+
+
 def date_filter(*, label: str, field_name: str, lookup_expr: str, **kwargs) -> django_filters.DateFilter:
-    """A date (``YYYY-MM-DD``), shown as a date picker."""
+    """A date (``YYYY-MM-DD``), shown as a date picker; on a datetime column, ``date__gte`` and
+    ``date__lte`` compare local days (``LocalDayFilter``)."""
     kwargs.setdefault("error_messages", {"invalid": INVALID_DATE})
-    return django_filters.DateFilter(
-        label=label, field_name=field_name, lookup_expr=lookup_expr, widget=DateInput(), **kwargs
-    )
+    return LocalDayFilter(label=label, field_name=field_name, lookup_expr=lookup_expr, widget=DateInput(), **kwargs)
 
 
 class IntegerFilter(django_filters.NumberFilter):

@@ -18,6 +18,13 @@ def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
+def start_of_local_day(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day``. A filter on a date of a datetime column compares
+    the column with this (``>= start``, ``< start of the next day``): an index on the column is
+    used, where ``column__date`` converts every row (on SQLite in Python, row by row)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def end_of_local_day(day: dt.date) -> dt.datetime:
     tz = timezone.get_current_timezone()
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz)

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from haochaping.core.errors import NotFound
+from haochaping.core.timeutil import start_of_local_day
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.models import ServiceItem, ServiceRecord, encrypted_identity
 
@@ -33,9 +34,9 @@ def service_record_list(
     if project_no:
         qs = qs.filter(project_no=project_no)
     if date_from:
-        qs = qs.filter(created_at__date__gte=date_from)
+        qs = qs.filter(created_at__gte=start_of_local_day(date_from))
     if date_to:
-        qs = qs.filter(created_at__date__lte=date_to)
+        qs = qs.filter(created_at__lt=start_of_local_day(date_to + dt.timedelta(days=1)))
     if system_id is not None:
         qs = qs.filter(system_id=system_id)
     return qs

@@ -174,7 +174,6 @@ _SHEET_HEAD = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 _SHEET_TAIL = "</sheetData></worksheet>"
 _EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system, as Excel counts it after 1900-03-01)
 _ROWS_PER_WRITE = 500
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 class ListExport:
@@ -215,18 +214,19 @@ class ListExport:
         )
         sheet.write(_SHEET_HEAD.format(cols=f"<cols>{cols}</cols>" if cols else "").encode())
         letters = [get_column_letter(n) for n in range(1, len(headers) + 1)]
-        sheet.write(_row_xml(1, headers, letters, style=' s="1"').encode())
-        buffer: list[str] = []
+        local = timezone.get_current_timezone()
+        buffer = [_row_xml(1, headers, letters, local, style=' s="1"')]
         number = 1
         for row in rows:
             number += 1
             if len(row) > len(letters):
                 letters += [get_column_letter(n) for n in range(len(letters) + 1, len(row) + 1)]
-            buffer.append(_row_xml(number, row, letters))
-            if len(buffer) == _ROWS_PER_WRITE:
-                sheet.write("".join(buffer).encode())
+            buffer.append(_row_xml(number, row, letters, local))
+            if len(buffer) >= _ROWS_PER_WRITE:
+                sheet.write(_xml_chunk(buffer))
                 buffer.clear()
-        sheet.write(("".join(buffer) + _SHEET_TAIL).encode())
+        buffer.append(_SHEET_TAIL)
+        sheet.write(_xml_chunk(buffer))
         self.rows = number - 1
 
     def response(self, *, filename: str, fallback: str) -> FileResponse:
@@ -236,36 +236,55 @@ class ListExport:
         return response
 
 
-def _row_xml(number: int, values: Sequence[Any], letters: list[str], *, style: str = "") -> str:
-    """One ``<row>`` of the sheet: each cell by its kind (see ``ListExport``)."""
+def _xml_chunk(parts: list[str]) -> bytes:
+    """Rows of the sheet as UTF-8, without the characters XML cannot carry (control characters:
+    never in the markup itself, so they are dropped from the whole chunk at once)."""
+    text = "".join(parts)
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text.encode()
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _row_xml(number: int, values: Sequence[Any], letters: list[str], local: dt.tzinfo, *, style: str = "") -> str:
+    """One ``<row>`` of the sheet: each cell by its kind (see ``ListExport``); ``local`` the time
+    zone of the aware datetimes' text."""
     cells = []
     for letter, value in zip(letters, values, strict=False):
-        ref = f"{letter}{number}"
         if value is None or value == "":
             continue
         if isinstance(value, str):
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            text = value.translate(_XML_TEXT)
-            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-            cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            text = _escape(value)
+            if text[0].isspace() or text[-1].isspace():
+                cells.append(
+                    f'<c r="{letter}{number}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                )
+            else:
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
         elif isinstance(value, bool):
-            cells.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
+            cells.append(f'<c r="{letter}{number}"{style} t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int | float | Decimal):
-            cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
+            cells.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
         elif isinstance(value, dt.datetime):
-            if timezone.is_aware(value):
-                text = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-                cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+            if value.tzinfo is not None:  # local time as text, to the minute
+                text = value.astimezone(local).isoformat(" ", "minutes")[:16]
+                cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
             else:
                 days = (value - _EPOCH) / dt.timedelta(days=1)
-                cells.append(f'<c r="{ref}" s="3"><v>{days!r}</v></c>')
+                cells.append(f'<c r="{letter}{number}" s="3"><v>{days!r}</v></c>')
         elif isinstance(value, dt.date):
-            days = (value - _EPOCH.date()).days
-            cells.append(f'<c r="{ref}" s="2"><v>{days}</v></c>')
+            cells.append(f'<c r="{letter}{number}" s="2"><v>{(value - _EPOCH.date()).days}</v></c>')
         else:
-            text = ILLEGAL_CHARACTERS_RE.sub("", str(value)).translate(_XML_TEXT)
-            cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
+            cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t>{_escape(str(value))}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
@@ -275,7 +294,7 @@ def _sheet_title(title: str) -> str:
 
 
 def _xml_attribute(text: str) -> str:
-    return text.translate(_XML_TEXT).replace('"', "&quot;")
+    return _escape(text).replace('"', "&quot;")
 
 
 def export_stamp() -> str:
