@@ -342,14 +342,16 @@ def start_server(env: dict, port: int, args) -> subprocess.Popen:
         "haochaping.wsgi:application",
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    deadline = time.time() + 120  # a loaded shared machine starts four workers slowly
+    while time.time() < deadline and proc.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
         except OSError:
             time.sleep(0.2)
-    proc.kill()
+    if proc.poll() is not None:
+        sys.exit(f"server exited with status {proc.returncode}")
+    os.killpg(proc.pid, signal.SIGKILL)  # its workers too
     sys.exit("server did not start")
 
 
