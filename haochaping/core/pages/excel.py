@@ -1,5 +1,6 @@
-"""The Excel tables of the staff pages (openpyxl): one layout for every exported summary, and
-``ListExport`` for a filtered list streamed row by row.
+"""The Excel tables of the staff pages: one layout for every exported summary (openpyxl), and
+``ListExport`` for a filtered list written row by row (its own sheet writer: a list runs to
+hundreds of thousands of rows).
 
 Title row, a subtitle with period, scope and export time, a header row, one row per unit
 (indented by depth), a bold totals row, then the definitions of the figures; rates as 0.0%.
