@@ -31,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.intake import PG_ADMIN, PY, django_env, rating_body, signed_line  # noqa: E402
+from bench.intake import PG_ADMIN, PG_GROWN, PY, django_env, grown_copy, rating_body, signed_line  # noqa: E402
+from bench.pages import PG_NAME, SQLITE_PATH  # noqa: E402
 
 PG_DB = "haochaping_bench_cpu"
 
@@ -132,38 +133,58 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--count", type=int, default=2000, help="requests per endpoint and run")
+    parser.add_argument(
+        "--grown",
+        action="store_true",
+        help="also on a copy of bench/pages.py's grown database (as bench/intake.py --grown), in the same run",
+    )
     args = parser.parse_args()
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        tmp = Path(tempfile.mkdtemp(prefix=f"hcp-cpu-{db}-"))
-        try:
-            if db == "postgres":
-                import psycopg
+        for grown in [False, True] if args.grown else [False]:
+            measure_one(db, args.count, str(PG_NAME if db == "postgres" else SQLITE_PATH) if grown else None)
 
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                    conn.execute(f"CREATE DATABASE {PG_DB}")
-                url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
-            else:
-                url = f"sqlite:///{tmp / 'cpu.sqlite3'}"
-            env = django_env(url, tmp)
-            runs = [("", {})]
-            if db == "postgres":
-                runs = [
-                    (", prepared", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "1"}),
-                    (", Django cursor", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "0"}),
-                ]
-            subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-            creds = tmp / "creds.json"
-            total = (args.count + 1) * len(runs)
-            script = str(ROOT / "bench" / "intake.py")
-            subprocess.run([PY, script, "_setup", str(total), str(creds)], env=env, cwd=ROOT, check=True)
-            print(f"\n=== {db}: {args.count} requests each, one after the other, in-process ===")
-            for i, (label, extra) in enumerate(runs):
-                first = i * (args.count + 1)
-                measure = [PY, __file__, "_measure", str(creds), str(first), str(args.count), label]
-                subprocess.run(measure, env={**env, **extra}, cwd=ROOT, check=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+def measure_one(db: str, count: int, grown_from: str | None) -> None:
+    """One database: fresh, or a copy of the grown one ``grown_from``."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"hcp-cpu-{db}-"))
+    try:
+        if grown_from:
+            url = grown_copy(db, grown_from, tmp)
+        elif db == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+                conn.execute(f"CREATE DATABASE {PG_DB}")
+            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
+        else:
+            url = f"sqlite:///{tmp / 'cpu.sqlite3'}"
+        env = django_env(url, tmp)
+        runs = [("", {})]
+        if db == "postgres":
+            runs = [
+                (", prepared", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "1"}),
+                (", Django cursor", {"HAOCHAPING_PG_PREPARED_STATEMENTS": "0"}),
+            ]
+        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+        creds = tmp / "creds.json"
+        total = (count + 1) * len(runs)
+        script = str(ROOT / "bench" / "intake.py")
+        setup = [PY, script, "_setup", str(total), str(creds)] + (["grown"] if grown_from else [])
+        subprocess.run(setup, env=env, cwd=ROOT, check=True)
+        where = f"{db}, grown ({grown_from})" if grown_from else db
+        print(f"\n=== {where}: {count} requests each, one after the other, in-process ===")
+        for i, (label, extra) in enumerate(runs):
+            first = i * (count + 1)
+            measure = [PY, __file__, "_measure", str(creds), str(first), str(count), label]
+            subprocess.run(measure, env={**env, **extra}, cwd=ROOT, check=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if grown_from and db == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_GROWN}")
 
 
 if __name__ == "__main__":

@@ -43,12 +43,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from haochaping.core.pool import default_pool  # noqa: E402  (after the path is set)
+from bench import pages  # noqa: E402  (after the path is set)
+from haochaping.core.pool import default_pool  # noqa: E402
 
 PY = sys.executable
 TARGET = 0.55  # real intake / bare insert, each database (issue 12 kept it at or above 0.55)
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/haochaping_bench"
+PG_GROWN = "haochaping_bench_grown"  # the copy of a grown database (--grown) measured on
 
 LUA = r"""
 local counter = 0
@@ -129,7 +131,7 @@ def django_env(database_url: str, var_dir: Path) -> dict[str, str]:
 # --- inner mode: runs inside Django to create the data --------------------------------------
 
 
-def inner_setup(count: int, out: Path) -> None:
+def inner_setup(count: int, out: Path, grown: bool = False) -> None:
     import django
 
     django.setup()
@@ -141,7 +143,7 @@ def inner_setup(count: int, out: Path) -> None:
     from haochaping.testing import build_cast
 
     with transaction.atomic():
-        cast = build_cast()
+        cast = grown_cast() if grown else build_cast()
     rows = []
     now_fp = "bench"
     for i in range(count):
@@ -174,6 +176,25 @@ def inner_setup(count: int, out: Path) -> None:
             {"app_id": cast.system_all.app_id, "secret": cast.secret_all, "db": settings.DATABASES["default"]["ENGINE"]}
         )
     )
+
+
+def grown_cast():
+    """On a grown database (its organisation already there, ``bench/pages.py``'s): a district-wide
+    business system registered for the bench, and the first window's staff member, unit, window
+    and the first service item for the services to rate; as ``build_cast``'s fields."""
+    from types import SimpleNamespace
+
+    from haochaping.audit.services import Actor
+    from haochaping.organizations.models import Staff
+    from haochaping.organizations.services import business_system_register
+    from haochaping.service_records.models import ServiceItem
+
+    staff = Staff.objects.filter(window__isnull=False).select_related("unit", "window").order_by("pk").first()
+    if staff is None:
+        sys.exit("--grown: the database has no staff member at a window (is it a grown bench database?)")
+    system, secret = business_system_register(actor=Actor.cli("bench"), name="评价接入压测")
+    return SimpleNamespace(item_a=ServiceItem.objects.order_by("pk").first(), unit_a=staff.unit,
+                           window_a=staff.window, staff_a=staff, system_all=system, secret_all=secret)  # fmt: skip
 
 
 def settle_database() -> None:
@@ -209,8 +230,9 @@ def inner_count(out: Path, warm_first: int) -> None:
                 ).count(),
                 "warm_up": Evaluation.objects.filter(record__project_no__gte=f"BENCH{warm_first:08d}").count(),
                 "duplicates": dupes,
-                "bad": Evaluation.objects.filter(level__lte=2).count(),
-                "cases": RectificationCase.objects.count(),
+                # the bench's own services (a grown database has its own ratings and cases)
+                "bad": Evaluation.objects.filter(record__project_no__startswith="BENCH", level__lte=2).count(),
+                "cases": RectificationCase.objects.filter(evaluation__record__project_no__startswith="BENCH").count(),
                 "bare": BareRating.objects.count(),
                 "audit_ok": audit_verify().ok,
             }
@@ -320,14 +342,16 @@ def start_server(env: dict, port: int, args) -> subprocess.Popen:
         "haochaping.wsgi:application",
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    deadline = time.time() + 120  # a loaded shared machine starts four workers slowly
+    while time.time() < deadline and proc.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
         except OSError:
             time.sleep(0.2)
-    proc.kill()
+    if proc.poll() is not None:
+        sys.exit(f"server exited with status {proc.returncode}")
+    os.killpg(proc.pid, signal.SIGKILL)  # its workers too
     sys.exit("server did not start")
 
 
@@ -399,9 +423,36 @@ def resend_phase(port: int, creds: dict, first: int, per_client: int, clients: i
     }
 
 
-def bench_one(db: str, args, wrk: str) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix=f"hcp-bench-{db}-"))
+def grown_copy(db: str, source: str, tmp: Path) -> str:
+    """A copy of a grown database (``source``: a SQLite file, a PostgreSQL database name) to
+    measure on: the source itself is only read. Returns the copy's URL."""
     if db == "postgres":
+        import psycopg
+
+        # CREATE DATABASE ... TEMPLATE needs the source without other sessions while it copies.
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_GROWN}")
+            conn.execute(f'CREATE DATABASE {PG_GROWN} TEMPLATE "{source}"')
+        return PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_GROWN}"
+    import sqlite3
+
+    if not Path(source).exists():
+        sys.exit(f"--grown: no SQLite database at {source} (grow one with bench/pages.py)")
+    target = tmp / "bench.sqlite3"
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # a consistent copy, the write-ahead log included
+    src.close()
+    dst.close()
+    return f"sqlite:///{target}"
+
+
+def bench_one(db: str, args, wrk: str, grown_from: str | None = None) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix=f"hcp-bench-{db}-"))
+    started = time.perf_counter()
+    if grown_from:
+        url = grown_copy(db, grown_from, tmp)
+        print(f"  copied the grown database {grown_from} in {time.perf_counter() - started:.0f} s", flush=True)
+    elif db == "postgres":
         import psycopg
 
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -415,7 +466,8 @@ def bench_one(db: str, args, wrk: str) -> dict:
     warm_first = args.records + args.clients * args.per_client  # warm-up ratings come after these
     total = warm_first + WARM_RECORDS
     creds_file = tmp / "creds.json"
-    subprocess.run([PY, __file__, "_setup", str(total), str(creds_file)], env=env, cwd=ROOT, check=True)
+    setup = [PY, __file__, "_setup", str(total), str(creds_file)] + (["grown"] if grown_from else [])
+    subprocess.run(setup, env=env, cwd=ROOT, check=True)
     creds = json.loads(creds_file.read_text())
 
     script = tmp / "bench.lua"
@@ -467,7 +519,14 @@ def bench_one(db: str, args, wrk: str) -> dict:
     counts = json.loads(counts_file.read_text())
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"db": db, "bare": bare, "real": real, "resend": resend, "counts": counts, "connections": args.connections}
+        if grown_from and db == "postgres":  # the copy of a grown database is large
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_GROWN}")
+    label = f"{db}, grown ({grown_from})" if grown_from else db
+    return {"db": label, "bare": bare, "real": real, "resend": resend, "counts": counts,
+            "connections": args.connections}  # fmt: skip
 
 
 def _rates(run: dict) -> str:
@@ -518,7 +577,7 @@ def report(result: dict) -> bool:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_setup":
-        return inner_setup(int(sys.argv[2]), Path(sys.argv[3]))
+        return inner_setup(int(sys.argv[2]), Path(sys.argv[3]), grown=sys.argv[4:] == ["grown"])
     if len(sys.argv) > 1 and sys.argv[1] == "_count":
         return inner_count(Path(sys.argv[2]), int(sys.argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -535,6 +594,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="resend phase: concurrent clients")
     parser.add_argument("--per-client", type=int, default=20, help="resend phase: ratings per client")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    parser.add_argument(
+        "--grown",
+        action="store_true",
+        help="also measure on a copy of the grown database of bench/pages.py, in the same run (small, then grown)",
+    )
+    parser.add_argument(
+        "--grown-sqlite", default=str(pages.SQLITE_PATH), help="--grown: the SQLite file to copy (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--grown-pg", default=pages.PG_NAME, help="--grown: the PostgreSQL database to copy (default: %(default)s)"
+    )
     args = parser.parse_args()
     if args.records is None:
         args.records = max(30000, 2500 * args.duration)
@@ -553,11 +623,17 @@ def main() -> None:
         run_args.workers = args.workers or default_workers
         run_args.threads = args.threads or default_threads
         print(f"\nserver ({db}): granian WSGI, {run_args.workers} workers x {run_args.threads} threads")
-        result = bench_one(db, run_args, wrk)
-        ok = report(result) and ok
-        ratios[db] = result["real"]["rps"] / result["bare"]["rps"] if result["bare"]["rps"] else 0.0
-        if result["real"]["exhausted"]:  # replayed requests (401) were counted: no valid figure
-            ratios[db] = float("nan")
+        sources = [None] + ([args.grown_pg if db == "postgres" else args.grown_sqlite] if args.grown else [])
+        for source in sources:
+            result = bench_one(db, run_args, wrk, grown_from=source)
+            ok = report(result) and ok
+            label = result["db"]
+            ratios[label] = result["real"]["rps"] / result["bare"]["rps"] if result["bare"]["rps"] else 0.0
+            if result["real"]["exhausted"]:  # replayed requests (401) were counted: no valid figure
+                ratios[label] = float("nan")
+    if args.grown:
+        print("\nRESULT: ratio real / bare, small vs grown database: "
+              + "; ".join(f"{label} {ratio:.2f}" for label, ratio in ratios.items()))  # fmt: skip
     print("\nRESULT: ratings", "PASS (none lost or duplicated)" if ok else "FAIL")
     invalid = [db for db, ratio in ratios.items() if ratio != ratio]
     missed = [f"{db} {ratio:.2f}" for db, ratio in ratios.items() if ratio < TARGET]

@@ -25,8 +25,9 @@ It
    connection was closed and the caches cleared, "warm" the median of ``--runs`` requests after a
    warm-up, "queries" the warm request's query count. A paged list is also requested at its
    middle and last page (``?page=``). Pages at or over 300 ms warm are marked;
-4. times the Excel export of the largest list (service records, at most ``EXPORT_ROWS`` of the
-   latest) with the growth of resident memory while it runs.
+4. times the Excel exports of the largest lists (service records, ratings, cases: the latest
+   10,000 and ``EXPORT_ROWS``) with the peak resident memory of the process while each runs
+   (``export_timings``; ``--exports-only`` skips the pages).
 
 Requests that answer 403/404 (the role may not see the page), 405 (POST only) or a redirect are
 listed, not timed; an exception or a 5xx answer is an error (exit status 1).
@@ -287,7 +288,7 @@ def run_pages(
         hrefs: list[str] = []
         started = time.perf_counter()
         paged: set[str] = set()
-        # Exports after the pages: the export of a paged list is left to ``export_largest``.
+        # Exports after the pages: the export of a paged list is left to ``export_timings``.
         for page in sorted((p for p in pages if not p.arguments), key=lambda p: p.name.endswith("_export")):
             if page.name.endswith("_export") and page.name.removesuffix("_export") in paged:
                 rows.append(Row(page.name, page.path, "", role, "list export: see the export below"))
@@ -317,30 +318,137 @@ def run_pages(
     return rows
 
 
-def export_largest(org: str = "demo") -> dict[str, Any]:
-    """The service records' Excel export as the supervisor, the latest ``EXPORT_ROWS`` (by 起始日期):
-    seconds, rows written (the export's audit event), resident memory growth."""
+# The console's list exports timed by ``export_timings``: (name, URL, model, date field the
+# list's ``date_from`` filters on, audit action of the export).
+EXPORTS = (
+    ("records", "/console/records/export/", "service_records.ServiceRecord", "created_at",
+     "service_records:service_record:exported"),
+    ("evaluations", "/console/evaluations/export/", "evaluations.Evaluation", "evaluated_at",
+     "evaluations:evaluation:exported"),
+    ("cases", "/console/cases/export/?tab=all", "rectification.RectificationCase", "opened_at",
+     "rectification:case:exported"),
+)  # fmt: skip
+EXPORT_SIZES = (10_000, EXPORT_ROWS)
+
+
+class PeakMemory:
+    """The peak resident memory of this process while a block runs: the kernel's high-water
+    mark (``VmHWM``) reset first (``5`` into ``/proc/self/clear_refs``), and also ``VmRSS``
+    sampled every 10 ms (where the reset is refused, the sampled peak is the figure)."""
+
+    def __enter__(self) -> PeakMemory:
+        import threading
+
+        self.base = _status_kib("VmRSS")
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+            self.resettable = True
+        except OSError:
+            self.resettable = False
+        self.sampled = self.base
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.sampled = max(self.sampled, _status_kib("VmRSS"))
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._sampler.join()
+        self.sampled = max(self.sampled, _status_kib("VmRSS"))
+        self.peak = max(self.sampled, _status_kib("VmHWM")) if self.resettable else self.sampled
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak / 1024
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.peak - self.base) / 1024
+
+
+def _status_kib(field: str) -> int:
+    """A ``kB`` line of ``/proc/self/status`` (``VmRSS``, ``VmHWM``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def _download(client, url: str) -> tuple[int | str, int]:
+    """GET ``url`` and read the answer through as a browser would, keeping none of it: (status, bytes)."""
+    try:
+        response = client.get(url)
+        if not response.streaming:
+            return response.status_code, len(response.content)
+        return response.status_code, sum(len(block) for block in response.streaming_content)
+    except Exception as exc:  # an export's failure is a result
+        return f"error: {type(exc).__name__}: {exc}"[:200], 0
+
+
+def export_timings(sizes: Iterable[int] = EXPORT_SIZES, lists: str = "", org: str = "demo") -> list[dict[str, Any]]:
+    """Each list export (``lists``: comma-separated names of ``EXPORTS``, all when empty) as the
+    supervisor, for about each of ``sizes`` latest rows (``?date_from=`` the day after the
+    size-th latest row's; all rows when there are fewer): seconds, rows written (the export's
+    audit event), bytes, peak resident memory of the process while it runs and its growth over
+    the memory before. The same peak at 10,000 and 100,000 rows is flat memory."""
+    from django.apps import apps
     from django.db.models import F
     from django.test import Client
     from django.utils import timezone
 
     from haochaping.audit.models import AuditEvent
-    from haochaping.service_records.models import ServiceRecord
 
     user = role_accounts(["supervisor"], org)["supervisor"]
     client = Client()
     client.force_login(user)
-    url = "/console/records/export/"
-    if ServiceRecord.objects.count() > EXPORT_ROWS:  # from the day after the EXPORT_ROWS-th latest record's
-        latest = ServiceRecord.objects.order_by(F("created_at").desc()).values_list("created_at", flat=True)
-        since = timezone.localtime(latest[EXPORT_ROWS - 1]).date() + dt.timedelta(days=1)
-        url += f"?date_from={since:%Y-%m-%d}"
-    _go_cold()
-    (status, body, _seconds), seconds, growth = analytics.with_peak_memory(lambda: _request(client, url))
-    event = AuditEvent.objects.filter(action="service_records:service_record:exported").order_by("-pk").first()
-    rows = (event.data or {}).get("rows") if event else None
-    return {"url": url, "status": status, "seconds": seconds, "bytes": len(body), "rows": rows,
-            "rss_growth_mib": growth / 2**20}  # fmt: skip
+    wanted = {name.strip() for name in lists.split(",") if name.strip()}
+    results = []
+    for name, url, label, field, action in EXPORTS:
+        if wanted and name not in wanted:
+            continue
+        model = apps.get_model(label)
+        count = model.objects.count()
+        _download(client, url + ("&" if "?" in url else "?") + "date_from=2999-01-01")  # warm: imports, caches
+        for size in sorted(set(sizes)):
+            target = url
+            if count > size:  # from the day after the size-th latest row's
+                latest = model.objects.order_by(F(field).desc()).values_list(field, flat=True)
+                since = timezone.localtime(latest[size - 1]).date() + dt.timedelta(days=1)
+                target += ("&" if "?" in url else "?") + f"date_from={since:%Y-%m-%d}"
+            _go_cold()
+            started = time.perf_counter()
+            with PeakMemory() as memory:
+                status, size_bytes = _download(client, target)
+            seconds = time.perf_counter() - started
+            event = AuditEvent.objects.filter(action=action).order_by("-pk").first()
+            rows = (event.data or {}).get("rows") if event else None
+            results.append({"list": name, "url": target, "status": status, "rows": rows, "seconds": seconds,
+                            "rows_per_second": rows / seconds if rows and seconds else None, "bytes": size_bytes,
+                            "peak_rss_mib": memory.peak_mib, "rss_growth_mib": memory.growth_mib,
+                            "peak_from": "VmHWM" if memory.resettable else "sampled VmRSS"})  # fmt: skip
+            if count <= size:
+                break  # a larger size would export the same rows
+    return results
+
+
+def export_table(exports: list[dict[str, Any]]) -> str:
+    lines = [
+        "| export (supervisor) | rows | seconds | rows/s | MiB | peak RSS MiB | growth MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for e in exports:
+        if e["status"] != 200:
+            lines.append(f"| `{e['url']}` | {e['status']} | | | | | |")
+            continue
+        lines.append(f"| `{e['url']}` | {e['rows']:,} | {e['seconds']:.1f} | {e['rows_per_second'] or 0:,.0f} | "
+                     f"{e['bytes'] / 2**20:.1f} | {e['peak_rss_mib']:.0f} | +{e['rss_growth_mib']:.0f} |")  # fmt: skip
+    if exports:
+        lines.append(f"(peak resident memory of the whole process while the export runs: {exports[0]['peak_from']})")
+    return "\n".join(lines)
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -392,7 +500,11 @@ def main() -> None:
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated roles (default: all)")
     parser.add_argument("--pages", default="", help="only pages whose URL name or route contains this text")
     parser.add_argument("--runs", type=int, default=3, help="warm requests per page (median)")
-    parser.add_argument("--no-export", action="store_true", help="do not time the Excel export")
+    parser.add_argument("--no-export", action="store_true", help="do not time the Excel exports")
+    parser.add_argument("--exports-only", action="store_true", help="time the Excel exports, not the pages")
+    parser.add_argument("--exports", default="", help="comma-separated exports to time: records,evaluations,cases")
+    parser.add_argument("--export-sizes", default=",".join(map(str, EXPORT_SIZES)),
+                        help="rows per export (the latest), comma-separated (default: %(default)s)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
     parser.add_argument("--drop", action="store_true", help="drop the grown database at the end")
     options = parser.parse_args()
@@ -435,26 +547,28 @@ def main() -> None:
 
     log("timing the console pages ...")
     roles = [r.strip() for r in options.roles.split(",") if r.strip()]
-    results = run_pages(roles=roles, org=options.org, only=options.pages, runs=options.runs)
-    export = None if options.no_export else export_largest(options.org)
+    results = (
+        [] if options.exports_only else run_pages(roles=roles, org=options.org, only=options.pages, runs=options.runs)
+    )
+    sizes = [int(size) for size in options.export_sizes.split(",") if size.strip()]
+    exports = [] if options.no_export else export_timings(sizes, options.exports, options.org)
     print()
     title = (f"{options.db}, {options.org} organisation, {records:,} records ({rows.get('ratings', 0):,} ratings), "
              f"{dt.date.today():%Y-%m-%d}")  # fmt: skip
     print(table(results, records, title))
-    if export:
-        print(f"\nExcel export {export['url']} (supervisor): {export['status']}, {export['rows']} rows, "
-              f"{export['seconds']:.1f} s, {export['bytes'] / 2**20:.1f} MiB, "
-              f"resident memory +{export['rss_growth_mib']:.0f} MiB")  # fmt: skip
+    if exports:
+        print("\nExcel exports of the lists:")
+        print(export_table(exports))
     if options.json:
         options.json.write_text(json.dumps(
-            {"db": options.db, "records": records, "rows": rows, "export": export,
+            {"db": options.db, "records": records, "rows": rows, "exports": exports,
              "pages": [dataclasses.asdict(r) for r in results]}, ensure_ascii=False, indent=1))  # fmt: skip
     if options.drop:
         analytics.database_drop(options.db, **where)
         print("database dropped (--drop)")
     else:
         print(f"database kept: rerun with --keep (--drop to remove it); {analytics.database_size(SQLITE_PATH)}")
-    if any(r.failed for r in results) or (export and export["status"] != 200):
+    if any(r.failed for r in results) or any(e["status"] != 200 for e in exports):
         sys.exit(1)
 
 

@@ -312,6 +312,28 @@ def flash_messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def clone_rows(model, pk: int, count: int, changes) -> None:
+    """``count`` copies of ``model``'s row ``pk``, inserted in SQL in batches (the stored values as
+    they are: nothing decrypted or encrypted again), for lists of thousands of rows;
+    ``changes(n)`` gives the columns of the n-th copy that differ (its unique keys)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [pk])  # noqa: S608 - a model's table
+        columns = [c[0] for c in cursor.description]
+        original = dict(zip(columns, cursor.fetchone(), strict=True))
+        names = [c for c in columns if c != "id"]
+        quoted = ", ".join(connection.ops.quote_name(c) for c in names)
+        sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
+        for start in range(0, count, 2000):
+            batch = []
+            for n in range(start, min(count, start + 2000)):
+                row = {**original, **changes(n)}
+                batch.append([row[c] for c in names])
+            cursor.executemany(sql, batch)
+
+
 def xlsx_of(response) -> tuple[list[tuple], bytes]:
     """A streamed Excel download: its rows (header first, as openpyxl reads them) and the
     decompressed text of every part of the file (to look for what must not be in it)."""

@@ -118,11 +118,20 @@ class Evaluation(AppendOnlyModel):
     # masked form is then read from its column, without decrypting the record's identity.
     @property
     def evaluator_name_masked(self) -> str:
-        return mask_name(self.evaluator_name) if self.evaluator_name else self.record.applicant_name_masked
+        return masked_evaluator_name(self.evaluator_name, self.record.applicant_name_masked)
 
     @property
     def evaluator_phone_masked(self) -> str:
-        return mask_phone(self.evaluator_phone) if self.evaluator_phone else self.record.applicant_phone_masked
+        return masked_evaluator_phone(self.evaluator_phone, self.record.applicant_phone_masked)
+
+
+def masked_evaluator_name(evaluator_name: str, applicant_name_masked: str) -> str:
+    """``Evaluation.evaluator_name_masked`` from the values (a list export reads no instances)."""
+    return mask_name(evaluator_name) if evaluator_name else applicant_name_masked
+
+
+def masked_evaluator_phone(evaluator_phone: str, applicant_phone_masked: str) -> str:
+    return mask_phone(evaluator_phone) if evaluator_phone else applicant_phone_masked
 
 
 class RatingRequest(models.Model):

@@ -68,16 +68,21 @@ def reason_texts(evaluation: Evaluation) -> list[str]:
 
 def reason_texts_bulk(evaluations: Iterable[Evaluation]) -> dict[int, list[str]]:
     """``reason_texts`` for many ratings in one query: {evaluation id: [text, ...]}."""
-    evaluations = list(evaluations)
-    set_ids = {e.indicator_set_id for e in evaluations if e.reasons}
-    codes = {code for e in evaluations for code in e.reasons}
+    return reason_texts_of([(e.pk, e.indicator_set_id, e.reasons) for e in evaluations])
+
+
+def reason_texts_of(ratings: Iterable[tuple[int, int, list[str]]]) -> dict[int, list[str]]:
+    """``reason_texts_bulk`` from plain values: (evaluation id, indicator set id, reason codes)."""
+    ratings = list(ratings)
+    set_ids = {set_id for _, set_id, reasons in ratings if reasons}
+    codes = {code for _, _, reasons in ratings for code in reasons}
     by_key: dict[tuple[int, str], str] = {}
     if set_ids:
         rows = Indicator.objects.filter(indicator_set_id__in=set_ids, code__in=codes).values_list(
             "indicator_set_id", "code", "text"
         )
         by_key = {(set_id, code): text for set_id, code, text in rows}
-    return {e.pk: [by_key.get((e.indicator_set_id, code), code) for code in e.reasons] for e in evaluations}
+    return {pk: [by_key.get((set_id, code), code) for code in reasons] for pk, set_id, reasons in ratings}
 
 
 # Only what a rating needs; the other columns stay deferred, the encrypted identity among

@@ -67,9 +67,22 @@ def test_the_harness_grows_the_demo_and_times_every_console_page(grown, capsys, 
     assert "| `/console/records/?page=" in out
     assert f"{sum(1 for r in rows if r.warm_ms is not None)} requests timed" in out
 
-    export = bench.export_largest()
-    assert export["status"] == 200
-    assert export["rows"] == ServiceRecord.objects.count()
+    # Each list export at two sizes: the latest rows (from a day on), then every row.
+    exports = bench.export_timings(sizes=(500, 1_000_000))
+    assert [(e["list"], e["status"]) for e in exports] == [
+        ("records", 200),
+        ("records", 200),
+        ("evaluations", 200),
+        ("evaluations", 200),
+        ("cases", 200),
+    ]
+    records = [e for e in exports if e["list"] == "records"]
+    assert "?date_from=" in records[0]["url"] and 0 < records[0]["rows"] <= 500
+    assert records[1]["rows"] == ServiceRecord.objects.count()
+    assert [e["rows"] for e in exports if e["list"] == "evaluations"][1] == Evaluation.objects.count()
+    assert exports[-1]["rows"] == RectificationCase.objects.count()  # fewer than 500: exported once
+    assert all(e["peak_rss_mib"] > 0 and e["bytes"] > 0 for e in exports)
+    assert "| export (supervisor) | rows |" in bench.export_table(exports)
 
     # A list over the count cap is timed at the middle of its numbered pages and at its 末页; its
     # total reads "1,000+".

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from haochaping.core.filters import with_aliases
-from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
+from haochaping.core.pages.excel import ListExport, export_stamp
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
 from haochaping.evaluations.console.export import (
@@ -67,7 +67,7 @@ def evaluation_list_export(request, scope: Scope):
     export = ListExport(
         title="评价记录",
         headers=evaluation_export_headers(scope),
-        rows=evaluation_export_rows(filters.qs.iterator(chunk_size=EXPORT_CHUNK), scope),
+        rows=evaluation_export_rows(filters.qs, scope),
         widths=evaluation_export_widths(scope),
     )
     record_export(request, action="evaluations:evaluation:exported", form=filters.form, rows=export.rows)

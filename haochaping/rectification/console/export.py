@@ -6,8 +6,13 @@ Masked identity only, and the evaluator only for roles that see it on the case p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import QuerySet
+
+from haochaping.core.pages.excel import EXPORT_CHUNK
+from haochaping.evaluations.models import Evaluation, masked_evaluator_name, masked_evaluator_phone
 from haochaping.organizations.selectors import Scope
 from haochaping.rectification.models import DEADLINE_STATES, RectificationCase
 
@@ -25,24 +30,38 @@ def case_export_widths(scope: Scope) -> list[int]:
     return WIDTHS + ([14, 16] if scope.sees_evaluator else [])
 
 
-def case_export_row(case: RectificationCase, scope: Scope, now: dt.datetime) -> list[Any]:
-    evaluation = case.evaluation
-    record = evaluation.record if evaluation else None
-    overdue = case.state in DEADLINE_STATES and case.due_at < now
-    row: list[Any] = [
-        case.number,
-        case.get_state_display(),
-        case.unit.name,
-        record.item.name if record else "",
-        record.project_no if record else "",
-        record.service_no if record else "",
-        evaluation.get_level_display() if evaluation else "",
-        case.opened_at,
-        case.due_at,
-        "逾期" if overdue else "",
-        case.escalated_to.name if case.escalated_to else "",
-        case.closed_at,
-    ]
-    if scope.sees_evaluator:
-        row += [evaluation.evaluator_name_masked, evaluation.evaluator_phone_masked] if evaluation else ["", ""]
-    return row
+# The columns read for a row: plain values of one query, no model instances (an export reads up
+# to hundreds of thousands of rows); the evaluator's only for roles that see it.
+_COLUMNS = ("number", "state", "unit__name", "evaluation__record__item__name", "evaluation__record__project_no",
+            "evaluation__record__service_no", "evaluation__level", "opened_at", "due_at", "escalated_to__name",
+            "closed_at", "evaluation_id")  # fmt: skip
+_EVALUATOR_COLUMNS = (
+    "evaluation__evaluator_name",
+    "evaluation__evaluator_phone",
+    "evaluation__record__applicant_name_masked",
+    "evaluation__record__applicant_phone_masked",
+)
+
+
+def case_export_rows(cases: QuerySet[RectificationCase], scope: Scope, now: dt.datetime) -> Iterator[list[Any]]:
+    """One row per case of ``cases`` (the queue's filtered queryset, in its order), read in chunks
+    of ``EXPORT_CHUNK``."""
+    states = dict(RectificationCase._meta.get_field("state").flatchoices)
+    levels = dict(Evaluation._meta.get_field("level").flatchoices)
+    deadline_states = {str(state) for state in DEADLINE_STATES}
+    columns = _COLUMNS + (_EVALUATOR_COLUMNS if scope.sees_evaluator else ())
+    for values in cases.values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        number, state, unit, item, project_no, service_no, level, opened_at, due_at, escalated_to, closed_at = values[
+            :11
+        ]
+        overdue = state in deadline_states and due_at < now
+        row: list[Any] = [number, states.get(state, state), unit, item, project_no, service_no,
+                          levels.get(level, level), opened_at, due_at, "逾期" if overdue else "", escalated_to,
+                          closed_at]  # fmt: skip
+        if scope.sees_evaluator:
+            if values[11] is None:  # no rating
+                row += ["", ""]
+            else:
+                name, phone, applicant_name, applicant_phone = values[12:]
+                row += [masked_evaluator_name(name, applicant_name), masked_evaluator_phone(phone, applicant_phone)]
+        yield row

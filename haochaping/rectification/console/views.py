@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haochaping.core.errors import Conflict, ValidationFailed
 from haochaping.core.filters import with_aliases
 from haochaping.core.pages.downloads import stored_file_response
-from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
+from haochaping.core.pages.excel import ListExport, export_stamp
 from haochaping.core.pages.forms import add_service_errors
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Dimension
@@ -25,7 +25,7 @@ from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.pages import console_page, record_export
 from haochaping.organizations.selectors import Scope, caller_for_user, unit_list
 from haochaping.rectification.attachments import MAX_FILES
-from haochaping.rectification.console.export import case_export_headers, case_export_row, case_export_widths
+from haochaping.rectification.console.export import case_export_headers, case_export_rows, case_export_widths
 from haochaping.rectification.console.forms import (
     STATEMENT,
     CaseQueueFilter,
@@ -98,7 +98,7 @@ def case_list_export(request, scope: Scope):
     export = ListExport(
         title=tab.label,
         headers=case_export_headers(scope),
-        rows=(case_export_row(case, scope, now) for case in filters.qs.iterator(chunk_size=EXPORT_CHUNK)),
+        rows=case_export_rows(filters.qs, scope, now),
         widths=case_export_widths(scope),
     )
     record_export(request, action="rectification:case:exported", form=filters.form, rows=export.rows, tab=tab.key)

@@ -7,9 +7,13 @@ from django.test import Client
 from django.urls import reverse
 
 from haochaping.audit.models import AuditEvent
+from haochaping.evaluations.models import Evaluation
+from haochaping.rectification.console.export import EVALUATOR, HEADERS
+from haochaping.rectification.models import RectificationCase
 from haochaping.rectification.tests.factories import queue_case_numbers as numbers
 from haochaping.rectification.tests.factories import queue_cases
-from haochaping.testing import login, xlsx_of
+from haochaping.service_records.models import ServiceRecord
+from haochaping.testing import clone_rows, login, xlsx_of
 from haochaping.testing_world import PLAINTEXT
 
 QUEUE = reverse("console:case_list")
@@ -62,3 +66,28 @@ def test_the_export_follows_the_tab_and_hides_the_evaluator_from_a_clerk(cast, c
 def test_the_export_needs_a_login(cases):
     r = Client().get(EXPORT)
     assert r.status_code == 302 and "login" in r["Location"]
+
+
+def test_an_export_of_n_cases_has_n_rows_and_every_column(cast, cases):
+    count = 2100  # more than one chunk read (EXPORT_CHUNK)
+    old = cases[0]
+    evaluation = old.evaluation
+    clone_rows(ServiceRecord, evaluation.record_id, count, lambda n: {"project_no": f"SCJG2099{n:08d}"})
+    records = dict(ServiceRecord.objects.filter(project_no__startswith="SCJG2099").values_list("project_no", "pk"))
+    clone_rows(Evaluation, evaluation.pk, count, lambda n: {"record_id": records[f"SCJG2099{n:08d}"]})
+    ratings = dict(Evaluation.objects.filter(record__project_no__startswith="SCJG2099").values_list("record_id", "pk"))
+    by_number = {f"GD2099{n:08d}": ratings[records[f"SCJG2099{n:08d}"]] for n in range(count)}
+    numbered = list(by_number.items())
+    clone_rows(RectificationCase, old.pk, count, lambda n: {"number": numbered[n][0], "evaluation_id": numbered[n][1]})
+    admin = login(Client(), cast, "admin_a")
+    rows, _ = xlsx_of(admin.get(EXPORT, {"tab": "overdue"}))
+    header, body = rows[0], rows[1:]
+    assert list(header) == HEADERS + EVALUATOR
+    copies = [dict(zip(header, row, strict=True)) for row in body if str(row[0]).startswith("GD2099")]
+    assert len(copies) == count and len(body) == count + 1  # and the world's own overdue case
+    original = dict(zip(header, body[[row[0] for row in body].index(old.number)], strict=True))
+    assert original["是否逾期"] == "逾期" and original["评价人（脱敏）"] == "张**"
+    for row in copies:
+        project_no = f"SCJG2099{row['工单编号'][6:]}"
+        assert row == {**original, "工单编号": row["工单编号"], "办件编号": project_no}
+    assert {row["工单编号"] for row in copies} == set(by_number)

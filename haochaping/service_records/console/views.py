@@ -7,12 +7,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from haochaping.core.pages.excel import EXPORT_CHUNK, ListExport, export_stamp
+from haochaping.core.pages.excel import ListExport, export_stamp
 from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import RATING_REQUEST_ROLES, console_page, record_export
 from haochaping.organizations.selectors import Scope, tablet_list_for, tablet_window_ids, unit_list
-from haochaping.service_records.console.export import record_export_headers, record_export_row, record_export_widths
+from haochaping.service_records.console.export import record_export_headers, record_export_rows, record_export_widths
 from haochaping.service_records.console.forms import RecordFilterForm
 from haochaping.service_records.models import ServiceRecord
 from haochaping.service_records.selectors import record_ids_awaiting_rating, service_record_list
@@ -61,7 +61,7 @@ def record_list_export(request, scope: Scope):
     export = ListExport(
         title="办件服务",
         headers=record_export_headers(scope),
-        rows=(record_export_row(record, scope) for record in records.iterator(chunk_size=EXPORT_CHUNK)),
+        rows=record_export_rows(records, scope),
         widths=record_export_widths(scope),
     )
     record_export(request, action="service_records:service_record:exported", form=form, rows=export.rows)

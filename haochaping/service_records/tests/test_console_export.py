@@ -7,13 +7,14 @@ import io
 import tracemalloc
 import zipfile
 
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
+from haochaping.service_records.console.export import APPLICANT, HEADERS
 from haochaping.service_records.models import ServiceRecord
-from haochaping.testing import login, xlsx_of
+from haochaping.testing import clone_rows, login, xlsx_of
 from haochaping.testing_world import PLAINTEXT
 
 LIST = reverse("console:record_list")
@@ -64,30 +65,8 @@ ROWS = 20_000
 PEAK_BOUND = 24 * 1024 * 1024
 
 
-def _clone(record: ServiceRecord, count: int) -> None:
-    """``count`` copies of ``record`` with their own 办件编号, copied row by row in SQL (the
-    ciphertext as stored: nothing decrypted or encrypted again)."""
-    table = ServiceRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [record.pk])  # noqa: S608 - our table name
-        columns = [c[0] for c in cursor.description]
-        values = list(cursor.fetchone())
-        at = {name: i for i, name in enumerate(columns)}
-        names = [c for c in columns if c != "id"]
-        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
-        batch = []
-        for n in range(count):
-            values[at["project_no"]] = f"SCJG2099{n:08d}"
-            batch.append([values[at[c]] for c in names])
-            if len(batch) == 2000:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-
-
 def test_the_export_of_20000_rows_streams_in_flat_memory(cast, world):
-    _clone(world.record_a_unrated, ROWS)
+    clone_rows(ServiceRecord, world.record_a_unrated.pk, ROWS, lambda n: {"project_no": f"SCJG2099{n:08d}"})
     admin = login(Client(), cast, "admin_a")
     tracemalloc.start()
     try:
@@ -100,3 +79,22 @@ def test_the_export_of_20000_rows_streams_in_flat_memory(cast, world):
         sheet = archive.read("xl/worksheets/sheet1.xml")
     assert sheet.count(b"<row ") == 1 + ROWS + 3  # the header, the copies, the world's three
     assert peak < PEAK_BOUND, f"peak {peak / 2**20:.1f} MiB for {ROWS} rows"
+
+
+def test_an_export_of_n_services_has_n_rows_and_every_column(cast, world):
+    count = 2500  # more than one chunk read (EXPORT_CHUNK)
+    clone_rows(ServiceRecord, world.record_a_unrated.pk, count, lambda n: {"project_no": f"SCJG2099{n:08d}"})
+    admin = login(Client(), cast, "admin_a")
+    rows, _ = xlsx_of(admin.get(EXPORT))
+    header, body = rows[0], rows[1:]
+    assert list(header) == HEADERS + APPLICANT
+    copies = [dict(zip(header, row, strict=True)) for row in body if str(row[0]).startswith("SCJG2099")]
+    assert len(copies) == count and len(body) == count + 3
+    assert {row["办件编号"] for row in copies} == {f"SCJG2099{n:08d}" for n in range(count)}
+    record = world.record_a_unrated
+    for row in copies:
+        assert row["事项"] == record.item.name and row["办理单位"] == record.unit.name
+        assert row["工作人员"] == record.staff.name and row["工号"] == record.staff.staff_no
+        assert row["服务环节"] == record.get_stage_display() and row["办理渠道"] == record.get_mode_display()
+        assert row["是否已评价"] == "未评价" and row["申请人（脱敏）"] == "张**"
+        assert row["接收时间"] == timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
