@@ -538,6 +538,9 @@ def main() -> None:
                            rows=";".join(f"{k}={v}" for k, v in rows.items()))  # fmt: skip
     else:
         call_command("migrate", verbosity=0, interactive=False)
+        from haochaping.analytics.rollups import rollup_refresh
+
+        rollup_refresh()  # as the minute job would after an upgrade: a rollup table new since the growth is built whole
         growth = float(meta["growth"])
         rows = {k: int(v) for k, v in (part.split("=") for part in meta["rows"].split(";"))}
     log(f"growth: {growth:.0f} s; " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
