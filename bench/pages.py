@@ -55,7 +55,7 @@ from bench import analytics  # noqa: E402 (after the path)
 
 PG_NAME = "bench_pages"
 SQLITE_PATH = ROOT / "var" / "bench-pages.sqlite3"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the bad ratings' causes (差评归因) filled
 TARGET_MS = 300
 YEARS_OF_DAYS = 730
 DEMO_MONTHS, DEMO_SCALE = 1, 0.05  # the demo's own traffic: a few dozen services (its organisation is the point)
@@ -78,12 +78,15 @@ def grow(
     records: int, *, days: int = YEARS_OF_DAYS, seed: int = 20261207, out: Callable[[str], None] = log
 ) -> dict[str, int]:
     """Into the current (migrated) database: the demo organisation unless it is there, then about
-    ``records`` service records of the ``days`` before today (two years) over it; the rollups rebuilt."""
+    ``records`` service records of the ``days`` before today (two years) over it; the rollups rebuilt
+    and the bad ratings attributed (``causes_refresh``, as its ten-minute job does: the attribution pages
+    are measured with their rows)."""
     from django.utils import timezone
 
     from haochaping.analytics.rollups import rollup_rebuild
     from haochaping.demo import data
     from haochaping.demo.seed import demo_is_seeded, seed_demo
+    from haochaping.insight.attribution.services import causes_refresh
     from haochaping.organizations.models import Membership, Role, Unit
 
     started = time.perf_counter()
@@ -106,7 +109,9 @@ def grow(
     started = time.perf_counter()
     rollup_rebuild()
     out(f"  rollup_rebuild(): {time.perf_counter() - started:.0f} s")
-    return rows
+    causes = causes_refresh()
+    out(f"  causes_refresh(): {causes.created:,} bad ratings attributed in {causes.seconds:.0f} s")
+    return {**rows, "causes": causes.created}
 
 
 # --- the console's pages --------------------------------------------------------------------

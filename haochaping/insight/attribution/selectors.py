@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, TextField
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 
 from haochaping.core.errors import NotFound, PermissionDenied
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Dimension
@@ -148,6 +148,18 @@ def trend_months(slice_: Slice, months: int = TREND_MONTHS) -> list[dt.date]:
     return [_add_months(end, -n) for n in range(count - 1, -1, -1)]
 
 
+def _month_index(firsts: list[dt.date]) -> Case:
+    """Which of the months starting on ``firsts`` a cause's day falls in (its index), as plain
+    date comparisons: ``TruncMonth`` is a Python function called per row on SQLite (thousands of
+    calls per trend at a district's volume)."""
+    ends = [*firsts[1:], _add_months(firsts[-1], 1)]
+    whens = [
+        When(day__gte=first, day__lt=end, then=Value(i))
+        for i, (first, end) in enumerate(zip(firsts, ends, strict=True))
+    ]
+    return Case(*whens, output_field=IntegerField())
+
+
 def dimension_trend(slice_: Slice, months: int = TREND_MONTHS) -> dict[str, Any]:
     """Per month (``trend_months``): bad ratings with a cause and each dimension's count and share."""
     firsts = trend_months(slice_, months)
@@ -155,8 +167,8 @@ def dimension_trend(slice_: Slice, months: int = TREND_MONTHS) -> dict[str, Any]
     qs = causes_of(slice_, days=(firsts[0], last)).exclude(source=CauseSource.NONE)
     sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
     grouped = {
-        (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]): row
-        for row in qs.order_by().annotate(month=TruncMonth("day")).values("month").annotate(n=Count("id"), **sums)
+        firsts[row["month"]]: row
+        for row in qs.order_by().annotate(month=_month_index(firsts)).values("month").annotate(n=Count("id"), **sums)
     }
     rows = []
     for first in firsts:
@@ -251,9 +263,9 @@ def reason_trend(slice_: Slice, codes: list[str], months: int = TREND_MONTHS) ->
     qs = causes_of(slice_, days=(firsts[0], last)).exclude(source=CauseSource.NONE)
     totals: Counter = Counter()
     counts: dict[str, Counter] = {code: Counter() for code in codes}
-    grouped = qs.order_by().annotate(month=TruncMonth("day")).values_list("month", "reasons").annotate(n=Count("id"))
-    for month, reasons, n in grouped:
-        month = month.date() if isinstance(month, dt.datetime) else month
+    grouped = qs.order_by().annotate(m=_month_index(firsts)).values_list("m", "reasons").annotate(n=Count("id"))
+    for index, reasons, n in grouped:
+        month = firsts[index]
         totals[month] += n
         for code in set(reasons or []) & counts.keys():
             counts[code][month] += n
