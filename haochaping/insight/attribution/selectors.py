@@ -96,9 +96,10 @@ def scoped_unit(scope: Scope, code: str | None) -> Unit:
 
 def causes_of(slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None) -> QuerySet[BadRatingCause]:
     first, last = days or (slice_.first, slice_.last)
-    qs = BadRatingCause.objects.filter(
-        unit__path__startswith=slice_.unit.path, day__gte=first, day__lte=last, invalid=False
-    )
+    # The subtree as "unit_id IN (its ids)", not a join on the unit's path per row: SQLite then
+    # reads each unit's rows of the period by the (unit, day) index.
+    subtree = Unit.objects.filter(path__startswith=slice_.unit.path).values("pk")
+    qs = BadRatingCause.objects.filter(unit_id__in=subtree, day__gte=first, day__lte=last, invalid=False)
     if slice_.item_id:
         qs = qs.filter(item_id=slice_.item_id)
     if slice_.window_id:
@@ -108,12 +109,6 @@ def causes_of(slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None) -> 
     return qs
 
 
-def _dimension_counts(qs: QuerySet) -> dict[str, int]:
-    attributed = ~Q(source=CauseSource.NONE)
-    sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
-    return qs.aggregate(bad=Count("id"), attributed=Count("id", filter=attributed), **sums)
-
-
 def _share(count: int, total: int) -> float | None:
     return round(count / total * 100, 1) if total else None
 
@@ -121,9 +116,14 @@ def _share(count: int, total: int) -> float | None:
 def dimension_shares(slice_: Slice) -> dict[str, Any]:
     """How many bad ratings, how many with a cause, by source, and each dimension's count and
     share (of the attributed ones), largest first."""
-    qs = causes_of(slice_)
-    counts = _dimension_counts(qs)
-    sources = dict(qs.order_by().values_list("source").annotate(n=Count("id")))
+    # One pass over the slice's rows: the counts by dimension and by source together.
+    by_source = {f"source_{s.value}": Count("id", filter=Q(source=s.value)) for s in CauseSource}
+    attributed = ~Q(source=CauseSource.NONE)
+    sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
+    counts = causes_of(slice_).aggregate(
+        bad=Count("id"), attributed=Count("id", filter=attributed), **sums, **by_source
+    )
+    sources = {s.value: counts[f"source_{s.value}"] for s in CauseSource}
     rows: list[dict[str, Any]] = [
         {"dimension": name, "label": Dimension(name).label, "count": counts[name],
          "share": _share(counts[name], counts["attributed"])}
@@ -133,7 +133,7 @@ def dimension_shares(slice_: Slice) -> dict[str, Any]:
     return {
         "bad": counts["bad"],
         "attributed": counts["attributed"],
-        "sources": {s.value: sources.get(s.value, 0) for s in CauseSource},
+        "sources": sources,
         "rows": rows,
     }
 
@@ -201,16 +201,18 @@ def heat_table(slice_: Slice) -> list[dict[str, Any]]:
     grouped = (
         causes_of(slice_)
         .order_by()
-        .values("unit__path")
+        .values("unit_id")
         .annotate(
             bad=Count("id"),
             attributed=Count("id", filter=~Q(source=CauseSource.NONE)),
             **{name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS},
         )
     )
+    grouped = list(grouped)
+    paths = dict(Unit.objects.filter(pk__in=[row["unit_id"] for row in grouped]).values_list("pk", "path"))
     totals: dict[int | None, Counter] = {}
     for row in grouped:
-        owner = next((c.pk for c in children if row["unit__path"].startswith(c.path)), None)
+        owner = next((c.pk for c in children if paths[row["unit_id"]].startswith(c.path)), None)
         acc = totals.setdefault(owner, Counter())
         for key in ("bad", "attributed", *DIMENSION_FIELDS):
             acc[key] += row[key]
@@ -242,10 +244,12 @@ def reason_ranking(slice_: Slice, limit: int = 10) -> list[dict[str, Any]]:
     """The reasons of the slice's bad ratings (chosen, corrected or attributed), most frequent
     first: code, indicator text, count, share of the attributed ratings."""
     qs = causes_of(slice_).exclude(source=CauseSource.NONE)
-    attributed = qs.count()
+    attributed = 0
     counter: Counter = Counter()
-    # Grouped by the whole list first (few distinct lists), then split: no row-by-row decoding.
-    for reasons, n in qs.exclude(reasons=[]).order_by().values_list("reasons").annotate(n=Count("id")):
+    # Grouped by the whole list first (few distinct lists), then split: no row-by-row decoding;
+    # the attributed ratings are the groups' sum (one pass over the slice's rows).
+    for reasons, n in qs.order_by().values_list("reasons").annotate(n=Count("id")):
+        attributed += n
         for code in set(reasons or []):
             counter[code] += n
     texts = indicator_texts() if counter else {}
