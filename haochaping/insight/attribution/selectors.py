@@ -198,7 +198,7 @@ def heat_table(slice_: Slice) -> list[dict[str, Any]]:
     row's attributed bad ratings. Rows with bad ratings first, most first."""
     unit = slice_.unit
     children = list(Unit.objects.filter(parent=unit).order_by("path"))
-    grouped = (
+    grouped = list(
         causes_of(slice_)
         .order_by()
         .values("unit_id")
@@ -208,7 +208,6 @@ def heat_table(slice_: Slice) -> list[dict[str, Any]]:
             **{name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS},
         )
     )
-    grouped = list(grouped)
     paths = dict(Unit.objects.filter(pk__in=[row["unit_id"] for row in grouped]).values_list("pk", "path"))
     totals: dict[int | None, Counter] = {}
     for row in grouped:
