@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from haochaping.core.errors import NotFound, PermissionDenied
@@ -94,12 +94,21 @@ def scoped_unit(scope: Scope, code: str | None) -> Unit:
     return unit
 
 
-def causes_of(slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None) -> QuerySet[BadRatingCause]:
+def causes_of(
+    slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None, newest_first: bool = False
+) -> QuerySet[BadRatingCause]:
+    """The slice's causes. The subtree is "unit_id IN (its ids)", not a join on the unit's path
+    per row: SQLite reads each unit's rows of the period by the (unit, day) index (the sums).
+    ``newest_first`` (a list or the newest texts): "unit_id + 0" instead, so that the day index
+    is walked newest first and the walk stops at the page's or the limit's rows, instead of
+    every row of the period being read and sorted."""
     first, last = days or (slice_.first, slice_.last)
-    # The subtree as "unit_id IN (its ids)", not a join on the unit's path per row: SQLite then
-    # reads each unit's rows of the period by the (unit, day) index.
     subtree = Unit.objects.filter(path__startswith=slice_.unit.path).values("pk")
-    qs = BadRatingCause.objects.filter(unit_id__in=subtree, day__gte=first, day__lte=last, invalid=False)
+    qs = BadRatingCause.objects.filter(day__gte=first, day__lte=last, invalid=False)
+    if newest_first:
+        qs = qs.alias(cause_unit=F("unit_id") + 0).filter(cause_unit__in=subtree).order_by("-day", "-id")
+    else:
+        qs = qs.filter(unit_id__in=subtree)
     if slice_.item_id:
         qs = qs.filter(item_id=slice_.item_id)
     if slice_.window_id:
@@ -285,7 +294,7 @@ def drill_down(
     source: str = "",
 ) -> QuerySet[BadRatingCause]:  # fmt: skip
     """The bad ratings behind a heat cell, a dimension, a reason or a term, newest first."""
-    qs = causes_of(slice_)
+    qs = causes_of(slice_, newest_first=True)
     if unit_id:
         unit = Unit.objects.filter(pk=unit_id, path__startswith=slice_.unit.path).first()
         if unit is None:

@@ -125,7 +125,7 @@ def _texts(slice_: Slice, *, demands: bool) -> list[tuple[str, str]]:
     """(kind, text) of the slice's bad ratings with a text and, when ``demands``, of the demands
     received by the slice's unit subtree in its period (newest first, at most ``MAX_TEXTS`` each)."""
     ratings = (
-        causes_of(slice_)
+        causes_of(slice_, newest_first=True)
         .exclude(evaluation__text="")
         .order_by("-day", "-id")
         .values_list("evaluation__text", flat=True)[:MAX_TEXTS]
