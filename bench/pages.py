@@ -16,7 +16,7 @@ It
    mode), a case for every bad rating in realistic states, callbacks with their calls, and demands,
    written in bulk into the real tables by ``bench/analytics.py``'s generator (PostgreSQL COPY,
    SQLite executemany, the encrypted identity columns from a few identities encrypted once);
-   then ``rollup_rebuild()``. The database is kept for ``--keep``;
+   then ``rollup_rebuild()`` and ``causes_refresh()`` (差评归因). The database is kept for ``--keep``;
 2. finds every console page from the URLconf (the ``console`` namespace): a page without
    arguments is requested as is; a page with arguments (``<int:pk>``, ``<slug:code>`` …) with the
    first link to it found on the role's other pages (so the sample is one the role can see);

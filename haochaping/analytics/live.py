@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
@@ -83,14 +84,17 @@ def _add_rating(target: Counts, level: int, invalid: bool, default: bool, n: int
         setattr(target, f"level_{level}", target.level(level) + n)
 
 
-def today_counts(slice_: Slice, day: dt.date, *, by_unit: bool = False) -> dict[object, Counts]:
+def today_counts(slice_: Slice, day: dt.date, *, by_unit: bool = False, services: bool = True) -> dict[object, Counts]:
     """``day``'s services and ratings of the slice from the raw tables, as the rollups would count
-    them: one ``Counts`` under the key None, or (``by_unit``) one per unit id. Two queries."""
+    them: one ``Counts`` under the key None, or (``by_unit``) one per unit id. Two queries (one,
+    the ratings, without ``services``)."""
     result: dict[object, Counts] = defaultdict(lambda: Counts(people_only=slice_.narrowed))
     sums = {"n": Count("id"), "rated": Count("evaluation"),
             "rated_active": Count("evaluation", filter=Q(evaluation__is_default=False))}  # fmt: skip
-    services = services_today(slice_, day)
-    rows = services.values("unit_id").annotate(**sums).order_by() if by_unit else [services.aggregate(**sums)]
+    records = services_today(slice_, day)
+    rows: Iterable[dict] = []
+    if services:
+        rows = records.values("unit_id").annotate(**sums).order_by() if by_unit else [records.aggregate(**sums)]
     for row in rows:
         if row["n"]:
             target = result[row.get("unit_id")]

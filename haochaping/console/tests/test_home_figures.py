@@ -112,7 +112,7 @@ def test_the_home_figures_equal_the_raw_tables_for_each_role(cast, time_machine,
         assert context["bad_rate"] == pytest.approx(raw["bad"] / raw["valid"]), who
         assert trend["好评"][-1] == raw["today_good"], who
         assert [e.pk for e in context["recent_bad"]] == raw["recent_bad"] and raw["recent_bad"], who
-        assert "本年（2026年1月1日至" in html, who
+        assert "统计期：本年（2026年1月1日起，截至 2026-03-03" in html, who
     # The figures are not empty ones: each scope saw something of every day.
     assert expected("supervisor", cast)["services"] == 13 and expected("clerk_a", cast)["ratings"] == 6
 
