@@ -16,7 +16,7 @@ It
    mode), a case for every bad rating in realistic states, callbacks with their calls, and demands,
    written in bulk into the real tables by ``bench/analytics.py``'s generator (PostgreSQL COPY,
    SQLite executemany, the encrypted identity columns from a few identities encrypted once);
-   then ``rollup_rebuild()``. The database is kept for ``--keep``;
+   then ``rollup_rebuild()`` and ``causes_refresh()`` (差评归因). The database is kept for ``--keep``;
 2. finds every console page from the URLconf (the ``console`` namespace): a page without
    arguments is requested as is; a page with arguments (``<int:pk>``, ``<slug:code>`` …) with the
    first link to it found on the role's other pages (so the sample is one the role can see);
@@ -56,7 +56,7 @@ from bench import analytics  # noqa: E402 (after the path)
 
 PG_NAME = os.environ.get("BENCH_PAGES_PG_NAME", "bench_pages")  # another name: a second grown database beside it
 SQLITE_PATH = ROOT / "var" / "bench-pages.sqlite3"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the bad ratings' causes (差评归因) filled
 TARGET_MS = 300
 YEARS_OF_DAYS = 730
 DEMO_MONTHS, DEMO_SCALE = 1, 0.05  # the demo's own traffic: a few dozen services (its organisation is the point)
@@ -115,12 +115,14 @@ def grow(
     """Into the current (migrated) database: the demo organisation unless it is there (and with
     ``org="city"`` a city-sized one beside it, ``city_district``), then about ``records`` service
     records of the ``days`` before today (two years) over the demo's or the city's organisation;
-    the rollups rebuilt."""
+    the rollups rebuilt and the bad ratings attributed (``causes_refresh``, as its ten-minute job
+    does: the attribution pages are measured with their rows)."""
     from django.utils import timezone
 
     from haochaping.analytics.rollups import rollup_rebuild
     from haochaping.demo import data
     from haochaping.demo.seed import demo_is_seeded, seed_demo
+    from haochaping.insight.attribution.services import causes_refresh
     from haochaping.organizations.models import Membership, Role, Unit
 
     started = time.perf_counter()
@@ -143,7 +145,9 @@ def grow(
     started = time.perf_counter()
     rollup_rebuild()
     out(f"  rollup_rebuild(): {time.perf_counter() - started:.0f} s")
-    return rows
+    causes = causes_refresh()
+    out(f"  causes_refresh(): {causes.created:,} bad ratings attributed in {causes.seconds:.0f} s")
+    return {**rows, "causes": causes.created}
 
 
 # --- the console's pages --------------------------------------------------------------------

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.db.models import F, Max, Q, Sum
 
 from haochaping.analytics.kpis import Slice
 from haochaping.analytics.models import RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
+from haochaping.analytics.rollups import day_bounds
 from haochaping.evaluations.coverage import CoverageRow, coverage_totals
 from haochaping.organizations.devices import device_is_online
 from haochaping.organizations.models import BusinessSystem, SystemErrorDay, Unit, Window
@@ -157,7 +158,7 @@ class SystemUsage:
 def system_usage(scope: Scope, system: BusinessSystem, today: dt.date, days: int = USAGE_DAYS) -> SystemUsage:
     """The last ``days`` days of one system (today included), from the same rollups as
     ``coverage`` (services, rated, ratings, within the caller's scope) and the API's error
-    count (``organizations.SystemErrorDay``). Five queries, whatever the volume."""
+    count (``organizations.SystemErrorDay``). Six queries, whatever the volume."""
     first = today - dt.timedelta(days=days - 1)
     rows = {first + dt.timedelta(days=n): UsageDay(first + dt.timedelta(days=n)) for n in range(days)}
     services = scope.filter(ServiceDay.objects.filter(system=system, day__gte=first, day__lte=today))
@@ -170,16 +171,26 @@ def system_usage(scope: Scope, system: BusinessSystem, today: dt.date, days: int
     for day, n in errors.values_list("day").annotate(n=Sum("errors")).order_by():
         rows[day].errors = n or 0
     by_code = errors.values_list("code", "status").annotate(n=Sum("errors")).order_by("-n", "code")
-    last_push = (
-        scope.filter(ServiceRecord.objects.filter(system=system))
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
     return SystemUsage(
         first=first,
         last=today,
         days=[rows[day] for day in sorted(rows, reverse=True)],
-        last_push=last_push,
+        last_push=_last_push(scope, system, today),
         errors_by_code=[(code, status, n) for code, status, n in by_code],
+    )
+
+
+def _last_push(scope: Scope, system: BusinessSystem, today: dt.date) -> dt.datetime | None:
+    """When the system last pushed a service in the caller's scope: the rollups give the newest
+    day with one (today when they have none: a first push not yet rolled up), the raw services
+    from that day on give the time. The services are walked by time ("system_id + 0", not the
+    system's index: SQLite would read every service the system ever pushed, then sort them)."""
+    newest = scope.filter(ServiceDay.objects.filter(system=system)).aggregate(day=Max("day"))["day"]
+    start, _ = day_bounds(min(newest or today, today))
+    records = ServiceRecord.objects.filter(created_at__gte=start).alias(pushed_by=F("system_id") + 0)
+    return (
+        scope.filter(records.filter(pushed_by=system.pk))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )

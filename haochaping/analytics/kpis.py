@@ -370,35 +370,39 @@ def _unit_rating_sums() -> dict[str, Sum]:
     return sums
 
 
-def _tables(slice_: Slice, *, totals: bool = True) -> list[tuple[QuerySet, dict[str, Sum]]]:
-    """Each rollup table narrowed to the slice, with the sums it gives: the unit totals for a
-    slice that is a unit subtree only (unless ``totals`` is False), else the detailed tables."""
+ALL_TABLES = ("service", "rating", "case", "callback", "demand")
+
+
+def _tables(
+    slice_: Slice, *, totals: bool = True, tables: Iterable[str] = ALL_TABLES
+) -> list[tuple[QuerySet, dict[str, Sum]]]:
+    """Each rollup table of ``tables`` narrowed to the slice, with the sums it gives: the unit
+    totals for a slice that is a unit subtree only (unless ``totals`` is False), else the detailed
+    tables. Callbacks and demands only for a slice that is a unit subtree."""
+    wanted = set(tables)
+    found: list[tuple[str, QuerySet, dict[str, Sum]]] = []
     if totals and not slice_.narrowed:
-        tables = [
-            (slice_.apply(ServiceUnitDay.objects.all(), channel=False, dims=False),
+        found += [
+            ("service", slice_.apply(ServiceUnitDay.objects.all(), channel=False, dims=False),
              {k: Sum(v) for k, v in SUMS["service"].items()}),
-            (slice_.apply(RatingUnitDay.objects.all(), channel=False, dims=False), _unit_rating_sums()),
-            (slice_.apply(CaseUnitDay.objects.all(), channel=False, dims=False),
+            ("rating", slice_.apply(RatingUnitDay.objects.all(), channel=False, dims=False), _unit_rating_sums()),
+            ("case", slice_.apply(CaseUnitDay.objects.all(), channel=False, dims=False),
              {k: Sum(v) for k, v in SUMS["case"].items()}),
         ]  # fmt: skip
     else:
-        tables = [
-            (
-                slice_.apply(ServiceDay.objects.all(), channel=False),
-                {k: Sum(v) for k, v in SUMS["service"].items()},
-            ),
-            (slice_.apply(RatingDay.objects.all()), _rating_sums()),
-            (slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
-        ]
+        found += [
+            ("service", slice_.apply(ServiceDay.objects.all(), channel=False),
+             {k: Sum(v) for k, v in SUMS["service"].items()}),
+            ("rating", slice_.apply(RatingDay.objects.all()), _rating_sums()),
+            ("case", slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
+        ]  # fmt: skip
     if not slice_.narrowed:
-        tables += [
-            (slice_.apply(CallbackDay.objects.all(), channel=False, dims=False), _callback_sums()),
-            (
-                slice_.apply(DemandDay.objects.all(), channel=False, dims=False),
-                {k: Sum(v) for k, v in SUMS["demand"].items()},
-            ),
-        ]
-    return tables
+        found += [
+            ("callback", slice_.apply(CallbackDay.objects.all(), channel=False, dims=False), _callback_sums()),
+            ("demand", slice_.apply(DemandDay.objects.all(), channel=False, dims=False),
+             {k: Sum(v) for k, v in SUMS["demand"].items()}),
+        ]  # fmt: skip
+    return [(qs, sums) for name, qs, sums in found if name in wanted]
 
 
 def _in(period: Period) -> Q:
@@ -416,21 +420,21 @@ def _disjoint(periods: list[Period]) -> bool:
     return all(a.last < b.first for a, b in pairwise(ordered))
 
 
-def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
-    """The counts of each period for the slice: one query per rollup table for all periods, over
-    the periods' days only. Periods that do not overlap (a month, the month before, a year
-    earlier) are told apart by a group key; overlapping ones by a conditional sum per period."""
+def counts(slice_: Slice, periods: Iterable[Period], *, tables: Iterable[str] = ALL_TABLES) -> list[Counts]:
+    """The counts of each period for the slice: one query per rollup table (of ``tables``) for all
+    periods, over the periods' days only. Periods that do not overlap (a month, the month before,
+    a year earlier) are told apart by a group key; overlapping ones by a conditional sum per period."""
     periods = list(periods)
     results = [Counts(people_only=slice_.narrowed) for _ in periods]
     within = reduce(or_, (_in(period) for period in periods))  # the periods' days only, not those between
     if _disjoint(periods):
         which = Case(*(When(_in(p), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField())
-        for qs, sums in _tables(slice_):
+        for qs, sums in _tables(slice_, tables=tables):
             rows = qs.filter(within).annotate(k_period=which).values("k_period")
             for row in rows.annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by():
                 _fill(results[row.pop("k_period")], row)
         return results
-    for qs, sums in _tables(slice_):
+    for qs, sums in _tables(slice_, tables=tables):
         aggregates = {}
         for i, period in enumerate(periods):
             for name, total in sums.items():
@@ -446,7 +450,7 @@ def counts(slice_: Slice, periods: Iterable[Period]) -> list[Counts]:
 # -- grouped sums (rankings, drill-downs, trends) ------------------------------------------------
 
 
-def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
+def counts_by(slice_: Slice, period: Period, by: str, *, tables: Iterable[str] = ALL_TABLES) -> dict[object, Counts]:
     """The period's counts grouped by ``by``: a unit id (its own facts, not its subtree's; roll up
     with ``roll_up``), window, staff or item id, channel, system id, or day. Facts without the
     dimension (a rating with no staff) group under None."""
@@ -461,12 +465,10 @@ def counts_by(slice_: Slice, period: Period, by: str) -> dict[object, Counts]:
     }[by]
     results: dict[object, Counts] = {}
     people = by in ("unit", "day")
-    tables = _tables(slice_, totals=people)
-    if not people:
-        tables = tables[:3]
-    for index, (qs, sums) in enumerate(tables):
-        if column == "channel" and index == 0:
-            continue  # services have no rating channel
+    wanted = [t for t in tables if people or t in ("service", "rating", "case")]
+    if column == "channel":
+        wanted = [t for t in wanted if t != "service"]  # services have no rating channel
+    for qs, sums in _tables(slice_, totals=people, tables=wanted):
         rows = qs.filter(_in(period)).values(column).annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by()
         for row in rows:
             key = row.pop(column)

@@ -1,7 +1,7 @@
 """大屏: everything the hall display shows for a unit subtree, as one JSON-ready dict.
 
-Freshness: ratings of *today* are read from the raw ``Evaluation`` table (one grouped query on
-the ``evaluated_at`` index, today only), every earlier day from the rollups, which the minute job
+Freshness: ratings of *today* are read from the raw ``Evaluation`` table (``analytics.live.today_counts``:
+one grouped query on the ``evaluated_at`` index, today only), every earlier day from the rollups, which the minute job
 keeps up to date. So today's and this month's rating counts, the level mix, the 30-day trend and
 the street/community panel move as soon as a rating is stored, without the screen writing
 anything (no ``rollup_refresh`` from a GET, however many screens poll). Case measures (差评整改率,
@@ -20,14 +20,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, Sum, Value, When
+from django.db.models import Sum
 from django.utils import timezone
 
 from haochaping.analytics.kpis import SUMS, Counts, Slice, kpi_get
+from haochaping.analytics.live import today_counts
 from haochaping.analytics.models import CaseDay, RatingDay
 from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
-from haochaping.analytics.rollups import day_bounds
 from haochaping.core.pages.charts import BAD, BLUE, GREEN, LINE, MUTED, ORANGE, TEXT, bar_chart, line_chart, pie_chart
 from haochaping.evaluations.choices import Channel, Level
 from haochaping.evaluations.models import Evaluation
@@ -76,22 +76,6 @@ def _add(target: Counts, level: int, invalid: bool, n: int) -> None:
         setattr(target, f"level_{level}", target.level(level) + n)
 
 
-def _today_rows(unit_path: str, today: dt.date) -> list[dict]:
-    """Today's ratings below ``unit_path`` by unit, level and validity, from the raw table."""
-    start, end = day_bounds(today)
-    invalid = Case(
-        When(case__state=CaseState.INVALIDATED, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-    return list(
-        Evaluation.objects.filter(
-            evaluated_at__gte=start, evaluated_at__lt=end, record__unit__path__startswith=unit_path
-        )
-        .values("level", u=F("record__unit_id"), bad=invalid)
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-
-
 def _rollup_rows(unit_path: str, first: dt.date, last: dt.date, *fields: str) -> list[dict]:
     """Rated days ``first``…``last`` from the rollups, grouped by ``fields``, level and validity."""
     if last < first:
@@ -136,8 +120,7 @@ def screen_data(unit_path: str, *, now: dt.datetime | None = None) -> dict[str, 
     units = list(Unit.objects.filter(path__startswith=unit_path).only(*fields).order_by("path"))
     root = next((u for u in units if u.path == unit_path), None)
 
-    today_rows = _today_rows(unit_path, today)
-    today_by_unit = _by_unit(today_rows, unit_key="u", invalid_key="bad")
+    today_by_unit = today_counts(Slice(unit_path=unit_path), today, by_unit=True, services=False)
     month_rows = _rollup_rows(unit_path, month.first, yesterday, "unit_id")
     month_by_unit = _by_unit(month_rows, unit_key="unit_id", invalid_key="invalid")
     for unit_id, c in today_by_unit.items():

@@ -9,17 +9,19 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from haochaping.analytics.kpis import Slice, kpi_list
+from haochaping.analytics.live import counts_to_now
+from haochaping.analytics.periods import Period
 from haochaping.console.context_processors import console as console_context
 from haochaping.console.forms import LoginForm
 from haochaping.core.pages.charts import BAD, GOOD, line_chart
-from haochaping.evaluations.selectors import evaluation_list, reason_texts_bulk
+from haochaping.evaluations.selectors import evaluation_recent_bad, reason_texts_bulk
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.selectors import Scope, membership_for
 from haochaping.organizations.work_calendar import calendar_expiry
 from haochaping.rectification.models import OPEN_STATES
-from haochaping.rectification.selectors import case_queue_counts, evaluation_daily, evaluation_summary
-from haochaping.service_records.selectors import service_record_list
+from haochaping.rectification.selectors import case_queue_counts
 
 RECENT_BAD = 10
 TREND_DAYS = 30  # home.html's 近30天评价量
@@ -54,16 +56,11 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django 5); back to the login page."""
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def _trend(scope: Scope, now) -> dict:
-    """近30天评价量: valid good and bad ratings per local day (one grouped query)."""
-    days = evaluation_daily(scope=scope, now=now, days=TREND_DAYS)
+def _trend(days) -> dict:
+    """近30天评价量: valid good and bad ratings per local day."""
     return line_chart(
-        [f"{d.day.month:02d}-{d.day.day:02d}" for d in days],
-        {"好评": [d.good for d in days], "差评": [d.bad for d in days]},
+        [f"{day.month:02d}-{day.day:02d}" for day, _ in days],
+        {"好评": [c.good for _, c in days], "差评": [c.bad for _, c in days]},
         colors=[GOOD, BAD],
         area=True,
     )
@@ -72,24 +69,30 @@ def _trend(scope: Scope, now) -> dict:
 @console_page
 def home(request, scope: Scope):
     now = timezone.now()
-    services = service_record_list(scope=scope).count()
-    ratings = evaluation_summary(scope=scope)
+    # This year's figures, to now: the rollups up to yesterday and today's raw rows (a clerk's
+    # scope is their own staff number: the rollups' staff dimension).
+    year = Period.of("year", timezone.localdate(now))
+    slice_ = Slice(unit_path=scope.unit_path, staff_id=scope.staff_id)
+    figures = counts_to_now(slice_, year.first, days=TREND_DAYS, now=now)
+    total = figures.total
+    kpis = {kpi.code: kpi for kpi in kpi_list()}
     # The menu's case figures (one query for the page and its menu), else read here.
     menu = console_context(request).get("menu_counts")
     counts = menu.case_counts if menu is not None else case_queue_counts(scope=scope, now=now)
     # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
     cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
-    recent_bad = list(evaluation_list(scope=scope, bad_only=True)[:RECENT_BAD])
+    recent_bad = evaluation_recent_bad(scope=scope, limit=RECENT_BAD)
     context = {
         "nav": "home",
         "now": now,
-        "services": services,
-        "ratings": ratings,
-        "rating_rate": _ratio(ratings["total"], services),
-        "good_rate": _ratio(ratings["good"], ratings["valid"]),
-        "bad_rate": _ratio(ratings["bad"], ratings["valid"]),
+        "year": year,
+        "total": total,
+        "kpis": kpis,
+        "rating_rate": kpis["rating_rate"].value(total),
+        "good_rate": kpis["good_rate"].value(total),
+        "bad_rate": kpis["bad_rate"].value(total),
         "cases": cases,
-        "trend": _trend(scope, now),
+        "trend": _trend(figures.days),
         "recent_bad": recent_bad,
         "reason_texts": reason_texts_bulk(recent_bad),
         "sees_evaluator": scope.sees_evaluator,

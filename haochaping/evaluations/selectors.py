@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, connections
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
+from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
@@ -43,6 +44,20 @@ def evaluation_list(
         # A business system sees what it pushed or rated itself, nothing else.
         qs = qs.filter(Q(record__system_id=system_id) | Q(system_id=system_id))
     return qs
+
+
+def evaluation_recent_bad(*, scope: Scope, limit: int = 10) -> list[Evaluation]:
+    """The scope's ``limit`` newest bad ratings, newest first (the home page's 最近差评): the
+    newest of each bad level through the (level, evaluated_at) index, merged. So the rows read
+    are bounded by the bad ratings of the scope's units, never a clerk's every rating: their staff
+    number is matched as "staff_id + 0" (not through its index, which SQLite would walk through
+    every service of theirs, then sort their ratings). One query per bad level."""
+    units = Scope(unit_path=scope.unit_path, role=scope.role)
+    qs = evaluation_list(scope=units)
+    if scope.staff_id is not None:
+        qs = qs.alias(record_staff=F("record__staff_id") + 0).filter(record_staff=scope.staff_id)
+    rows = [e for level in BAD_LEVELS for e in qs.filter(level=level).order_by("-evaluated_at", "-id")[:limit]]
+    return sorted(rows, key=lambda e: (e.evaluated_at, e.pk), reverse=True)[:limit]
 
 
 def evaluation_get_for(

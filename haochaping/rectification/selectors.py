@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from haochaping.audit.models import AuditEvent
 from haochaping.core.errors import NotFound, PermissionDenied
-from haochaping.core.timeutil import local_date
-from haochaping.evaluations.choices import BAD_LEVELS, Level
-from haochaping.evaluations.models import Evaluation
 from haochaping.organizations.selectors import Scope, unit_tree
 from haochaping.rectification.models import (
     DEADLINE_STATES,
@@ -301,55 +296,3 @@ def case_summary(*, scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
         tree.add(group["unit__path"], group)
     rows = ([tree.own] if tree.own.bad else []) + list(tree.rows.values())
     return CaseSummary(rows=rows, total=tree.total, scope_name=tree.name)
-
-
-def evaluation_summary(*, scope: Scope) -> dict[str, int]:
-    """Rating counts of a scope in one query (here, not in ``evaluations``: a rating's validity is
-    its case's state).
-
-    ``valid`` leaves out ratings made invalid by an approved malicious-rating appeal (制度第八条);
-    ``good`` (非常满意/满意/基本满意) and ``bad`` count valid ratings only (SPEC §5).
-    """
-    # Validity lives on the rating's case until appeals get their own table.
-    valid = ~Q(case__state=CaseState.INVALIDATED)
-    return scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id").aggregate(
-        total=Count("id"),
-        valid=Count("id", filter=valid),
-        good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
-        bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
-    )
-
-
-@dataclass(frozen=True)
-class DailyRatings:
-    """One local day of ``evaluation_daily``: all ratings, and valid good and bad ones."""
-
-    day: dt.date
-    total: int = 0
-    good: int = 0
-    bad: int = 0
-
-
-def evaluation_daily(*, scope: Scope, now: dt.datetime, days: int = 30) -> list[DailyRatings]:
-    """Ratings per local (Asia/Shanghai) day over the last ``days`` days to ``now``'s day (the whole day), oldest
-    first, every day present (no rating: zeros); one grouped query. ``good`` and ``bad`` count
-    valid ratings as ``evaluation_summary`` does (the home page's trend line)."""
-    tz = timezone.get_current_timezone()
-    first = local_date(now) - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    until = dt.datetime.combine(local_date(now) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    valid = ~Q(case__state=CaseState.INVALIDATED)
-    rows = (
-        scope.filter(Evaluation.objects.all(), unit_field="record__unit", staff_field="record__staff_id")
-        .filter(evaluated_at__gte=since, evaluated_at__lt=until)
-        .annotate(day=TruncDate("evaluated_at", tzinfo=tz))
-        .values("day")
-        .annotate(
-            total=Count("id"),
-            good=Count("id", filter=valid & Q(level__gte=Level.BASIC)),
-            bad=Count("id", filter=valid & Q(level__in=BAD_LEVELS)),
-        )
-        .order_by()
-    )
-    found = {row["day"]: DailyRatings(**row) for row in rows}
-    return [found.get(day, DailyRatings(day=day)) for day in (first + dt.timedelta(days=n) for n in range(days))]

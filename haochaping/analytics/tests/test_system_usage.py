@@ -59,3 +59,23 @@ def test_usage_of_one_system_day_by_day(cast, api_a):
     # The district-wide system pushed nothing in this fixture.
     other = reverse("console:analytics_system_usage", kwargs={"pk": cast.system_all.pk})
     assert login(Client(), cast, "supervisor").get(other).context["totals"]["services"] == 0
+
+
+def test_the_last_push_is_found_whether_or_not_the_rollups_have_it(cast, api_a):
+    """The newest rolled-up day of the system, then its services from that day to now: a push
+    older than the page's 30 days, and one made after the last refresh, are both found."""
+    url = reverse("console:analytics_system_usage", kwargs={"pk": cast.system_a.pk})
+    client = login(Client(), cast, "supervisor")
+    forget_cached_systems()
+    assert client.get(url).context["usage"].last_push is None  # never pushed
+    assert api_a.post("/api/v1/service-records", record_payload(cast, "SCJG2026120001")).status_code == 201
+    assert client.get(url).context["usage"].last_push is not None  # today's, not rolled up yet
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    ServiceRecord.objects.filter(project_no="SCJG2026120001").update(created_at=long_ago)
+    rollup_refresh()
+    assert client.get(url).context["usage"].last_push == long_ago
+    assert api_a.post("/api/v1/service-records", record_payload(cast, "SCJG2026120002")).status_code == 201
+    newest = ServiceRecord.objects.get(project_no="SCJG2026120002").created_at
+    assert client.get(url).context["usage"].last_push == newest  # after the refresh
+    # Another unit's admin never sees it.
+    assert login(Client(), cast, "admin_b").get(url).status_code == 404

@@ -7,6 +7,7 @@ import pytest
 
 from bench import pages as bench
 from haochaping.evaluations.models import Evaluation
+from haochaping.insight.models import BadRatingCause
 from haochaping.outreach.models import CallTask, Demand
 from haochaping.rectification.models import RectificationCase
 from haochaping.service_records.models import ServiceRecord
@@ -36,6 +37,9 @@ def test_the_harness_grows_the_demo_and_times_every_console_page(grown, capsys, 
     assert RectificationCase.objects.filter(number__startswith="CB").count() == grown["cases"] > 0
     assert CallTask.objects.count() >= grown["call tasks"] > 0
     assert Demand.objects.filter(number__startswith="SQ").count() == grown["demands"] > 0
+    # Every bad rating attributed (差评归因 measured with its rows).
+    assert grown["causes"] > 0
+    assert BadRatingCause.objects.count() == Evaluation.objects.filter(level__lte=2).count()
 
     rows = bench.run_pages(roles=["supervisor", "dept_admin"], runs=1, out=lambda _line: None)
     assert not [r for r in rows if r.failed]

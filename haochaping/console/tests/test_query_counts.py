@@ -26,9 +26,12 @@ PAGES = {
     # The home page: 10/9/9 before issue 14, + the 近30天评价量 chart (one grouped query by local day).
     # The centre's supervisor: + one count of the next year's entered rest days in the last 30
     # days of the known working-day calendar (the expiry warning, organizations.work_calendar).
-    ("supervisor", "/console/"): 12,
-    ("admin_a", "/console/"): 10,
-    ("clerk_a", "/console/"): 10,
+    # Issue 17: + 3, this year's figures from the rollups (services, ratings) up to yesterday and
+    # from the raw tables for today (services, ratings), the trend from the rating rollups (5 queries,
+    # were 3); the 10 newest bad ratings one query per bad level (each on the level's time index).
+    ("supervisor", "/console/"): 15,
+    ("admin_a", "/console/"): 13,
+    ("clerk_a", "/console/"): 13,
     ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)
     ("supervisor", "/console/evaluations/"): 12,  # + the 业务系统 choices (the systems the caller sees)
     # The places' services: the rollup's whole days (ServiceDay) and live the rest (one query each).

@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, TextField
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 
 from haochaping.core.errors import NotFound, PermissionDenied
 from haochaping.evaluations.choices import DIMENSION_FIELDS, Dimension
@@ -94,11 +94,21 @@ def scoped_unit(scope: Scope, code: str | None) -> Unit:
     return unit
 
 
-def causes_of(slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None) -> QuerySet[BadRatingCause]:
+def causes_of(
+    slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None, newest_first: bool = False
+) -> QuerySet[BadRatingCause]:
+    """The slice's causes. The subtree is "unit_id IN (its ids)", not a join on the unit's path
+    per row: SQLite reads each unit's rows of the period by the (unit, day) index (the sums).
+    ``newest_first`` (a list or the newest texts): "unit_id + 0" instead, so that the day index
+    is walked newest first and the walk stops at the page's or the limit's rows, instead of
+    every row of the period being read and sorted."""
     first, last = days or (slice_.first, slice_.last)
-    qs = BadRatingCause.objects.filter(
-        unit__path__startswith=slice_.unit.path, day__gte=first, day__lte=last, invalid=False
-    )
+    subtree = Unit.objects.filter(path__startswith=slice_.unit.path).values("pk")
+    qs = BadRatingCause.objects.filter(day__gte=first, day__lte=last, invalid=False)
+    if newest_first:
+        qs = qs.alias(cause_unit=F("unit_id") + 0).filter(cause_unit__in=subtree).order_by("-day", "-id")
+    else:
+        qs = qs.filter(unit_id__in=subtree)
     if slice_.item_id:
         qs = qs.filter(item_id=slice_.item_id)
     if slice_.window_id:
@@ -108,12 +118,6 @@ def causes_of(slice_: Slice, *, days: tuple[dt.date, dt.date] | None = None) -> 
     return qs
 
 
-def _dimension_counts(qs: QuerySet) -> dict[str, int]:
-    attributed = ~Q(source=CauseSource.NONE)
-    sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
-    return qs.aggregate(bad=Count("id"), attributed=Count("id", filter=attributed), **sums)
-
-
 def _share(count: int, total: int) -> float | None:
     return round(count / total * 100, 1) if total else None
 
@@ -121,9 +125,14 @@ def _share(count: int, total: int) -> float | None:
 def dimension_shares(slice_: Slice) -> dict[str, Any]:
     """How many bad ratings, how many with a cause, by source, and each dimension's count and
     share (of the attributed ones), largest first."""
-    qs = causes_of(slice_)
-    counts = _dimension_counts(qs)
-    sources = dict(qs.order_by().values_list("source").annotate(n=Count("id")))
+    # One pass over the slice's rows: the counts by dimension and by source together.
+    by_source = {f"source_{s.value}": Count("id", filter=Q(source=s.value)) for s in CauseSource}
+    attributed = ~Q(source=CauseSource.NONE)
+    sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
+    counts = causes_of(slice_).aggregate(
+        bad=Count("id"), attributed=Count("id", filter=attributed), **sums, **by_source
+    )
+    sources = {s.value: counts[f"source_{s.value}"] for s in CauseSource}
     rows: list[dict[str, Any]] = [
         {"dimension": name, "label": Dimension(name).label, "count": counts[name],
          "share": _share(counts[name], counts["attributed"])}
@@ -133,7 +142,7 @@ def dimension_shares(slice_: Slice) -> dict[str, Any]:
     return {
         "bad": counts["bad"],
         "attributed": counts["attributed"],
-        "sources": {s.value: sources.get(s.value, 0) for s in CauseSource},
+        "sources": sources,
         "rows": rows,
     }
 
@@ -148,6 +157,18 @@ def trend_months(slice_: Slice, months: int = TREND_MONTHS) -> list[dt.date]:
     return [_add_months(end, -n) for n in range(count - 1, -1, -1)]
 
 
+def _month_index(firsts: list[dt.date]) -> Case:
+    """Which of the months starting on ``firsts`` a cause's day falls in (its index), as plain
+    date comparisons: ``TruncMonth`` is a Python function called per row on SQLite (thousands of
+    calls per trend at a district's volume)."""
+    ends = [*firsts[1:], _add_months(firsts[-1], 1)]
+    whens = [
+        When(day__gte=first, day__lt=end, then=Value(i))
+        for i, (first, end) in enumerate(zip(firsts, ends, strict=True))
+    ]
+    return Case(*whens, output_field=IntegerField())
+
+
 def dimension_trend(slice_: Slice, months: int = TREND_MONTHS) -> dict[str, Any]:
     """Per month (``trend_months``): bad ratings with a cause and each dimension's count and share."""
     firsts = trend_months(slice_, months)
@@ -155,8 +176,8 @@ def dimension_trend(slice_: Slice, months: int = TREND_MONTHS) -> dict[str, Any]
     qs = causes_of(slice_, days=(firsts[0], last)).exclude(source=CauseSource.NONE)
     sums = {name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS}
     grouped = {
-        (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]): row
-        for row in qs.order_by().annotate(month=TruncMonth("day")).values("month").annotate(n=Count("id"), **sums)
+        firsts[row["month"]]: row
+        for row in qs.order_by().annotate(month=_month_index(firsts)).values("month").annotate(n=Count("id"), **sums)
     }
     rows = []
     for first in firsts:
@@ -186,19 +207,20 @@ def heat_table(slice_: Slice) -> list[dict[str, Any]]:
     row's attributed bad ratings. Rows with bad ratings first, most first."""
     unit = slice_.unit
     children = list(Unit.objects.filter(parent=unit).order_by("path"))
-    grouped = (
+    grouped = list(
         causes_of(slice_)
         .order_by()
-        .values("unit__path")
+        .values("unit_id")
         .annotate(
             bad=Count("id"),
             attributed=Count("id", filter=~Q(source=CauseSource.NONE)),
             **{name: Count("id", filter=Q(**{name: True})) for name in DIMENSION_FIELDS},
         )
     )
+    paths = dict(Unit.objects.filter(pk__in=[row["unit_id"] for row in grouped]).values_list("pk", "path"))
     totals: dict[int | None, Counter] = {}
     for row in grouped:
-        owner = next((c.pk for c in children if row["unit__path"].startswith(c.path)), None)
+        owner = next((c.pk for c in children if paths[row["unit_id"]].startswith(c.path)), None)
         acc = totals.setdefault(owner, Counter())
         for key in ("bad", "attributed", *DIMENSION_FIELDS):
             acc[key] += row[key]
@@ -230,10 +252,12 @@ def reason_ranking(slice_: Slice, limit: int = 10) -> list[dict[str, Any]]:
     """The reasons of the slice's bad ratings (chosen, corrected or attributed), most frequent
     first: code, indicator text, count, share of the attributed ratings."""
     qs = causes_of(slice_).exclude(source=CauseSource.NONE)
-    attributed = qs.count()
+    attributed = 0
     counter: Counter = Counter()
-    # Grouped by the whole list first (few distinct lists), then split: no row-by-row decoding.
-    for reasons, n in qs.exclude(reasons=[]).order_by().values_list("reasons").annotate(n=Count("id")):
+    # Grouped by the whole list first (few distinct lists), then split: no row-by-row decoding;
+    # the attributed ratings are the groups' sum (one pass over the slice's rows).
+    for reasons, n in qs.order_by().values_list("reasons").annotate(n=Count("id")):
+        attributed += n
         for code in set(reasons or []):
             counter[code] += n
     texts = indicator_texts() if counter else {}
@@ -251,9 +275,9 @@ def reason_trend(slice_: Slice, codes: list[str], months: int = TREND_MONTHS) ->
     qs = causes_of(slice_, days=(firsts[0], last)).exclude(source=CauseSource.NONE)
     totals: Counter = Counter()
     counts: dict[str, Counter] = {code: Counter() for code in codes}
-    grouped = qs.order_by().annotate(month=TruncMonth("day")).values_list("month", "reasons").annotate(n=Count("id"))
-    for month, reasons, n in grouped:
-        month = month.date() if isinstance(month, dt.datetime) else month
+    grouped = qs.order_by().annotate(m=_month_index(firsts)).values_list("m", "reasons").annotate(n=Count("id"))
+    for index, reasons, n in grouped:
+        month = firsts[index]
         totals[month] += n
         for code in set(reasons or []) & counts.keys():
             counts[code][month] += n
@@ -270,7 +294,7 @@ def drill_down(
     source: str = "",
 ) -> QuerySet[BadRatingCause]:  # fmt: skip
     """The bad ratings behind a heat cell, a dimension, a reason or a term, newest first."""
-    qs = causes_of(slice_)
+    qs = causes_of(slice_, newest_first=True)
     if unit_id:
         unit = Unit.objects.filter(pk=unit_id, path__startswith=slice_.unit.path).first()
         if unit is None:

@@ -22,6 +22,7 @@ from haochaping.insight.attribution.terms import mask_text, term_ranking, terms_
 from haochaping.insight.models import AttributionCorrection, BadRatingCause, CauseSource
 from haochaping.organizations.models import Role
 from haochaping.organizations.selectors import Scope
+from haochaping.service_records.models import ServiceItem
 from haochaping.testing import flash_messages, login, submit_rating
 from haochaping.testing_world import push, push_b
 
@@ -187,6 +188,16 @@ def test_terms_use_the_domain_dictionary_skip_stop_words_and_mask_examples(cast,
     assert "排队" in ranking and "问题" not in ranking
     examples = " ".join(ranking["排队"]["examples"])
     assert "138****5678" in examples and "13812345678" not in examples
+
+
+def test_the_kept_terms_of_a_text_follow_a_new_item_name(cast):
+    """A text's terms are kept per process; an item name added to the dictionary empties them."""
+    text = "办理犬只免疫登记证明时反复跑了三趟"
+    assert "犬只免疫登记证明" not in terms_of(text)
+    assert terms_of(text) == terms_of(text)  # kept (the same terms)
+    name = "犬只免疫登记证明（新办）"
+    ServiceItem.objects.create(code="TEST-QZMY", name=name, item_type="07", department=cast.unit_a)
+    assert "犬只免疫登记证明" in terms_of(text)
 
 
 def test_mask_text():
