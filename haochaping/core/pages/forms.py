@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -43,6 +43,20 @@ def _attr(value: Any) -> str:
     return conditional_escape(value)
 
 
+def checkbox_items(name: str, options: Iterable[tuple[Any, Any, Any]], checked: Container) -> SafeString:
+    """The ``<li>`` of a checklist (``<ul class="check-list">``) of thousands of options, in one
+    pass instead of a template loop: ``(value, label, note)`` per option, a box ``name`` ticked
+    when its value is in ``checked``; the note is shown small and muted after the label."""
+    parts = []
+    for value, label, note in options:
+        tick = " checked" if value in checked else ""
+        parts.append(
+            f'<li><label><input type="checkbox" name="{_attr(name)}" value="{_attr(value)}"{tick}> {_text(label)} '
+            f'<span class="muted small">{_text(note)}</span></label></li>\n'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every piece above is escaped)
+
+
 class FastSelect(forms.Select):
     """Django's ``Select``, rendered without a template per option.
 
@@ -52,41 +66,44 @@ class FastSelect(forms.Select):
     template engine costs about a quarter of a millisecond per option, which is over a second for
     a city's 5,000 staff. Validation is the field's, unchanged (the choices are the field's).
 
-    ``group_by``: for a ``ModelChoiceField``, a function of an option's object giving the label of
-    its ``<optgroup>`` (consecutive options with the same label form one group; options without an
-    object, such as the empty one, stay outside the groups), e.g. the unit of a window or staff
-    member, so a person finds one among thousands by its unit. Choices that are grouped already
-    (``[(group, [(value, label), ...]), ...]``) are rendered as groups as ``Select`` does.
+    ``group_by``: a function of an option's object (a ``ModelChoiceField``'s) or else of its value
+    giving the label of its ``<optgroup>``, or None to leave it outside; consecutive options with
+    the same label form one group and the empty option stays outside. E.g. the unit of a window or
+    staff member, so a person finds one among thousands by its unit; the field's choices (and so
+    its validation) stay flat. Choices grouped already (``[(group, [(value, label), ...]), ...]``)
+    are rendered as groups as ``Select`` does.
     """
 
-    def __init__(self, attrs=None, choices=(), *, group_by: Callable[[Any], str] | None = None):
+    def __init__(self, attrs=None, choices=(), *, group_by: Callable[[Any], str | None] | None = None):
         super().__init__(attrs, choices)
         self.group_by = group_by
 
     def _groups(self) -> Iterator[tuple[Any, list[tuple[Any, Any]]]]:
         """(group label or None, [(value, label), ...]) in the choices' order, as ``optgroups``."""
-        pending: tuple[str, list[tuple[Any, Any]]] | None = None
+        pending: tuple[Any, list[tuple[Any, Any]]] | None = None
         for value, label in self.choices:
             if value is None:
                 value = ""
             if isinstance(label, (list, tuple)):
-                group: tuple[Any, list[tuple[Any, Any]]] | None = (value, list(label))
+                group: tuple[Any, list[tuple[Any, Any]]] = (value, list(label))
             else:
-                instance = getattr(value, "instance", None) if self.group_by is not None else None
-                if instance is not None and self.group_by is not None:
-                    name = self.group_by(instance)
+                name = None
+                if self.group_by is not None and value != "":
+                    name = self.group_by(getattr(value, "instance", value))
+                if name is not None:
                     if pending is not None and pending[0] == name:
                         pending[1].append((value, label))
-                    else:
-                        if pending is not None:
-                            yield pending
-                        pending = (name, [(value, label)])
-                    continue
-                group = (None, [(value, label)])
+                        continue
+                    group = (name, [(value, label)])
+                else:
+                    group = (None, [(value, label)])
             if pending is not None:
                 yield pending
                 pending = None
-            yield group
+            if group[0] is not None and not isinstance(label, (list, tuple)):
+                pending = group  # a group from ``group_by``: the next options may join it
+            else:
+                yield group
         if pending is not None:
             yield pending
 
