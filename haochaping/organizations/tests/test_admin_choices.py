@@ -4,6 +4,7 @@ forms offer only the caller's subtree and refuse a posted choice outside it, as 
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -17,6 +18,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.pages.forms import FastSelect
 from haochaping.organizations.console.admin_forms import StaffChoiceField, WindowChoiceField
 from haochaping.organizations.models import Device, Role, Staff, Window
+from haochaping.organizations.selectors import scope_for_user
 from haochaping.organizations.services import staff_create
 from haochaping.testing import login
 
@@ -180,3 +182,29 @@ def test_the_device_form_groups_windows_by_place_and_refuses_another_departments
     refused = admin.post(DEVICE_NEW, {"kind": "tablet", "window": cast.window_b.pk, "name": ""})
     assert refused.status_code == 422 and not Device.objects.filter(window=cast.window_b).exists()
     assert "请选择窗口评价器所在的窗口" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_windows_items_page_ticks_what_it_takes_in_among_its_departments_items(cast):
+    from haochaping.service_records.services import service_item_create, window_items_set
+
+    extra = service_item_create(actor=Actor.cli(), code="11410404MB0000003C", name="食品经营许可<变更>",
+                                item_type="01", department=cast.unit_a)  # fmt: skip
+    window_items_set(actor=Actor.cli(), scope=scope_for_user(cast.users["supervisor"]), window=cast.window_a,
+                     items=[cast.item_a])  # fmt: skip
+    page = login(Client(), cast, "admin_a").get(reverse("console:window_items", kwargs={"pk": cast.window_a.pk}))
+    boxes = re.findall(r'<li><label><input type="checkbox" name="items" value="(\d+)"( checked)?> (.*?) '
+                       r'<span class="muted small">(.*?)</span></label></li>', page.content.decode())  # fmt: skip
+    assert sorted(boxes) == sorted([(str(cast.item_a.pk), " checked", cast.item_a.name, cast.item_a.code),
+                                    (str(extra.pk), "", "食品经营许可&lt;变更&gt;", extra.code)])  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_poster_page_lists_each_place_with_where_it_is_and_its_code(cast):
+    html = login(Client(), cast, "admin_a").get("/console/qr/posters/").content.decode()
+    ref = f"w{cast.window_a.pk}"
+    row = (f'<tr><td><input type="checkbox" name="place" value="{ref}" id="place-{ref}" checked></td>'
+           f'<td class="nowrap">窗口</td><td><label for="place-{ref}">市场监管综合窗口</label></td>'
+           f"<td>{cast.center.name} · 区市场监督管理局</td>"
+           '<td><span class="state state-open">打印时生成</span></td></tr>')  # fmt: skip
+    assert row in html and html.count('name="place"') == len(re.findall(r"<tr><td><input", html))
