@@ -38,9 +38,9 @@ def _text(value: Any) -> str:
 
 def _attr(value: Any) -> str:
     """A value as ``{{ value|stringformat:'s' }}`` prints it: escaped unless already safe."""
-    if type(value) is str:
-        return html.escape(value)
-    return conditional_escape(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def checkbox_items(name: str, options: Iterable[tuple[Any, Any, Any]], checked: Container) -> SafeString:
