@@ -61,10 +61,10 @@ class FastSelect(forms.Select):
     """Django's ``Select``, rendered without a template per option.
 
     The HTML is the one ``django/forms/widgets/select.html`` renders, byte for byte (attributes,
-    options, ``selected``, ``<optgroup>``, whitespace), so labels, ``required``, ``aria-*`` and ``id`` come
-    from the form and the field as before; only the rendering is done here, in one pass: the
-    template engine costs about a quarter of a millisecond per option, which is over a second for
-    a city's 5,000 staff. Validation is the field's, unchanged (the choices are the field's).
+    options, ``selected``, ``<optgroup>``, whitespace), so labels, ``required``, ``aria-*`` and
+    ``id`` come from the form and the field as before; only the rendering is done here, in one
+    pass, where the template engine renders a template per option (slow for a city's thousands of
+    staff). Validation is the field's, unchanged (the choices are the field's).
 
     ``group_by``: a function of an option's object (a ``ModelChoiceField``'s) or else of its value
     giving the label of its ``<optgroup>``, or None to leave it outside; consecutive options with
