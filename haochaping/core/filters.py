@@ -19,6 +19,7 @@ from django.http import QueryDict
 
 from haochaping.core.errors import ValidationFailed
 from haochaping.core.pages.filters import DateInput, GetFilterForm, UnitLike, check_date_range, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.core.timeutil import local_day_lookups
 
 # Query parameters of the API's paging (core.pagination.Pagination), never filters.
@@ -150,6 +151,7 @@ class FilterSet(django_filters.FilterSet):
                 label=label,
                 required=False,
                 choices=unit_choices(units),
+                widget=FastSelect,
                 error_messages={"invalid_choice": INVALID_CHOICE},
             )
 

@@ -12,6 +12,7 @@ from haochaping.analytics.kpis import Slice
 from haochaping.analytics.periods import KINDS, Period
 from haochaping.core.errors import NotFound
 from haochaping.core.pages.filters import DateInput, GetFilterForm, check_date_range, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.evaluations.choices import Channel
 from haochaping.organizations.models import BusinessSystem, Staff, Unit, Window
 from haochaping.organizations.selectors import Scope, unit_list
@@ -25,7 +26,7 @@ class AnalyticsForm(GetFilterForm):
     on = forms.DateField(label="日期", required=False, widget=DateInput(), help_text="所选周期内的任一天")
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)
     channel = forms.TypedChoiceField(
         label="评价渠道", required=False, coerce=int, empty_value=None, choices=[("", "全部渠道"), *Channel.choices]
     )
@@ -130,7 +131,7 @@ class ReportGenerateForm(forms.Form):
     on = forms.DateField(label="日期", required=False, widget=DateInput(), help_text="所选周期内的任一天")
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
-    unit = forms.ChoiceField(label="单位")
+    unit = forms.ChoiceField(label="单位", widget=FastSelect)
 
     def __init__(self, data=None, *, scope: Scope, today: dt.date, **kwargs):
         super().__init__(data, **kwargs)

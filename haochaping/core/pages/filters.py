@@ -14,6 +14,8 @@ from typing import NamedTuple, Protocol
 from django import forms
 from django.utils import timezone
 
+from haochaping.core.pages.forms import FastSelect
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -109,7 +111,7 @@ class ListFilterForm(GetFilterForm):
     """Unit (with its sub-units) and a date range: the base of the record list's filter bar (the
     rating and case lists use a shared ``core.filters.FilterSet`` instead)."""
 
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)  # a city has hundreds
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
 

@@ -6,18 +6,19 @@ from django import forms
 from django.utils import timezone
 
 from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.evaluations.choices import Dimension
 from haochaping.insight.attribution.selectors import PERIOD_KINDS
 from haochaping.insight.models import CauseSource
 
 
 class AttributionFilterForm(GetFilterForm):
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)
     kind = forms.ChoiceField(label="统计周期", required=False, choices=list(PERIOD_KINDS.items()))
     on = forms.DateField(label="所在日期", required=False, widget=DateInput())
-    item = forms.TypedChoiceField(label="事项", required=False, coerce=int, empty_value=None)
-    window = forms.TypedChoiceField(label="窗口", required=False, coerce=int, empty_value=None)
-    staff = forms.TypedChoiceField(label="工作人员", required=False, coerce=int, empty_value=None)
+    item = forms.TypedChoiceField(label="事项", required=False, coerce=int, empty_value=None, widget=FastSelect)
+    window = forms.TypedChoiceField(label="窗口", required=False, coerce=int, empty_value=None, widget=FastSelect)
+    staff = forms.TypedChoiceField(label="工作人员", required=False, coerce=int, empty_value=None, widget=FastSelect)
 
     def __init__(self, *args, units=(), items=(), windows=(), staff=(), **kwargs):
         super().__init__(*args, **kwargs)

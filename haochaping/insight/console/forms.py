@@ -6,13 +6,14 @@ from django import forms
 from django.utils import timezone
 
 from haochaping.core.pages.filters import DateInput, GetFilterForm, check_date_range, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.insight.models import SupervisionKind
 from haochaping.insight.services import MAX_SAMPLE
 
 
 class RecordFilterForm(GetFilterForm):
     kind = forms.ChoiceField(label="类别", required=False)
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)
     date_from = forms.DateField(label="督查日期起", required=False, widget=DateInput())
     date_to = forms.DateField(label="督查日期止", required=False, widget=DateInput())
     open_followups = forms.BooleanField(label="仅看未完成整改", required=False)
@@ -30,7 +31,7 @@ class RecordFilterForm(GetFilterForm):
 
 class RecordForm(forms.Form):
     kind = forms.ChoiceField(label="督查类别", choices=SupervisionKind.choices)
-    unit = forms.ChoiceField(label="被督查单位")
+    unit = forms.ChoiceField(label="被督查单位", widget=FastSelect)
     held_on = forms.DateField(label="督查日期", widget=DateInput())
     inspector = forms.CharField(label="督查人员", max_length=100)
     period_first = forms.DateField(label="抽查期间起（抽查）", required=False, widget=DateInput())

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haochaping.audit.services import Actor
 from haochaping.core.errors import ApplicationError
 from haochaping.core.pages.filters import GetFilterForm, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.choices import Level
 from haochaping.insight.integrity_models import FlagState, IntegrityKind
@@ -81,7 +82,7 @@ def _count_rows(counts: dict) -> list[tuple[str, str]]:
 
 class FlagFilterForm(GetFilterForm):
     kind = forms.ChoiceField(label="线索类型", required=False)
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)
     state = forms.ChoiceField(label="状态", required=False)
 
     def __init__(self, *args, units=(), **kwargs):

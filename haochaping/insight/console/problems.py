@@ -21,6 +21,7 @@ from haochaping.audit.services import Actor
 from haochaping.core.errors import ApplicationError
 from haochaping.core.pages.downloads import stored_file_response
 from haochaping.core.pages.filters import DateInput, GetFilterForm, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.core.pages.paging import page_of
 from haochaping.insight.problems.detection import problems_detect
 from haochaping.insight.problems.models import ProblemAction, ProblemKind, ProblemState, ProposalState
@@ -59,7 +60,7 @@ LABELS = {**dict(Action.choices), **dict(Event.choices)}
 class ProblemFilterForm(GetFilterForm):
     state = forms.ChoiceField(label="状态", required=False)
     kind = forms.ChoiceField(label="类型", required=False)
-    unit = forms.ChoiceField(label="责任单位", required=False)
+    unit = forms.ChoiceField(label="责任单位", required=False, widget=FastSelect)
     double_zero = forms.ChoiceField(
         label="双归零", required=False, choices=[("", "全部"), ("yes", "已双归零"), ("no", "未双归零")]
     )
@@ -74,7 +75,7 @@ class ProblemFilterForm(GetFilterForm):
 class ProposalFilterForm(GetFilterForm):
     state = forms.ChoiceField(label="状态", required=False)
     kind = forms.ChoiceField(label="类型", required=False)
-    unit = forms.ChoiceField(label="单位", required=False)
+    unit = forms.ChoiceField(label="单位", required=False, widget=FastSelect)
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +86,7 @@ class ProposalFilterForm(GetFilterForm):
 
 class AcceptForm(forms.Form):
     title = forms.CharField(label="问题标题", max_length=200)
-    unit = forms.ChoiceField(label="责任单位")
+    unit = forms.ChoiceField(label="责任单位", widget=FastSelect)
     due = forms.DateField(label="整改期限", widget=DateInput())
 
     def __init__(self, *args, units=(), **kwargs):

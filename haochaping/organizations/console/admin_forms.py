@@ -6,23 +6,40 @@ from __future__ import annotations
 
 from django import forms
 
+from haochaping.core.pages.forms import FastSelect, ModelSelectField
 from haochaping.organizations.administration.checks import PHOTO_MAX_BYTES
 from haochaping.organizations.models import Role, Staff, Unit, UnitKind, Window
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+def _unit_name(obj: Window | Staff) -> str:
+    return obj.unit.name
+
+
+class UnitChoiceField(ModelSelectField):
     """Units in tree order, indented by depth, with their code."""
+
+    label_fields = ("name", "code", "path")
 
     def label_from_instance(self, obj: Unit) -> str:
         return f"{'　' * max(obj.depth, 0)}{obj.name}（{obj.code}）"
 
 
-class WindowChoiceField(forms.ModelChoiceField):
+class WindowChoiceField(ModelSelectField):
+    """Windows grouped by the unit they are in (the queryset in that unit's order)."""
+
+    widget = FastSelect(group_by=_unit_name)
+    label_fields = ("name", "code", "unit__name")
+
     def label_from_instance(self, obj: Window) -> str:
         return f"{obj.name}（{obj.code}，{obj.unit.name}）"
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(ModelSelectField):
+    """Staff grouped by their unit (the queryset in that unit's order)."""
+
+    widget = FastSelect(group_by=_unit_name)
+    label_fields = ("name", "staff_no", "unit__name")
+
     def label_from_instance(self, obj: Staff) -> str:
         return f"{obj.name}（{obj.staff_no}，{obj.unit.name}）"
 

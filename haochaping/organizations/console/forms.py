@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from haochaping.core.pages.forms import FastSelect
 from haochaping.organizations.models import DeviceKind, Unit, Window
 from haochaping.organizations.services import MAX_OVERLAP_HOURS
 
@@ -13,9 +14,9 @@ class DeviceForm(forms.Form):
 
     kind = forms.ChoiceField(label="设备类型", choices=DeviceKind.choices, initial=DeviceKind.TABLET,
                              widget=forms.RadioSelect)  # fmt: skip
-    window = forms.ChoiceField(label="窗口", required=False, help_text="窗口评价器放在哪个窗口")
+    window = forms.ChoiceField(label="窗口", required=False, help_text="窗口评价器放在哪个窗口", widget=FastSelect)
     place = forms.ChoiceField(
-        label="所在场所", required=False,
+        label="所在场所", required=False, widget=FastSelect,
         help_text="自助评价终端放在哪个大厅或便民服务中心/点；大厅大屏显示所选单位及其下级的数据",
     )  # fmt: skip
     name = forms.CharField(label="设备名称", required=False, max_length=100,
@@ -29,6 +30,7 @@ class DeviceForm(forms.Form):
         self.fields["window"].choices = [("", "请选择窗口")] + [
             (str(w.pk), f"{w.name}（{w.code}，{w.unit.name}）") for w in windows
         ]
+        self.fields["window"].widget.group_by = {str(w.pk): w.unit.name for w in windows}.get  # by where they are
         self.fields["place"].choices = [("", "请选择场所")] + [(str(u.pk), u.name) for u in screen_places]
         kinds = [(DeviceKind.TABLET.value, DeviceKind.TABLET.label)]
         if places:
@@ -72,6 +74,7 @@ class SystemForm(forms.Form):
     unit = forms.ChoiceField(
         label="所属单位",
         required=False,
+        widget=FastSelect,
         help_text="业务系统只能推送和查询该单位及其下级单位的数据；选“全区通用”则不限单位",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from haochaping.core.pages.filters import GetFilterForm, ListFilterForm, unit_choices
+from haochaping.core.pages.forms import FastSelect
 from haochaping.service_records.choices import ItemType
 from haochaping.service_records.services import MAX_PROMISED_DAYS
 
@@ -31,7 +32,7 @@ MODE_CHOICES = [("", "全部"), ("online", "可网办"), ("offline", "可窗口�
 class ItemFilterForm(GetFilterForm):
     """The filter bar of the 事项 list: department (with its subtree), type, channel, state, text."""
 
-    unit = forms.ChoiceField(label="实施部门", required=False)
+    unit = forms.ChoiceField(label="实施部门", required=False, widget=FastSelect)
     item_type = forms.ChoiceField(label="事项类型", required=False, choices=[("", "全部"), *ItemType.choices])
     mode = forms.ChoiceField(label="办理方式", required=False, choices=MODE_CHOICES)
     active = forms.ChoiceField(label="状态", required=False, choices=ACTIVE_CHOICES)
@@ -51,7 +52,7 @@ class ItemForm(forms.Form):
     )
     name = forms.CharField(label="事项名称", max_length=200)
     item_type = forms.ChoiceField(label="事项类型（GB/T 39046）", choices=[("", "请选择"), *ItemType.choices])
-    department = forms.ChoiceField(label="实施部门")
+    department = forms.ChoiceField(label="实施部门", widget=FastSelect)
     online = forms.BooleanField(label="可网办", required=False, initial=True)
     offline = forms.BooleanField(label="可窗口办理", required=False, initial=True)
     promised_days = forms.IntegerField(
