@@ -284,7 +284,8 @@ def run_pages(
     """Every console page (``only``: whose name or route contains it) as each role."""
     from django.test import Client
 
-    pages = [p for p in console_pages() if only in p.name or only in p.route]
+    texts = [text for text in only.split(",") if text] or [""]
+    pages = [p for p in console_pages() if any(t in p.name or t in p.route for t in texts)]
     rows: list[Row] = []
     for role, user in role_accounts(roles, org).items():
         client = Client()
@@ -502,7 +503,7 @@ def main() -> None:
                              "city-sized one (300 units, 2,052 windows, 5,000 staff, 3,000 items)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="reuse the database a previous run grew to this size")
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated roles (default: all)")
-    parser.add_argument("--pages", default="", help="only pages whose URL name or route contains this text")
+    parser.add_argument("--pages", default="", help="only pages whose name or route has one of these (comma-separated)")
     parser.add_argument("--runs", type=int, default=3, help="warm requests per page (median)")
     parser.add_argument("--no-export", action="store_true", help="do not time the Excel exports")
     parser.add_argument("--exports-only", action="store_true", help="time the Excel exports, not the pages")
