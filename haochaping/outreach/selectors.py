@@ -115,12 +115,13 @@ def task_counts(*, scope: Scope, now: dt.datetime, user=None) -> dict[str, int]:
     """The workbench figures, in one query each for tasks and today's calls."""
     today_end = end_of_local_day(local_date(now))
     today_start = today_end - dt.timedelta(days=1)
-    is_open = Q(status=TaskStatus.OPEN)
-    counts = scope.filter(CallTask.objects.all(), unit_field="unit").aggregate(
-        today=Count("id", filter=is_open & Q(due_at__lte=today_end)),
-        overdue=Count("id", filter=is_open & Q(due_at__lte=today_start)),
-        open=Count("id", filter=is_open),
-        **{kind.value: Count("id", filter=is_open & Q(kind=kind, due_at__lte=today_end)) for kind in TaskKind},
+    # Every figure counts open tasks: only they are read (the status index), not every task ever.
+    open_tasks = scope.filter(CallTask.objects.filter(status=TaskStatus.OPEN), unit_field="unit")
+    counts = open_tasks.aggregate(
+        today=Count("id", filter=Q(due_at__lte=today_end)),
+        overdue=Count("id", filter=Q(due_at__lte=today_start)),
+        open=Count("id"),
+        **{kind.value: Count("id", filter=Q(kind=kind, due_at__lte=today_end)) for kind in TaskKind},
     )
     calls = scope.filter(CallRecord.objects.all(), unit_field="task__unit").filter(occurred_at__gt=today_start)
     counts["calls_today"] = calls.count()
@@ -373,7 +374,10 @@ def ratings_with_suggestions(*, scope: Scope, since: dt.datetime) -> QuerySet[Ev
         unit_field="record__unit",
         staff_field="record__staff_id",
     )
-    return qs.filter(words, evaluated_at__gte=since).filter(demands__isnull=True).order_by("-evaluated_at", "-id")
+    # ``~Q(text="")`` adds nothing to the words but lets the database read the few ratings that
+    # carry a text (``evaluation_text_time_idx``) instead of every rating of the period.
+    texts = qs.filter(~Q(text=""), evaluated_at__gte=since)
+    return texts.filter(words).filter(demands__isnull=True).order_by("-evaluated_at", "-id")
 
 
 # --- categories and rate limits ------------------------------------------------------------
