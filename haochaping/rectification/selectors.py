@@ -159,32 +159,36 @@ def case_queue_counts(
     open_only: bool = False,
 ) -> dict[str, int]:
     """Cases per state, plus ``overdue`` (running and past the deadline) and ``escalated``
-    (open and under 督办), in one query: the figures on the queue's tabs. ``narrow``: the page's
-    filters (``CaseFilter.narrow``), applied to the cases in scope. ``open_only``: the open
-    states' counts alone (the menu's and the home page's figures; a final state's count is 0),
-    read by the state index instead of every case ever opened.
+    (open and under 督办): the figures on the queue's tabs. ``narrow``: the page's filters
+    (``CaseFilter.narrow``), applied to the cases in scope. ``open_only``: the open states'
+    counts alone (the menu's and the home page's figures; a final state's count is 0).
 
-    One row per state (``GROUP BY state``) with two conditional counts, summed here over the
-    states where they apply: far less work per case than a conditional count per state."""
+    The open cases (a few in a hundred) by the state index, one row per state with the two
+    marks; then, unless ``open_only``, the closed and invalidated ones per state, a count the
+    database reads from the (unit, state) index alone: no conditional count over every case."""
     qs = _scoped_cases(scope)
     if narrow is not None:
         qs = narrow(qs)
-    if open_only:
-        qs = qs.filter(state__in=OPEN_STATES)
-    rows = qs.values("state").annotate(
-        n=Count("id"),
-        past_due=Count("id", filter=Q(due_at__lt=now)),
-        under_escalation=Count("id", filter=Q(escalated_at__isnull=False)),
-    )
     counts = {state.value: 0 for state in CaseState}
     counts["overdue"] = counts["escalated"] = 0
+    rows = (
+        qs.filter(state__in=OPEN_STATES)
+        .values("state")
+        .annotate(
+            n=Count("id"),
+            past_due=Count("id", filter=Q(due_at__lt=now)),
+            under_escalation=Count("id", filter=Q(escalated_at__isnull=False)),
+        )
+    )
     for row in rows.order_by():
         state = row["state"]
         counts[state] = row["n"]
         if state in DEADLINE_STATES:  # ``running_overdue``
             counts["overdue"] += row["past_due"]
-        if state in OPEN_STATES:
-            counts["escalated"] += row["under_escalation"]
+        counts["escalated"] += row["under_escalation"]
+    if not open_only:
+        for state, n in qs.exclude(state__in=OPEN_STATES).values_list("state").annotate(n=Count("*")).order_by():
+            counts[state] = n
     return counts
 
 
