@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from copy import copy
 from typing import Any
 
 from django.http import FileResponse
@@ -66,36 +65,23 @@ def write_table_sheet(
         cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    # A cell's style, set once per kind of cell and copied to the others of that kind: setting
-    # each style object looks it up in the workbook's style table (hashing it), thousands of
-    # times for a city's 300 units; the copy is the same style (the same table entries).
-    styles: dict[tuple, Any] = {}
-
-    def style(cell, kind: tuple, *, alignment: Alignment, rate: bool, bold: bool, fill) -> None:
-        cached = styles.get(kind)
-        if cached is not None:
-            cell._style = copy(cached)
-            return
-        if rate:
-            cell.number_format = "0.0%"
-        cell.alignment = alignment
-        cell.border = BORDER
-        if bold:
-            cell.font = Font(bold=True)
-        if fill is not None:
-            cell.fill = fill
-        styles[kind] = copy(cell._style)
-
     def write(row_number: int, row, *, bold: bool = False, fill=None) -> None:
         name = ws.cell(row=row_number, column=1, value=row.name)
-        style(name, ("name", row.depth, bold, id(fill)), alignment=Alignment(indent=row.depth), rate=False, bold=bold,
-              fill=fill)  # fmt: skip
+        name.alignment = Alignment(indent=row.depth)
+        cells = [name]
         for col, (_, key, is_rate) in enumerate(columns, start=2):
             content = value(row, key)
             cell = ws.cell(row=row_number, column=col, value="—" if content is None else content)
-            rate = is_rate and content is not None
-            style(cell, ("value", rate, bold, id(fill)), alignment=Alignment(horizontal="right"), rate=rate, bold=bold,
-                  fill=fill)  # fmt: skip
+            if is_rate and content is not None:
+                cell.number_format = "0.0%"
+            cell.alignment = Alignment(horizontal="right")
+            cells.append(cell)
+        for cell in cells:
+            cell.border = BORDER
+            if bold:
+                cell.font = Font(bold=True)
+            if fill is not None:
+                cell.fill = fill
 
     row_number = header_row
     for row in rows:
