@@ -79,13 +79,8 @@ def _add(target: Counts, level: int, invalid: bool, n: int) -> None:
 def _today_rows(unit_path: str, today: dt.date) -> list[dict]:
     """Today's ratings below ``unit_path`` by unit, level and validity, from the raw table."""
     start, end = day_bounds(today)
-    # The invalidated ratings as a set (a few in a hundred cases, by the state index), not a
-    # join of today's ratings with every case ever opened.
-    invalidated = RectificationCase.objects.filter(state=CaseState.INVALIDATED, evaluation__isnull=False)
     invalid = Case(
-        When(pk__in=invalidated.values("evaluation_id"), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
+        When(case__state=CaseState.INVALIDATED, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
     return list(
         Evaluation.objects.filter(
