@@ -13,10 +13,8 @@ from haochaping.analytics.kpis import Slice
 from haochaping.analytics.models import RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
 from haochaping.analytics.rollups import day_bounds
-from haochaping.evaluations.coverage import CoverageRow, coverage_totals
-from haochaping.organizations.devices import device_is_online
 from haochaping.organizations.models import BusinessSystem, SystemErrorDay, Unit, Window
-from haochaping.organizations.qrcodes import qr_place_list
+from haochaping.organizations.qrcodes import qr_place_totals
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.models import ServiceItem, ServiceRecord
 
@@ -113,10 +111,9 @@ def coverage(scope: Scope, slice_: Slice, period: Period) -> Coverage:
         unit_gaps=[Gap(units[k].name, "", n, units[k].code) for k, n in unit_gaps if k in units],
         window_gaps=[Gap(windows[k].name, windows[k].unit.name, n, k) for k, n in window_gaps if k in windows],
     )
-    places = [CoverageRow(p, online=sum(1 for d in p.paired_devices if device_is_online(d)))
-              for p in qr_place_list(scope=scope)]  # fmt: skip
-    result.devices = coverage_totals(places)
-    result.devices["windows_online"] = sum(1 for r in places if r.place.is_window and r.online)
+    # The keys of ``evaluations.coverage.coverage_totals`` and ``windows_online``, counted by the
+    # database (a city has thousands of windows and devices).
+    result.devices = qr_place_totals(scope=scope)
     return result
 
 

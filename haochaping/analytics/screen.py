@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Sum
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from haochaping.analytics.kpis import SUMS, Counts, Slice, kpi_get
 from haochaping.analytics.live import today_counts
-from haochaping.analytics.models import CaseDay, RatingDay
+from haochaping.analytics.models import CaseUnitDay, RatingUnitDay
 from haochaping.analytics.periods import Period
 from haochaping.analytics.ranking import ranking
 from haochaping.core.pages.charts import BAD, BLUE, GREEN, LINE, MUTED, ORANGE, TEXT, bar_chart, line_chart, pie_chart
@@ -68,30 +67,27 @@ def _dark(value: Any) -> Any:
     return value
 
 
-def _add(target: Counts, level: int, invalid: bool, n: int) -> None:
-    target.ratings += n
-    if invalid:
-        target.invalid += n
-    else:
-        setattr(target, f"level_{level}", target.level(level) + n)
-
-
-def _rollup_rows(unit_path: str, first: dt.date, last: dt.date, *fields: str) -> list[dict]:
-    """Rated days ``first``…``last`` from the rollups, grouped by ``fields``, level and validity."""
+def _rollup_counts(unit_path: str, first: dt.date, last: dt.date, by: str) -> dict[Any, Counts]:
+    """Rated days ``first``…``last`` from the unit totals (``RatingUnitDay``: one row per unit
+    and day, the valid ratings per level and the invalid ones), per ``by`` (``unit_id`` or ``day``)."""
+    result: dict[Any, Counts] = defaultdict(Counts)
     if last < first:
-        return []
-    return list(
-        RatingDay.objects.filter(unit__path__startswith=unit_path, day__gte=first, day__lte=last)
-        .values(*fields, "level", "invalid")
-        .annotate(n=Sum("ratings"))
+        return result
+    sums = {"ratings_": Sum("ratings"), "invalid_": Sum("invalid")}
+    sums.update({f"level_{n}_": Sum(f"level_{n}") for n in Level.values})
+    rows = (
+        Slice(unit_path=unit_path)
+        .apply(RatingUnitDay.objects.filter(day__gte=first, day__lte=last), channel=False, dims=False)
+        .values(by)
+        .annotate(**sums)
         .order_by()
     )
-
-
-def _by_unit(rows: Iterable[dict], *, unit_key: str, invalid_key: str) -> dict[int, Counts]:
-    result: dict[int, Counts] = defaultdict(Counts)
     for row in rows:
-        _add(result[row[unit_key]], row["level"], row[invalid_key], row["n"] or 0)
+        target = result[row[by]]
+        target.ratings += row["ratings_"] or 0
+        target.invalid += row["invalid_"] or 0
+        for level in Level.values:
+            setattr(target, f"level_{level}", target.level(level) + (row[f"level_{level}_"] or 0))
     return result
 
 
@@ -121,12 +117,13 @@ def screen_data(unit_path: str, *, now: dt.datetime | None = None) -> dict[str, 
     root = next((u for u in units if u.path == unit_path), None)
 
     today_by_unit = today_counts(Slice(unit_path=unit_path), today, by_unit=True, services=False)
-    month_rows = _rollup_rows(unit_path, month.first, yesterday, "unit_id")
-    month_by_unit = _by_unit(month_rows, unit_key="unit_id", invalid_key="invalid")
+    month_by_unit = _rollup_counts(unit_path, month.first, yesterday, "unit_id")
     for unit_id, c in today_by_unit.items():
         month_by_unit[unit_id].add(c)
     today_total, month_total = _total(today_by_unit), _total(month_by_unit)
-    cases = CaseDay.objects.filter(unit__path__startswith=unit_path, day__gte=month.first, day__lte=month.last)
+    cases = Slice(unit_path=unit_path).apply(
+        CaseUnitDay.objects.filter(day__gte=month.first, day__lte=month.last), channel=False, dims=False
+    )
     case_sums = cases.aggregate(**{k: Sum(v) for k, v in SUMS["case"].items()})
     for name, value in case_sums.items():
         setattr(month_total, name, value or 0)
@@ -176,9 +173,7 @@ def _levels_chart(month: Counts) -> dict[str, Any]:
 def _trend_chart(unit_path: str, today: dt.date, today_total: Counts) -> dict[str, Any]:
     first = today - dt.timedelta(days=TREND_DAYS - 1)
     days = [first + dt.timedelta(days=n) for n in range(TREND_DAYS)]
-    by_day: dict[dt.date, Counts] = defaultdict(Counts)
-    for row in _rollup_rows(unit_path, first, today - dt.timedelta(days=1), "day"):
-        _add(by_day[row["day"]], row["level"], row["invalid"], row["n"] or 0)
+    by_day = _rollup_counts(unit_path, first, today - dt.timedelta(days=1), "day")
     by_day[today] = today_total
     option = line_chart([f"{d:%m-%d}" for d in days],
                         {"评价数": [by_day[d].ratings for d in days], "差评数": [by_day[d].bad for d in days]},

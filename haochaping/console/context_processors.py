@@ -45,8 +45,9 @@ class MenuCounts:
 
     @cached_property
     def case_counts(self) -> dict[str, int]:
-        """``case_queue_counts`` in the caller's scope (the home page's figures too)."""
-        return case_queue_counts(scope=self.scope, now=self.now)
+        """``case_queue_counts`` of the open states in the caller's scope (the home page's
+        figures too): every menu figure is about open cases."""
+        return case_queue_counts(scope=self.scope, now=self.now, open_only=True)
 
     @cached_property
     def cases(self) -> int:

@@ -78,7 +78,7 @@ def home(request, scope: Scope):
     kpis = {kpi.code: kpi for kpi in kpi_list()}
     # The menu's case figures (one query for the page and its menu), else read here.
     menu = console_context(request).get("menu_counts")
-    counts = menu.case_counts if menu is not None else case_queue_counts(scope=scope, now=now)
+    counts = menu.case_counts if menu is not None else case_queue_counts(scope=scope, now=now, open_only=True)
     # "Overdue" as on the work queue: the deadline still runs (not yet rectified) and has passed.
     cases = {"open": sum(counts[state] for state in OPEN_STATES), "overdue": counts["overdue"]}
     recent_bad = evaluation_recent_bad(scope=scope, limit=RECENT_BAD)

@@ -13,18 +13,20 @@ and the coverage list are for supervisors and department/street/community admins
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.audit.services import Actor, audit_record
 from haochaping.core.errors import NotFound, PermissionDenied, ValidationFailed
+from haochaping.organizations.devices import ONLINE_SECONDS
 from haochaping.organizations.models import QR_PLACE_KINDS, Device, PlaceQrCode, Role, Unit, Window
 from haochaping.organizations.selectors import Scope
 
@@ -123,6 +125,28 @@ def qr_place_list(*, scope: Scope) -> list[Place]:
     places = [Place(unit=u, qr=getattr(u, "qr_code", None), devices=by_unit.get(u.pk, [])) for u in units]
     places += [Place(window=w, qr=getattr(w, "qr_code", None), devices=by_window.get(w.pk, [])) for w in windows]
     return places
+
+
+def qr_place_totals(*, scope: Scope, now=None) -> dict[str, int]:
+    """How many windows and places (``qr_place_list``'s) the scope has, with a QR code, with a
+    paired device, and windows with a paired device online: ``evaluations.coverage.coverage_totals``
+    of every place, plus ``windows_online``, counted by the database (two queries) instead of
+    loading every place with its devices."""
+    now = now or timezone.now()
+    paired = Device.objects.filter(is_active=True).exclude(credential_hash="")
+    online = paired.filter(last_seen_at__gte=now - dt.timedelta(seconds=ONLINE_SECONDS))
+    windows = _windows_in(scope).aggregate(
+        windows=Count("pk"),
+        windows_qr=Count("pk", filter=Q(qr_code__isnull=False)),
+        windows_device=Count("pk", filter=Q(Exists(paired.filter(window=OuterRef("pk"))))),
+        windows_online=Count("pk", filter=Q(Exists(online.filter(window=OuterRef("pk"))))),
+    )
+    places = _units_in(scope).aggregate(
+        places=Count("pk"),
+        places_qr=Count("pk", filter=Q(qr_code__isnull=False)),
+        places_device=Count("pk", filter=Q(Exists(paired.filter(unit=OuterRef("pk"))))),
+    )
+    return {**windows, **places}
 
 
 def qr_place_get_for(*, scope: Scope, ref: str) -> Place:

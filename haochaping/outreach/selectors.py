@@ -30,20 +30,23 @@ from haochaping.outreach.models import CallRecord, CallTask, Demand, DemandActio
 from haochaping.rectification.models import CaseAction
 from haochaping.rectification.workflow import Action
 
+# What a list row shows (``_task_rows.html``: the subject, its contact, the unit, who calls). At
+# most 11 tables: from 12 on, PostgreSQL plans the join by a genetic search (``geqo_threshold``),
+# slower to plan and blind to the (status, due_at) index of today's list.
 TASK_RELATED = (
     "unit",
     "record",
     "record__item",
-    "record__unit",
     "case",
     "case__evaluation",
     "case__evaluation__record",
     "case__evaluation__record__item",
     "demand",
-    "demand__category",
     "assigned_to",
     "claimed_by",
 )
+# And what one task's page adds (``task_subject``: the service's unit, the demand's category).
+TASK_DETAIL_RELATED = ("record__unit", "demand__category")
 
 READ_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.DEPT_ADMIN, Role.AUDITOR})
 
@@ -84,7 +87,8 @@ def task_list(
 def task_get_for(*, scope: Scope, pk: int) -> CallTask:
     """One task with its call records (``calls``, oldest first); NotFound for "missing" and "not yours"."""
     calls = CallRecord.objects.select_related("evaluation").order_by("occurred_at", "id")
-    task = task_list(scope=scope).prefetch_related(Prefetch("calls", queryset=calls)).filter(pk=pk).first()
+    tasks = task_list(scope=scope).select_related(*TASK_DETAIL_RELATED)
+    task = tasks.prefetch_related(Prefetch("calls", queryset=calls)).filter(pk=pk).first()
     if task is None:
         raise NotFound("回访任务不存在或无权查看", code="task_not_found")
     return task
@@ -115,12 +119,13 @@ def task_counts(*, scope: Scope, now: dt.datetime, user=None) -> dict[str, int]:
     """The workbench figures, in one query each for tasks and today's calls."""
     today_end = end_of_local_day(local_date(now))
     today_start = today_end - dt.timedelta(days=1)
-    is_open = Q(status=TaskStatus.OPEN)
-    counts = scope.filter(CallTask.objects.all(), unit_field="unit").aggregate(
-        today=Count("id", filter=is_open & Q(due_at__lte=today_end)),
-        overdue=Count("id", filter=is_open & Q(due_at__lte=today_start)),
-        open=Count("id", filter=is_open),
-        **{kind.value: Count("id", filter=is_open & Q(kind=kind, due_at__lte=today_end)) for kind in TaskKind},
+    # Every figure counts open tasks: only they are read (the status index), not every task ever.
+    open_tasks = scope.filter(CallTask.objects.filter(status=TaskStatus.OPEN), unit_field="unit")
+    counts = open_tasks.aggregate(
+        today=Count("id", filter=Q(due_at__lte=today_end)),
+        overdue=Count("id", filter=Q(due_at__lte=today_start)),
+        open=Count("id"),
+        **{kind.value: Count("id", filter=Q(kind=kind, due_at__lte=today_end)) for kind in TaskKind},
     )
     calls = scope.filter(CallRecord.objects.all(), unit_field="task__unit").filter(occurred_at__gt=today_start)
     counts["calls_today"] = calls.count()
@@ -373,7 +378,10 @@ def ratings_with_suggestions(*, scope: Scope, since: dt.datetime) -> QuerySet[Ev
         unit_field="record__unit",
         staff_field="record__staff_id",
     )
-    return qs.filter(words, evaluated_at__gte=since).filter(demands__isnull=True).order_by("-evaluated_at", "-id")
+    # ``~Q(text="")`` adds nothing to the words but lets the database read the few ratings that
+    # carry a text (``evaluation_text_time_idx``) instead of every rating of the period.
+    texts = qs.filter(~Q(text=""), evaluated_at__gte=since)
+    return texts.filter(words).filter(demands__isnull=True).order_by("-evaluated_at", "-id")
 
 
 # --- categories and rate limits ------------------------------------------------------------

@@ -151,17 +151,40 @@ def case_queue_counts(
     scope: Scope,
     now: dt.datetime,
     narrow: Callable[[QuerySet[RectificationCase]], QuerySet[RectificationCase]] | None = None,
+    open_only: bool = False,
 ) -> dict[str, int]:
     """Cases per state, plus ``overdue`` (running and past the deadline) and ``escalated``
-    (open and under 督办), in one query: the figures on the queue's tabs. ``narrow``: the page's
-    filters (``CaseFilter.narrow``), applied to the cases in scope."""
+    (open and under 督办): the figures on the queue's tabs. ``narrow``: the page's filters
+    (``CaseFilter.narrow``), applied to the cases in scope. ``open_only``: the open states'
+    counts alone (the menu's and the home page's figures; a final state's count is 0).
+
+    The open cases (a few in a hundred) by the state index, one row per state with the two
+    marks; then, unless ``open_only``, the closed and invalidated ones per state, a count the
+    database reads from the (unit, state) index alone: no conditional count over every case."""
     qs = _scoped_cases(scope)
     if narrow is not None:
         qs = narrow(qs)
-    counts = {state.value: Count("id", filter=Q(state=state)) for state in CaseState}
-    counts["overdue"] = Count("id", filter=running_overdue(now))
-    counts["escalated"] = Count("id", filter=Q(escalated_at__isnull=False, state__in=OPEN_STATES))
-    return qs.aggregate(**counts)
+    counts = {state.value: 0 for state in CaseState}
+    counts["overdue"] = counts["escalated"] = 0
+    rows = (
+        qs.filter(state__in=OPEN_STATES)
+        .values("state")
+        .annotate(
+            n=Count("id"),
+            past_due=Count("id", filter=Q(due_at__lt=now)),
+            under_escalation=Count("id", filter=Q(escalated_at__isnull=False)),
+        )
+    )
+    for row in rows.order_by():
+        state = row["state"]
+        counts[state] = row["n"]
+        if state in DEADLINE_STATES:  # ``running_overdue``
+            counts["overdue"] += row["past_due"]
+        counts["escalated"] += row["under_escalation"]
+    if not open_only:
+        for state, n in qs.exclude(state__in=OPEN_STATES).values_list("state").annotate(n=Count("*")).order_by():
+            counts[state] = n
+    return counts
 
 
 def case_get_for_detail(*, scope: Scope, pk: int) -> RectificationCase:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from haochaping.analytics.rollups import rollup_refresh
-from haochaping.testing import login, xlsx_of
+from haochaping.audit.services import Actor
+from haochaping.evaluations.coverage import coverage_rows, coverage_totals
+from haochaping.organizations.models import Device, DeviceKind
+from haochaping.organizations.qrcodes import Place, qr_code_ensure
+from haochaping.organizations.selectors import scope_for_user
+from haochaping.testing import login, pair_tablet, xlsx_of
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +130,30 @@ def test_coverage_lists_systems_and_what_was_served_but_not_rated(client, cast, 
     assert names == {"区一体化政务服务平台"}
     login(client, cast, "clerk_a")
     assert client.get(reverse("console:analytics_coverage")).status_code == 403
+
+
+def test_coverage_counts_windows_and_places_as_the_place_list_does(client, cast, refreshed):
+    """The 窗口评价器 and 静态二维码 figures are counted by the database: the same as
+    ``coverage_totals`` of every place with its devices (and the windows with a device online)."""
+    pair_tablet(cast.window_a, "在线评价器")
+    stale, _ = pair_tablet(cast.window_b, "离线评价器")
+    Device.objects.filter(pk=stale.pk).update(last_seen_at=timezone.now() - dt.timedelta(hours=1))
+    Device.objects.create(name="未配对", unit=cast.street, kind=DeviceKind.KIOSK)  # no credential: not paired
+    for place in (Place(unit=cast.street), Place(window=cast.window_b)):
+        qr_code_ensure(actor=Actor.cli("tests"), place=place)
+    login(client, cast, "supervisor")
+    devices = client.get(reverse("console:analytics_coverage"), {"period": "year"}).context["coverage"].devices
+    rows = coverage_rows(scope_for_user(cast.users["supervisor"]), now=timezone.now())
+    expected = {**coverage_totals(rows), "windows_online": sum(1 for r in rows if r.place.is_window and r.online)}
+    assert devices == expected
+    assert (devices["windows"], devices["windows_device"], devices["windows_online"], devices["windows_qr"]) == (
+        2, 2, 1, 1)  # fmt: skip
+    assert (devices["places"], devices["places_qr"]) == (3, 1) and devices["places_device"] >= 1
+    login(client, cast, "admin_b")  # a department's scope: its own window only
+    devices = client.get(reverse("console:analytics_coverage")).context["coverage"].devices
+    rows = coverage_rows(scope_for_user(cast.users["admin_b"]), now=timezone.now())
+    assert devices == {**coverage_totals(rows),
+                       "windows_online": sum(1 for r in rows if r.place.is_window and r.online)}  # fmt: skip
 
 
 def test_refresh_on_demand_brings_a_new_rating_in(client, cast, refreshed):

@@ -3,17 +3,24 @@ number of queries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from haochaping.analytics.models import RatingDay
 from haochaping.analytics.rollups import rollup_refresh
+from haochaping.analytics.screen import TREND_DAYS
+from haochaping.evaluations.choices import Level
+from haochaping.evaluations.models import Evaluation
+from haochaping.rectification.workflow import Action
 from haochaping.testing import login
-from haochaping.testing_world import PLAINTEXT, push, push_b, rate
+from haochaping.testing_world import PLAINTEXT, attach_evidence, push, push_b, rate, step
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +176,35 @@ def test_the_data_endpoint_makes_a_fixed_number_of_queries(client, cast, refresh
     many = _queries(client)
     assert few == many
     assert many <= 25, many
+
+
+def test_the_earlier_days_are_the_detailed_rollups_summed(client, cast, refreshed):
+    """The month's and the trend's earlier days come from the unit totals (``RatingUnitDay``):
+    the same figures as the detailed rows (``RatingDay``) summed by day and level, invalid
+    ratings counted but not in the level mix."""
+    for n, (days_ago, level) in enumerate([(1, 5), (1, 4), (2, 3), (3, 2), (5, 1), (8, 5), (12, 4)]):
+        rate(push(cast, f"SCJG-S-{n}"), level, reasons=["XC-XL-B01"] if level <= 2 else [], days_ago=days_ago)
+    bad = rate(push_b(cast, "RSJ-S-1"), 1, reasons=["XC-XL-B01"], days_ago=2).case
+    attach_evidence(cast, "admin_b", bad)
+    step(cast, "supervisor", bad, Action.APPROVE_INVALID, text="认定无效")
+    rollup_refresh()
+    login(client, cast, "supervisor")
+    data = _data(client)
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=n) for n in range(TREND_DAYS - 1, 0, -1)]
+    detailed = RatingDay.objects.filter(day__gte=days[0], day__lt=today)
+    per_day = {row["day"]: row for row in detailed.values("day").annotate(
+        n=Sum("ratings"), bad=Sum("ratings", filter=Q(level__lte=2, invalid=False))).order_by()}  # fmt: skip
+    trend = data["charts"]["trend"]["series"]
+    assert trend[0]["data"][:-1] == [per_day[d]["n"] if d in per_day else 0 for d in days]
+    assert trend[1]["data"][:-1] == [(per_day[d]["bad"] or 0) if d in per_day else 0 for d in days]
+    assert sum(trend[0]["data"][:-1]) >= 8
+    month = detailed.filter(day__gte=today.replace(day=1))
+    levels = {d["name"]: d["value"] for d in data["charts"]["levels"]["series"][0]["data"]}
+    raw_today = {row["level"]: row["n"] for row in Evaluation.objects.filter(
+        evaluated_at__date=today).values("level").annotate(n=Count("id")).order_by()}  # fmt: skip
+    for level in Level.values:
+        in_month = month.filter(level=level, invalid=False).aggregate(n=Sum("ratings"))["n"] or 0
+        assert levels[Level(level).label] == in_month + raw_today.get(level, 0)
+    in_month = (month.aggregate(n=Sum("ratings"))["n"] or 0) + sum(raw_today.values())
+    assert data["tiles"]["month_ratings"] == f"{in_month:,}"

@@ -11,11 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from haochaping.notifications.models import Notification
-from haochaping.rectification.models import CaseAttachment, CaseState, RectificationCase
+from haochaping.organizations.selectors import scope_for_user
+from haochaping.rectification.models import (
+    DEADLINE_STATES,
+    FINAL_STATES,
+    OPEN_STATES,
+    CaseAttachment,
+    CaseState,
+    RectificationCase,
+)
+from haochaping.rectification.selectors import case_queue_counts
 from haochaping.rectification.services import case_scan_deadlines
 from haochaping.rectification.workflow import Action
 from haochaping.testing import login
-from haochaping.testing_world import PDF, PLAINTEXT, PNG, push, push_b, rate, step, upload
+from haochaping.testing_world import PDF, PLAINTEXT, PNG, attach_evidence, push, push_b, rate, step, upload
 
 S = CaseState
 
@@ -539,6 +548,29 @@ def test_the_operator_queue_is_the_cases_awaiting_callback(cast, queue):
     assert response.context["tab"].label == "待回访" and pks(response) == [queue["rectified"].pk]
 
 
+def test_the_tab_counts_are_the_cases_counted_one_by_one(cast, queue):
+    """``case_queue_counts`` groups by state and sums the overdue and escalated marks over the
+    states where they apply: the same figures as counting each case (``open_only``: the open
+    states' alone, a final state's 0)."""
+    invalid = rate(push(cast, "SCJG-Q-invalid"), 1, reasons=["XC-XL-B01"], days_ago=20).case
+    attach_evidence(cast, "admin_a", invalid)
+    step(cast, "supervisor", invalid, Action.APPROVE_INVALID, text="认定无效")
+    case_scan_deadlines()  # the overdue case is escalated (督办)
+    now = timezone.now()
+    cases = list(RectificationCase.objects.all())
+    expected = {state.value: sum(c.state == state for c in cases) for state in S}
+    expected["overdue"] = sum(c.state in DEADLINE_STATES and c.due_at < now for c in cases)
+    expected["escalated"] = sum(c.state in OPEN_STATES and c.escalated_at is not None for c in cases)
+    assert expected[S.INVALIDATED] == 1 and expected["overdue"] >= 1 and expected["escalated"] == 1
+    scope = scope_for_user(cast.users["supervisor"])
+    assert case_queue_counts(scope=scope, now=now) == expected
+    open_expected = {k: (0 if k in FINAL_STATES else v) for k, v in expected.items()}
+    assert case_queue_counts(scope=scope, now=now, open_only=True) == open_expected
+    unit_a = scope_for_user(cast.users["admin_a"])
+    assert case_queue_counts(scope=unit_a, now=now)[S.RECTIFYING] == 0  # the extension is requested
+    assert case_queue_counts(scope=unit_a, now=now)[S.PENDING_VERIFY] == 3  # overdue, soon, fresh
+
+
 @pytest.fixture
 def many(cast):
     for n in range(60):
@@ -549,7 +581,7 @@ def many(cast):
 @pytest.mark.parametrize("tab", ["", "todo", "open", "invalid", "extension", "overdue", "escalated", "all"])
 def test_every_queue_tab_uses_a_fixed_number_of_queries(cast, many, django_assert_max_num_queries, who, tab):
     client = login(Client(), cast, who)
-    with django_assert_max_num_queries(11):  # 10 + the menu's calls due (supervisor, operator)
+    with django_assert_max_num_queries(12):  # 11 + the menu's calls due (supervisor, operator)
         response = client.get(reverse("console:case_list"), {"tab": tab} if tab else {})
     assert response.status_code == 200
     assert len(pks(response)) <= 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import BytesIO
 from urllib.parse import quote
 
@@ -12,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from haochaping.core.templatetags.pages import percent
+from haochaping.rectification.console.summary import COLUMNS as TABLE_COLUMNS
 from haochaping.rectification.models import CaseState
 from haochaping.rectification.services import case_scan_deadlines
 from haochaping.rectification.workflow import Action
@@ -111,6 +114,19 @@ def test_the_summary_counts_each_units_subtree_and_the_total(handled, django_ass
     assert "40.0%" in html and "37.5%" in html and "33.3%" in html and "—" in html
     assert "（已整改＋已反馈＋办结）÷（差评数－无效）" in html  # definitions under the table
     assert "统计范围：平顶山市石龙区" in html
+    # Each table row shows its unit's figures, column by column (the cells are built by the view).
+    shown = {
+        re.sub(r"<[^>]+>", "", tr[0]).strip(): [re.sub(r"<[^>]+>", "", td) for td in tr[1:]]
+        for tr in (
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+        )
+        if tr
+    }
+    for row in [*summary.rows, summary.total]:
+        name = row.name if row is not summary.total else "合计"
+        expected = [percent(getattr(row, a)) if is_rate else str(getattr(row, a)) for _, a, is_rate in TABLE_COLUMNS]
+        assert shown[name] == expected, name
+    assert html.count('class="num num-bad"') == sum(1 for row in summary.rows if row.overdue)
 
 
 def test_a_department_admin_summarises_only_their_unit(handled):
