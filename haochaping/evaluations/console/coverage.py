@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from haochaping.audit.services import Actor
 from haochaping.core.pages.downloads import xlsx_response
+from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.coverage import (
     COVERAGE_DAYS,
     KINDS,
@@ -75,9 +76,13 @@ def qr_coverage(request, scope: Scope):
     missing, kind = _query(request.GET)
     rows = coverage_rows(scope, now=now)
     totals = coverage_totals(rows)
+    page = page_of(request, coverage_filtered(rows, missing=missing, kind=kind))
     context = {
         "nav": "qr",
-        "rows": coverage_filtered(rows, missing=missing, kind=kind),
+        # A city has thousands of windows and places: the table shows one page of them (the
+        # totals above it and the Excel export cover them all).
+        "page_obj": page,
+        "rows": page.object_list,
         "totals": totals,
         "window_qr_rate": _ratio(totals["windows_qr"], totals["windows"]),
         "window_device_rate": _ratio(totals["windows_device"], totals["windows"]),
@@ -108,6 +113,9 @@ def _qr_action(request, scope: Scope):
         if not existed:
             messages.success(request, f"已生成“{place.full_name}”的二维码。")
     query = _encoded(*_query(request.POST))
+    page = request.POST.get("page", "")
+    if page.isdigit() and page != "1":  # back to the page the place was on
+        query = f"{query}&page={page}" if query else f"page={page}"
     return redirect(f"{request.path}?{query}" if query else request.path)
 
 

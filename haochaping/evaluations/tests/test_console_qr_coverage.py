@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.core.pages.downloads import XLSX
-from haochaping.organizations.models import PlaceQrCode
+from haochaping.organizations.models import PlaceQrCode, Window
 from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
 from haochaping.service_records.models import ServiceRecord
 from haochaping.testing import login, pair_tablet
@@ -218,3 +218,26 @@ def test_the_qr_routes_pass_the_scoping_walk(cast, world):
             assert foreign_unit.name not in text, (who, url)
             for number in foreign:
                 assert number not in text, (who, url, number)
+
+
+def test_a_city_s_thousands_of_places_are_paged_and_an_action_returns_to_its_page(cast, db):
+    """The table shows 50 places a page (the totals count them all); generating a code on page 3
+    comes back to page 3."""
+    Window.objects.bulk_create(
+        Window(code=f"W-X{n:03d}", name=f"综合窗口{n:03d}", unit=cast.center, department=cast.unit_a)
+        for n in range(120)
+    )
+    client = login(Client(), cast, "supervisor")
+    first = client.get(COVERAGE)
+    places = first.context["page_obj"].paginator.count
+    assert places == 120 + 2 + 3  # the windows, W-A1 and W-B1, the centre, street and community
+    assert len(rows(first)) == 50 and first.context["totals"]["windows"] == 122
+    assert f"共 <strong>{places}</strong> 条" in first.content.decode()
+    third = client.get(COVERAGE, {"page": 3})
+    assert len(rows(third)) == places - 100
+    seen = set(rows(first)) | set(rows(client.get(COVERAGE, {"page": 2}))) | set(rows(third))
+    assert len(seen) == places  # every place on exactly one page
+    ref = next(ref for ref in rows(third) if ref.startswith("w"))
+    r = client.post(COVERAGE, {"action": "ensure", "place": ref, "page": "3", "kind": "window"})
+    assert r.status_code == 302 and r["Location"] == f"{COVERAGE}?kind=window&page=3"
+    assert PlaceQrCode.objects.filter(window_id=int(ref[1:])).exists()
