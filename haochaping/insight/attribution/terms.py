@@ -30,7 +30,7 @@ import jieba
 from django.utils import timezone
 
 from haochaping.core.masking import mask_id_number, mask_phone
-from haochaping.insight.attribution.selectors import Slice, causes_of
+from haochaping.insight.attribution.selectors import Slice, causes_of, rating_text
 from haochaping.outreach.models import Demand
 from haochaping.service_records.models import ServiceItem
 
@@ -126,9 +126,10 @@ def _texts(slice_: Slice, *, demands: bool) -> list[tuple[str, str]]:
     received by the slice's unit subtree in its period (newest first, at most ``MAX_TEXTS`` each)."""
     ratings = (
         causes_of(slice_, newest_first=True)
-        .exclude(evaluation__text="")
+        .annotate(text=rating_text())
+        .filter(text__gt="")
         .order_by("-day", "-id")
-        .values_list("evaluation__text", flat=True)[:MAX_TEXTS]
+        .values_list("text", flat=True)[:MAX_TEXTS]
     )
     texts = [("rating", t) for t in ratings]
     if demands:

@@ -181,6 +181,7 @@ def attribution_ratings(request, scope: Scope):
         source=values.get("source") or "",
     )
     page_obj = page_of(request, causes)
+    page_obj.object_list = sel.with_details(page_obj.object_list)
     texts = sel.indicator_texts()
     for cause in page_obj:
         cause.text_html = _highlight(cause.evaluation.text, cause.evidence)

@@ -246,6 +246,35 @@ def test_drill_down_lists_the_cell_with_evidence_and_masked_text(cast, ratings):
     assert [c.evaluation_id for c in response.context["page_obj"]] == [ratings["b"].pk]
 
 
+def test_the_pages_never_join_the_causes_with_the_ratings(cast, ratings):
+    """Issue 17: joined to the ratings (and their service records), the causes of a period are
+    merge-joined by PostgreSQL with every rating of the city (seconds at 5 million records). The
+    pages read a rating's text per cause (a subquery by primary key) and a list page's ratings,
+    records, units and items by primary key after the page is cut."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(Client(), cast, "supervisor")
+    on = f"{timezone.localdate():%Y-%m-%d}"
+    asks = [
+        (PAGE, {"kind": "month", "on": on}),
+        (RATINGS, {"kind": "month", "on": on}),
+        (RATINGS, {"kind": "month", "on": on, "term": "玩手机"}),
+    ]
+    for url, query in asks:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        causes = [q["sql"] for q in queries.captured_queries if 'FROM "insight_badratingcause"' in q["sql"]]
+        assert causes, url
+        for sql in causes:
+            assert 'JOIN "evaluations_evaluation"' not in sql, sql
+            assert 'JOIN "service_records_servicerecord"' not in sql, sql
+    rows = list(response.context["page_obj"])
+    assert [c.evaluation_id for c in rows] == [ratings["b"].pk]
+    assert rows[0].evaluation.record.pk == ratings["b"].record_id and rows[0].item.name
+
+
 def test_correction_post(cast, ratings):
     client = login(Client(), cast, "admin_a")
     target = cause(ratings["materials"])
