@@ -13,8 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from haochaping.analytics.coverage import system_usage
+from haochaping.analytics.coverage import coverage, system_usage
+from haochaping.analytics.kpis import Slice
 from haochaping.analytics.models import RatingDay, ServiceDay
+from haochaping.analytics.periods import Period
 from haochaping.organizations.selectors import scope_for_user
 from haochaping.service_records.models import ServiceItem
 
@@ -28,9 +30,10 @@ def _plan(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def test_a_systems_usage_reads_the_system_indexes(cast):
+@pytest.fixture
+def rows(cast):
+    """A year of rows of two systems, a row per service as in a city."""
     today = timezone.localdate()
-    # A year of rows of both systems, a row per service as in a city.
     dims = {"unit": cast.unit_a, "item": ServiceItem.objects.first()}
     services, ratings = [], []
     for n in range(4000):
@@ -43,7 +46,11 @@ def test_a_systems_usage_reads_the_system_indexes(cast):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE analytics_serviceday")
         cursor.execute("ANALYZE analytics_ratingday")
+    return cast
 
+
+def test_a_systems_usage_reads_the_system_indexes(rows):
+    cast, today = rows, timezone.localdate()
     scope = scope_for_user(cast.users["supervisor"])
     with CaptureQueriesContext(connection) as queries:
         usage = system_usage(scope, cast.system_a, today)
@@ -54,3 +61,26 @@ def test_a_systems_usage_reads_the_system_indexes(cast):
     for sql in rollup_queries:
         plan = _plan(sql)
         assert "analytics_service_system_idx" in plan or "analytics_rating_system_idx" in plan, plan
+
+
+def test_the_coverage_reads_the_covering_index(transactional_db, rows):
+    """Outside a transaction: an index-only scan needs the table vacuumed (its visibility map),
+    as the rollup tables are on a live server."""
+    cast = rows
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE analytics_serviceday")
+    scope = scope_for_user(cast.users["supervisor"])
+    with CaptureQueriesContext(connection) as queries:
+        result = coverage(scope, Slice(unit_path=scope.unit_path), Period.of("month", timezone.localdate()))
+    assert result.items[0] == 1
+    grouped = [q["sql"] for q in queries.captured_queries if 'FROM "analytics_serviceday"' in q["sql"]]
+    assert len(grouped) == 4  # by system, item, unit and window
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for sql in grouped:
+                cursor.execute("EXPLAIN " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert "Index Only Scan using analytics_service_cover_idx" in plan, plan
+        finally:
+            cursor.execute("RESET enable_seqscan")
