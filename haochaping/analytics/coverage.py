@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from haochaping.analytics.kpis import Slice
 from haochaping.analytics.models import RatingDay, ServiceDay
@@ -87,26 +87,25 @@ def coverage(scope: Scope, slice_: Slice, period: Period) -> Coverage:
         row = by_system.get(system.pk, {})
         rows.append(SystemRow(system, row.get("services") or 0, row.get("rated") or 0, rated_by.get(system.pk) or 0))
 
-    def pair(column: str) -> tuple[int, int]:
+    # One query per column gives both its pair (with services, of them rated) and its gaps
+    # (services, no rating), each a pass over the period's rollup rows.
+    def pair_and_gaps(column: str) -> tuple[tuple[int, int], list[tuple[object, int]]]:
         totals = services.values(column).annotate(s=Sum("services"), r=Sum("rated")).order_by()
-        counted = [t for t in totals if t[column] is not None and t["s"]]
-        return len(counted), sum(1 for t in counted if t["r"])
+        counted = [(t[column], t["s"], t["r"]) for t in totals if t[column] is not None and t["s"]]
+        gaps = sorted(((key, s) for key, s, r in counted if not r), key=lambda gap: (-gap[1], gap[0]))
+        return (len(counted), sum(1 for _, _, r in counted if r)), gaps[:GAP_LIMIT]
 
-    def gaps(column: str) -> list[tuple[object, int]]:
-        totals = services.values(column).annotate(s=Sum("services"), r=Sum("rated")).filter(r=0, s__gt=0)
-        return [(t[column], t["s"]) for t in totals.exclude(**{f"{column}__isnull": True}).order_by("-s")[:GAP_LIMIT]]
-
-    item_gaps = gaps("item_id")
+    item_pair, item_gaps = pair_and_gaps("item_id")
     items = {i.pk: i for i in ServiceItem.objects.filter(pk__in=[k for k, _ in item_gaps]).select_related("department")}
-    unit_gaps = gaps("unit_id")
+    unit_pair, unit_gaps = pair_and_gaps("unit_id")
     units = Unit.objects.in_bulk([k for k, _ in unit_gaps])
-    window_gaps = gaps("window_id")
+    window_pair, window_gaps = pair_and_gaps("window_id")
     windows = {w.pk: w for w in Window.objects.filter(pk__in=[k for k, _ in window_gaps]).select_related("unit")}
     result = Coverage(
         systems=rows,
-        items=pair("item_id"),
-        units=pair("unit_id"),
-        windows=pair("window_id"),
+        items=item_pair,
+        units=unit_pair,
+        windows=window_pair,
         item_gaps=[Gap(items[k].name, items[k].department.name, n, k) for k, n in item_gaps if k in items],
         unit_gaps=[Gap(units[k].name, "", n, units[k].code) for k, n in unit_gaps if k in units],
         window_gaps=[Gap(windows[k].name, windows[k].unit.name, n, k) for k, n in window_gaps if k in windows],
@@ -152,16 +151,25 @@ class SystemUsage:
         return self.total("rated") / services if services else None
 
 
+def _in_scope(scope: Scope, rollup: QuerySet) -> QuerySet:
+    """``scope.filter`` for a rollup: the subtree as ``unit_id IN (ids)`` (as ``Slice.apply``),
+    so that PostgreSQL reads the system's rows by the (system, day) index and checks each unit
+    in a hash of the subtree's ids instead of joining every row to its unit."""
+    if scope.staff_id is not None:
+        return rollup.none()  # the rollups of a system hold no staff-only view (as scope.filter)
+    return rollup.filter(unit_id__in=Unit.objects.filter(path__startswith=scope.unit_path).values("pk"))
+
+
 def system_usage(scope: Scope, system: BusinessSystem, today: dt.date, days: int = USAGE_DAYS) -> SystemUsage:
     """The last ``days`` days of one system (today included), from the same rollups as
     ``coverage`` (services, rated, ratings, within the caller's scope) and the API's error
     count (``organizations.SystemErrorDay``). Six queries, whatever the volume."""
     first = today - dt.timedelta(days=days - 1)
     rows = {first + dt.timedelta(days=n): UsageDay(first + dt.timedelta(days=n)) for n in range(days)}
-    services = scope.filter(ServiceDay.objects.filter(system=system, day__gte=first, day__lte=today))
+    services = _in_scope(scope, ServiceDay.objects.filter(system=system, day__gte=first, day__lte=today))
     for row in services.values("day").annotate(s=Sum("services"), r=Sum("rated")).order_by():
         rows[row["day"]].services, rows[row["day"]].rated = row["s"] or 0, row["r"] or 0
-    ratings = scope.filter(RatingDay.objects.filter(system=system, day__gte=first, day__lte=today))
+    ratings = _in_scope(scope, RatingDay.objects.filter(system=system, day__gte=first, day__lte=today))
     for day, n in ratings.values_list("day").annotate(n=Sum("ratings")).order_by():
         rows[day].ratings = n or 0
     errors = SystemErrorDay.objects.filter(system=system, day__gte=first, day__lte=today)
@@ -182,7 +190,15 @@ def _last_push(scope: Scope, system: BusinessSystem, today: dt.date) -> dt.datet
     day with one (today when they have none: a first push not yet rolled up), the raw services
     from that day on give the time. The services are walked by time ("system_id + 0", not the
     system's index: SQLite would read every service the system ever pushed, then sort them)."""
-    newest = scope.filter(ServiceDay.objects.filter(system=system)).aggregate(day=Max("day"))["day"]
+    # The newest day as ORDER BY day DESC LIMIT 1, not MAX(day): PostgreSQL then walks the
+    # (system, day) index backwards to the first row in the scope (MAX over a semi-join reads
+    # every row of the system).
+    newest = (
+        _in_scope(scope, ServiceDay.objects.filter(system=system))
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )
     start, _ = day_bounds(min(newest or today, today))
     records = ServiceRecord.objects.filter(created_at__gte=start).alias(pushed_by=F("system_id") + 0)
     return (
