@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
@@ -48,14 +48,11 @@ def evaluation_list(
 
 def evaluation_recent_bad(*, scope: Scope, limit: int = 10) -> list[Evaluation]:
     """The scope's ``limit`` newest bad ratings, newest first (the home page's 最近差评): the
-    newest of each bad level through the (level, evaluated_at) index, merged. So the rows read
-    are bounded by the bad ratings of the scope's units, never a clerk's every rating: their staff
-    number is matched as "staff_id + 0" (not through its index, which SQLite would walk through
-    every service of theirs, then sort their ratings). One query per bad level."""
-    units = Scope(unit_path=scope.unit_path, role=scope.role)
-    qs = evaluation_list(scope=units)
-    if scope.staff_id is not None:
-        qs = qs.alias(record_staff=F("record__staff_id") + 0).filter(record_staff=scope.staff_id)
+    newest of each bad level, merged; one query per bad level. Over a unit subtree each walks
+    the (level, evaluated_at) index; for a clerk the planner may instead start from their own
+    services through the (staff, created_at) index, so their staff number is matched plainly
+    (hiding it from the index made PostgreSQL read every service of the clerk's unit)."""
+    qs = evaluation_list(scope=scope)
     rows = [e for level in BAD_LEVELS for e in qs.filter(level=level).order_by("-evaluated_at", "-id")[:limit]]
     return sorted(rows, key=lambda e: (e.evaluated_at, e.pk), reverse=True)[:limit]
 

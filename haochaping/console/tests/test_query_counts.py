@@ -32,7 +32,8 @@ PAGES = {
     ("supervisor", "/console/"): 15,
     ("admin_a", "/console/"): 13,
     ("clerk_a", "/console/"): 13,
-    ("supervisor", "/console/records/"): 12,  # + the records whose tablet request awaits a rating (one query)
+    # + the records whose tablet request awaits a rating, + the ids of the scope's units (one query each)
+    ("supervisor", "/console/records/"): 13,
     ("supervisor", "/console/evaluations/"): 12,  # + the 业务系统 choices (the systems the caller sees)
     # The places' services: the rollup's whole days (ServiceDay) and live the rest (one query each).
     ("supervisor", "/console/qr/"): 12,
