@@ -308,10 +308,11 @@ def run_pages(
         client.force_login(user)
         hrefs: list[str] = []
         started = time.perf_counter()
-        paged: set[str] = set()
-        # Exports after the pages: the export of a paged list is left to ``export_timings``.
+        # Exports after the pages: the exports of ``EXPORTS`` (lists of up to millions of rows)
+        # are left to ``export_timings``; the others (a paged table of places, a summary) timed here.
+        timed_apart = {url.split("?")[0] for _name, url, *_rest in EXPORTS}
         for page in sorted((p for p in pages if not p.arguments), key=lambda p: p.name.endswith("_export")):
-            if page.name.endswith("_export") and page.name.removesuffix("_export") in paged:
+            if page.path in timed_apart:
                 rows.append(Row(page.name, page.path, "", role, "list export: see the export below"))
                 continue
             row, text = measure(client, page.name, page.path, role, "", runs)
@@ -319,8 +320,6 @@ def run_pages(
             hrefs += [html.unescape(h) for h in HREF.findall(text)]
             pager = PAGER.search(text)
             numbered = int(pager.group(4)) if pager and pager.group(4) else 1  # (a capped list's: up to the cap)
-            if pager:
-                paged.add(page.name)
             if numbered > 1:
                 row.variant = "first"
                 middle, last = (numbered + 1) // 2, "last" if row.capped else str(numbered)
