@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -147,40 +148,36 @@ HEADERS = [
 
 
 def coverage_workbook(rows: list[CoverageRow], *, now: dt.datetime) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "评价覆盖情况"
-    ws["A1"] = "窗口与便民服务场所评价覆盖情况"
-    ws["A1"].font = Font(size=15, bold=True)
-    ws["A2"] = f"导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}　统计口径：近 {COVERAGE_DAYS} 天接收的办件服务"
-    for col, title in enumerate(HEADERS, start=1):
-        cell = ws.cell(row=4, column=col, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEF2F8")
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for number, row in enumerate(rows, start=5):
-        place = row.place
-        generated = timezone.localtime(place.qr.generated_at).strftime("%Y-%m-%d %H:%M") if place.qr else ""
-        values = [
-            place.kind_label,
-            place.name,
-            place.location,
-            place.department,
-            "有" if place.qr else "缺",
-            generated,
-            row.paired,
-            row.online,
-            row.services,
-            row.rated,
-            row.rate,
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=number, column=col, value="—" if value is None else value)
-            if col == len(values) and value is not None:
-                cell.number_format = "0.0%"
+    """Title, subtitle, headers on row 4, a row per place from row 5 (write-only: a city's
+    thousands of places are written row by row, not kept as cells)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("评价覆盖情况")
     for col, width in enumerate([14, 24, 22, 20, 8, 18, 10, 8, 10, 8, 9], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "C5"
+    title = WriteOnlyCell(ws, value="窗口与便民服务场所评价覆盖情况")
+    title.font = Font(size=15, bold=True)
+    ws.append([title])
+    ws.append([f"导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}　统计口径：近 {COVERAGE_DAYS} 天接收的办件服务"])
+    ws.append([])
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="EEF2F8")
+    header_alignment = Alignment(horizontal="center", wrap_text=True)
+    headers = []
+    for title_text in HEADERS:
+        cell = WriteOnlyCell(ws, value=title_text)
+        cell.font, cell.fill, cell.alignment = header_font, header_fill, header_alignment
+        headers.append(cell)
+    ws.append(headers)
+    for row in rows:
+        place = row.place
+        generated = timezone.localtime(place.qr.generated_at).strftime("%Y-%m-%d %H:%M") if place.qr else ""
+        rate: object = "—"
+        if row.rate is not None:
+            rate = WriteOnlyCell(ws, value=row.rate)
+            rate.number_format = "0.0%"
+        values = [place.kind_label, place.name, place.location, place.department, "有" if place.qr else "缺",
+                  generated, row.paired, row.online, row.services, row.rated, rate]  # fmt: skip
+        ws.append(["—" if value is None else value for value in values])
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -162,6 +162,9 @@ def test_the_export_has_the_same_rows(cast, services):
     assert [row[1] for row in data] == ["市场监管综合窗口", "社保综合窗口"]
     assert data[0][4] == "有" and data[0][8:11] == [2, 1, 0.5]
     assert data[1][4] == "缺" and data[1][10] == 0
+    assert sheet["A1"].value == "窗口与便民服务场所评价覆盖情况" and sheet["A1"].font.b
+    assert [cell.value for cell in sheet[4]][:2] == ["类型", "名称"] and sheet["A4"].font.b
+    assert sheet["K5"].number_format == "0.0%" and sheet.freeze_panes == "C5"
 
 
 def test_the_list_takes_a_fixed_number_of_queries(cast, services, django_assert_max_num_queries):
