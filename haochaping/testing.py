@@ -366,3 +366,15 @@ def published_response_errors(client: Client, method: str, path: str, status: in
         return [f"status {status} is not documented for {method} {path} (documented: {', '.join(responses)})"]
     schema = dict(responses[str(status)]["content"]["application/json"]["schema"], components=spec["components"])
     return [f"{e.instance_path}: {e.message}" for e in jsonschema_rs.validator_for(schema).iter_errors(body)]
+
+
+def explain_without_seqscan(sql: str) -> str:
+    """PostgreSQL's plan of ``sql`` with sequential scans disabled (inside the test's
+    transaction): on a small test database, the index the planner would use on a large table.
+    The plan tests of the indexes added for the console pages at a city's scale use it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())

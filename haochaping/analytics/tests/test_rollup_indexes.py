@@ -19,15 +19,9 @@ from haochaping.analytics.models import RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
 from haochaping.organizations.selectors import scope_for_user
 from haochaping.service_records.models import ServiceItem
+from haochaping.testing import explain_without_seqscan
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are checked on PostgreSQL")
-
-
-def _plan(sql: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def test_a_systems_usage_reads_the_system_indexes(rows):
     rollup_queries = [q["sql"] for q in queries.captured_queries if "analytics_" in q["sql"]]
     assert len(rollup_queries) == 3  # the services and ratings by day, the newest day
     for sql in rollup_queries:
-        plan = _plan(sql)
+        plan = explain_without_seqscan(sql)
         assert "Seq Scan on analytics_" not in plan, plan
         if "LIMIT 1" in sql:  # the newest day: the system index, or a day index walked backwards to the first match
             assert "system_idx" in plan or "Index Scan Backward" in plan, plan

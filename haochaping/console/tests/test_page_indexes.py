@@ -24,16 +24,10 @@ from haochaping.outreach.selectors import ratings_with_suggestions
 from haochaping.rectification.models import CaseState, RectificationCase
 from haochaping.rectification.selectors import case_queue_counts
 from haochaping.service_records.models import ServiceRecord
+from haochaping.testing import explain_without_seqscan
 from haochaping.testing_world import push, rate
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are checked on PostgreSQL")
-
-
-def _plan(sql: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.fixture
@@ -77,7 +71,7 @@ def test_the_menus_open_case_figures_read_the_state_index(rated):
         counts = case_queue_counts(scope=scope, now=timezone.now(), open_only=True)
     assert counts["pending_verify"] >= 1
     (query,) = queries.captured_queries
-    plan = _plan(query["sql"])
+    plan = explain_without_seqscan(query["sql"])
     assert "case_state_due_idx" in plan, plan
 
 
