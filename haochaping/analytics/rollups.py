@@ -60,7 +60,7 @@ from haochaping.analytics.models import (
     ServiceDay,
     ServiceUnitDay,
 )
-from haochaping.core.timeutil import local_date
+from haochaping.core.timeutil import local_date, start_of_local_day
 from haochaping.evaluations.choices import Level
 from haochaping.evaluations.models import Evaluation
 from haochaping.outreach.choices import (
@@ -100,8 +100,7 @@ UNIT_MODELS = {"service": ServiceUnitDay, "rating": RatingUnitDay, "case": CaseU
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    start = start_of_local_day(day)
     return start, start + dt.timedelta(days=1)
 
 
