@@ -448,7 +448,7 @@ RECORD_COLUMNS = [
 EVALUATION_COLUMNS = [
     "id", "record_id", "level", "commitment", "attitude", "materials", "efficiency", "trips", "mechanism",
     "integrity", "indicator_set_id", "reasons", "text", "channel", "evaluator_name", "evaluator_phone",
-    "is_default", "evaluated_at", "received_at", "system_id", "client_key",
+    "is_default", "evaluated_at", "received_at", "system_id", "client_key", "unit_id", "staff_id",
 ]  # fmt: skip
 CASE_COLUMNS = [
     "id", "number", "evaluation_id", "unit_id", "state", "opened_at", "due_at", "original_due_at", "verified_at",
@@ -566,7 +566,7 @@ class Generator:
         evaluation = (
             eid, rid, level, None, level, None, None, None, None, None, d.indicator_set,
             '["A02"]' if bad else "[]", "材料反复要求补正" if bad and u < 0.5 else "", channel, "", "",
-            default, at, at, system if online else None, "",
+            default, at, at, system if online else None, "", unit, staff,
         )  # fmt: skip
         if bad and not default:
             self.case(eid, unit, at)
@@ -851,7 +851,7 @@ WITH base AS (
          CASE WHEN online OR u5 < 0.8 THEN (%(systems)s::int[])[1 + item %% %(n_systems)s] END,
          lpad(to_hex(g), 64, '0'), created
   FROM placed
-  RETURNING id, created_at, mode = 'online' AS online, system_id
+  RETURNING id, created_at, mode = 'online' AS online, system_id, unit_id, staff_id
 )
 INSERT INTO evaluations_evaluation (%(evaluation_columns)s)
 SELECT id - id / 6, id, level, NULL, level, NULL, NULL, NULL, NULL, NULL, %(indicator_set)s,
@@ -859,7 +859,7 @@ SELECT id - id / 6, id, level, NULL, level, NULL, NULL, NULL, NULL, NULL, %(indi
        CASE WHEN level <= 2 AND u < 0.5 THEN '材料反复要求补正' ELSE '' END, channel, '', '', u < 0.01,
        CASE WHEN at > %(end)s THEN least(%(end)s - interval '1 second', created_at + interval '60 seconds') ELSE at END,
        CASE WHEN at > %(end)s THEN least(%(end)s - interval '1 second', created_at + interval '60 seconds') ELSE at END,
-       CASE WHEN online THEN system_id END, ''
+       CASE WHEN online THEN system_id END, '', unit_id, staff_id
 FROM (SELECT r.*, c.channel,
              CASE WHEN u < 0.01 THEN created_at + interval '15 days'
                   WHEN online THEN created_at + make_interval(secs => least(604800, floor(-21600 * ln(1 - x))))

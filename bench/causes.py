@@ -99,7 +99,8 @@ def main() -> None:
                 else:
                     text = f"一般般{start + n}"
                 evaluations.append(Evaluation(
-                    record=record, level=rng.choice([1, 2]), indicator_set=indicator_set, reasons=reasons,
+                    record=record, unit_id=record.unit_id, staff_id=record.staff_id,
+                    level=rng.choice([1, 2]), indicator_set=indicator_set, reasons=reasons,
                     text=text, channel=6, evaluated_at=now - dt.timedelta(minutes=rng.randrange(60 * 24 * 300)),
                     **dims,
                 ))  # fmt: skip

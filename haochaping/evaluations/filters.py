@@ -27,9 +27,7 @@ def _level(queryset: QuerySet, name: str, value: str) -> QuerySet:
 class EvaluationFilter(FilterSet):
     """Narrows ratings already scoped by ``evaluations.selectors.evaluation_list``."""
 
-    unit_code = django_filters.CharFilter(
-        label="单位", method=unit_path_filter("record__unit"), help_text="单位编码（含下级）"
-    )
+    unit_code = django_filters.CharFilter(label="单位", method=unit_path_filter("unit"), help_text="单位编码（含下级）")
     level = choice_filter(
         label="评价等级",
         choices=[(BAD, "差评（不满意及以下）"), *Level.choices],
@@ -53,7 +51,7 @@ class EvaluationFilter(FilterSet):
     project_no = django_filters.CharFilter(label="办件编号", field_name="record__project_no", help_text="办件编号")
     # The slices of the analytics pages, so that every figure drills down to its ratings.
     window_code = text_filter(label="窗口编码", field_name="record__window__code", help_text="窗口编码")
-    staff_no = text_filter(label="工号", field_name="record__staff__staff_no", help_text="工作人员工号")
+    staff_no = text_filter(label="工号", field_name="staff__staff_no", help_text="工作人员工号")
     item_code = text_filter(label="事项编码", field_name="record__item__code", help_text="事项实施编码")
     system = django_filters.NumberFilter(
         label="业务系统", field_name="record__system_id", help_text="推送办件的业务系统编号"

@@ -33,11 +33,9 @@ def evaluation_list(
     )
     if not with_identity:
         qs = qs.defer(*encrypted_identity("record__"))
-    qs = scope.filter(
-        qs,
-        unit_field="record__unit",
-        staff_field="record__staff_id",
-    )
+    # On the rating's own copies of the record's unit and staff member: a unit's or a clerk's
+    # ratings are then read newest first through the rating's (unit | staff, evaluated_at) index.
+    qs = scope.filter(qs, unit_field="unit", staff_field="staff_id")
     if bad_only:
         qs = qs.filter(level__lte=2)
     if system_id is not None:
@@ -50,8 +48,7 @@ def evaluation_recent_bad(*, scope: Scope, limit: int = 10) -> list[Evaluation]:
     """The scope's ``limit`` newest bad ratings, newest first (the home page's 最近差评): the
     newest of each bad level, merged; one query per bad level. Over a unit subtree each walks
     the (level, evaluated_at) index; for a clerk the planner may instead start from their own
-    services through the (staff, created_at) index, so their staff number is matched plainly
-    (hiding it from the index made PostgreSQL read every service of the clerk's unit)."""
+    ratings through the (staff, evaluated_at) index."""
     qs = evaluation_list(scope=scope)
     rows = [e for level in BAD_LEVELS for e in qs.filter(level=level).order_by("-evaluated_at", "-id")[:limit]]
     return sorted(rows, key=lambda e: (e.evaluated_at, e.pk), reverse=True)[:limit]

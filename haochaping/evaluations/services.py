@@ -166,6 +166,8 @@ def evaluation_prepare(
     dims = {name: data.dimensions.get(name) for name in DIMENSION_FIELDS}
     evaluation = Evaluation(
         record=record,
+        unit_id=record.unit_id,
+        staff_id=record.staff_id,
         level=data.level,
         indicator_set_id=indicator_set_id,
         reasons=reasons,

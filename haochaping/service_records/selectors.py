@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from haochaping.core.errors import NotFound
 from haochaping.core.timeutil import local_day_lookups
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, subtree_unit_ids
 from haochaping.service_records.models import ServiceItem, ServiceRecord, encrypted_identity
 
 
@@ -22,7 +22,13 @@ def service_record_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     system_id: int | None = None,
+    paged: bool = False,
 ) -> QuerySet[ServiceRecord]:
+    """Records in scope, newest first. ``paged``: read page by page (the console list), where a
+    scope of one unit also filters on its id (one query more), so that a deep page reads the
+    unit's newest records backwards through the (unit, created_at) index (see
+    ``organizations.selectors.subtree_unit_ids``); a clerk's own records are read through the
+    (staff, created_at) index already."""
     # Pages show the applicant from the masked copies: the encrypted identity stays unread.
     qs = scope.filter(
         ServiceRecord.objects.select_related("unit", "item", "window", "staff", "evaluation").defer(
@@ -38,6 +44,10 @@ def service_record_list(
         qs = qs.filter(**local_day_lookups("created_at", first=date_from, last=date_to))
     if system_id is not None:
         qs = qs.filter(system_id=system_id)
+    if paged and scope.staff_id is None:
+        units = subtree_unit_ids(scope)
+        if len(units) == 1:
+            qs = qs.filter(unit_id=units[0])
     return qs
 
 

@@ -66,6 +66,7 @@ def _samples() -> dict[str, str]:
     day = timezone.localtime(record.created_at).date()
     return {
         "staff_no": _rarest("staff__staff_no"),
+        "unit_code": _rarest("unit__code"),
         "window_code": _rarest("window__code"),
         "item_code": _rarest("item__code"),
         "system": _rarest("system_id"),
@@ -129,7 +130,8 @@ RATING_FILTERS = [
     ("level=1", {RATINGS: "evaluation_level_time_idx"}),
     ("channel=6", {RATINGS: "evaluation_channel_time_idx"}),
     ("date_from={day}&date_to={day}", {RATINGS: RATING_TIME}),
-    ("staff_no={staff_no}", {RECORDS: ("record_staff_created_idx", RATING_TIME)}),
+    ("staff_no={staff_no}", {RATINGS: ("evaluation_staff_time_idx", RATING_TIME)}),
+    ("unit_code={unit_code}", {RATINGS: ("evaluation_unit_time_idx", RATING_TIME)}),
     ("window_code={window_code}", {RECORDS: ("record_window_created_idx", RATING_TIME)}),
     ("item_code={item_code}", {RECORDS: ("record_item_created_idx", RATING_TIME)}),
     ("project_no={project_no}", {RECORDS: "service_record_key_unique"}),
@@ -207,11 +209,15 @@ def test_every_filter_of_the_large_lists_reads_its_index(grown):
     samples = _samples()
     user = _user("supervisor")
     clerk = _user("window_clerk")
-    # A clerk's lists are their own services: the staff index serves the scope itself.
+    dept = _user("dept_admin")
+    # A clerk's lists are their own services and ratings: the staff indexes serve the scope
+    # itself; a department's ratings are read through the rating's unit index.
     cases = [(name, queryset, user, big, query.format(**samples), expected)
              for name, queryset, big, filters in LISTS for query, expected in filters]  # fmt: skip
     cases += [("评价记录 (clerk)", _ratings, clerk, (RECORDS, RATINGS), "",
-               {RECORDS: ("record_staff_created_idx", RATING_TIME)}),
+               {RATINGS: ("evaluation_staff_time_idx", RATING_TIME)}),
+              ("评价记录 (dept admin)", _ratings, dept, (RECORDS, RATINGS), "",
+               {RATINGS: ("evaluation_unit_time_idx", RATING_TIME)}),
               ("办件服务 (clerk)", _records, clerk, (RECORDS,), "", {RECORDS: "record_staff_created_idx"})]  # fmt: skip
     failures = []
     for name, queryset, who, big, query, expected in cases:

@@ -11,14 +11,14 @@ from haochaping.core.pages.excel import ListExport, export_stamp
 from haochaping.core.pages.paging import page_of
 from haochaping.organizations.models import Role
 from haochaping.organizations.pages import RATING_REQUEST_ROLES, console_page, record_export
-from haochaping.organizations.selectors import Scope, subtree_unit_ids, tablet_list_for, tablet_window_ids, unit_list
+from haochaping.organizations.selectors import Scope, tablet_list_for, tablet_window_ids, unit_list
 from haochaping.service_records.console.export import record_export_headers, record_export_rows, record_export_widths
 from haochaping.service_records.console.forms import RecordFilterForm
 from haochaping.service_records.models import ServiceRecord
 from haochaping.service_records.selectors import record_ids_awaiting_rating, service_record_list
 
 
-def _filtered(request, scope: Scope) -> tuple[RecordFilterForm, QuerySet[ServiceRecord]]:
+def _filtered(request, scope: Scope, *, paged: bool = False) -> tuple[RecordFilterForm, QuerySet[ServiceRecord]]:
     form = RecordFilterForm(request.GET, units=list(unit_list(scope=scope)))
     filters = form.values()
     records = service_record_list(
@@ -27,6 +27,7 @@ def _filtered(request, scope: Scope) -> tuple[RecordFilterForm, QuerySet[Service
         project_no=(filters.get("project_no") or "").strip() or None,
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
+        paged=paged,
     )
     for name, lookup in (("window_code", "window__code"), ("staff_no", "staff__staff_no"), ("item_code", "item__code")):
         if filters.get(name):
@@ -36,11 +37,7 @@ def _filtered(request, scope: Scope) -> tuple[RecordFilterForm, QuerySet[Service
 
 @console_page
 def record_list(request, scope: Scope):
-    form, records = _filtered(request, scope)
-    if scope.staff_id is None:  # a clerk's own services are read through the (staff, created_at) index
-        units = subtree_unit_ids(scope)
-        if len(units) == 1:  # a lone unit: its newest services backwards through (unit, created_at)
-            records = records.filter(unit_id=units[0])
+    form, records = _filtered(request, scope, paged=True)
     page = page_of(request, records)
     context = {"nav": "records", "form": form, "page_obj": page, "export_url": reverse("console:record_list_export")}
     # The applicant is usually the evaluator: a clerk must not be able to join the two.
