@@ -14,7 +14,7 @@ from haochaping.core.errors import NotFound
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, subtree_unit_ids
 from haochaping.service_records.models import ServiceRecord, encrypted_identity
 
 
@@ -24,10 +24,16 @@ def evaluation_list(
     system_id: int | None = None,
     bad_only: bool = False,
     with_identity: bool = False,
+    paged: bool = False,
 ) -> QuerySet[Evaluation]:
     """Ratings in scope (newest first). The record's encrypted identity is loaded only
     ``with_identity`` (to contact the citizen); pages and responses show the masked copies,
-    decrypting nothing. The lists narrow it with ``evaluations.filters.EvaluationFilter``."""
+    decrypting nothing. The lists narrow it with ``evaluations.filters.EvaluationFilter``.
+
+    ``paged``: read page by page or exported in order (the console list), where a scope of one
+    unit also filters on its id (one query more): a deep page then reads the unit's newest
+    ratings backwards through the (unit, evaluated_at) index, where the join on the unit's path
+    alone had PostgreSQL walk every rating by time (see ``subtree_unit_ids``)."""
     qs: QuerySet[Evaluation] = Evaluation.objects.select_related(
         "record", "record__unit", "record__item", "record__staff", "record__window", "case"
     )
@@ -36,6 +42,10 @@ def evaluation_list(
     # On the rating's own copies of the record's unit and staff member: a unit's or a clerk's
     # ratings are then read newest first through the rating's (unit | staff, evaluated_at) index.
     qs = scope.filter(qs, unit_field="unit", staff_field="staff_id")
+    if paged and scope.staff_id is None:
+        units = subtree_unit_ids(scope)
+        if len(units) == 1:
+            qs = qs.filter(unit_id=units[0])
     if bad_only:
         qs = qs.filter(level__lte=2)
     if system_id is not None:

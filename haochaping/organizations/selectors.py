@@ -100,9 +100,10 @@ def scope_for_system(system: BusinessSystem) -> Scope:
 def subtree_unit_ids(scope: Scope) -> list[int]:
     """The ids of every unit (active or not) in the scope's subtree. A list over a one-unit
     subtree may filter on ``unit_id = <id>`` besides the scope's join on the unit's path: both
-    databases then read the unit's newest rows backwards through its (unit, created_at) index
-    instead of reading every row of the unit to sort them (a deep page of a large unit). Not
-    for a larger subtree: SQLite would read every row of an ``IN (...)`` list to sort them."""
+    databases then read the unit's newest rows backwards through its (unit, time) index
+    instead of reading every row of the unit to sort them, or walking every row of every unit
+    by time (a deep page of a large unit). Not for a larger subtree: SQLite would read every
+    row of an ``IN (...)`` list to sort them."""
     return list(Unit.objects.filter(path__startswith=scope.unit_path).values_list("pk", flat=True))
 
 

@@ -34,7 +34,8 @@ PAGES = {
     ("clerk_a", "/console/"): 13,
     # + the records whose tablet request awaits a rating, + the ids of the scope's units (one query each)
     ("supervisor", "/console/records/"): 13,
-    ("supervisor", "/console/evaluations/"): 12,  # + the 业务系统 choices (the systems the caller sees)
+    # + the 业务系统 choices (the systems the caller sees), + the ids of the scope's units
+    ("supervisor", "/console/evaluations/"): 13,
     # The places' services: the rollup's whole days (ServiceDay) and live the rest (one query each).
     ("supervisor", "/console/qr/"): 12,
     ("supervisor", "/console/devices/"): 11,

@@ -26,7 +26,7 @@ from haochaping.organizations.selectors import Scope, business_system_list, unit
 def _filtered(request, scope: Scope) -> EvaluationFilter:
     filters = EvaluationFilter(
         with_aliases(request.GET, {"unit": "unit_code"}),  # ?unit= of older links and bookmarks
-        queryset=evaluation_list(scope=scope),
+        queryset=evaluation_list(scope=scope, paged=True),
         units=unit_list(scope=scope),
     )
     # A box to tick (sent as "on"), as the work queue's 已逾期; the API's flag is typed (true/false).

@@ -20,9 +20,10 @@ def copy_from_records(apps, schema_editor):
         for statement in drop_statements(connection.vendor):
             if evaluation in statement:
                 cursor.execute(statement)
+        # A join (PostgreSQL: a hash join; SQLite 3.33+: UPDATE FROM), not a subquery per rating.
         cursor.execute(
-            f"UPDATE {evaluation} SET (unit_id, staff_id) = "  # noqa: S608 (table names from the models)
-            f"(SELECT r.unit_id, r.staff_id FROM {record} r WHERE r.id = {evaluation}.record_id)"
+            f"UPDATE {evaluation} SET unit_id = r.unit_id, staff_id = r.staff_id "  # noqa: S608 (the models' tables)
+            f"FROM {record} r WHERE r.id = {evaluation}.record_id"
         )
     ensure_triggers(connection.alias)
 
