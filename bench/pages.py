@@ -117,6 +117,14 @@ def vacuum_rollups() -> None:
         for model in apps.get_app_config("analytics").get_models():
             if model.__name__.endswith("Day"):  # ServiceDay … BacklogDay: the rollups
                 cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+        # And any table a migration since the growth rewrote (a column filled in every row): its
+        # dead rows and missing statistics would be autovacuum's work within minutes on a server.
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 1000 AND n_dead_tup > n_live_tup / 10"
+        )
+        for (table,) in cursor.fetchall():
+            log(f"VACUUM ANALYZE {table} (rewritten since the growth)")
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
 
 
 def grow(

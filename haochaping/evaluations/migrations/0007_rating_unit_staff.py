@@ -25,6 +25,8 @@ def copy_from_records(apps, schema_editor):
             f"UPDATE {evaluation} SET unit_id = r.unit_id, staff_id = r.staff_id "  # noqa: S608 (the models' tables)
             f"FROM {record} r WHERE r.id = {evaluation}.record_id"
         )
+        if connection.vendor == "postgresql":  # the new columns' statistics, for the planner at once
+            cursor.execute(f"ANALYZE {evaluation}")
     ensure_triggers(connection.alias)
 
 

@@ -127,6 +127,23 @@ def test_model_choices_read_one_query_whatever_the_number_of_options(cast, djang
     assert "人员1（Q001，区市场监督管理局）" in html
 
 
+@pytest.mark.django_db
+def test_the_options_objects_behave_as_the_models_own(cast, django_assert_num_queries):
+    """The options' objects are built from plain rows: their key, their labels' columns and the
+    related row's are there; any other column is read on access, as after ``.only()``."""
+    field = StaffChoiceField(queryset=Staff.objects.filter(pk=cast.staff_a.pk), empty_label="无")
+    with django_assert_num_queries(1):
+        empty, (value, label) = [choice for choice in field.choices]  # (list() would count them first)
+    assert empty == ("", "无")
+    staff = value.instance
+    assert (value.value, staff.pk, staff.unit_id, staff.unit.pk) == (cast.staff_a.pk, cast.staff_a.pk,
+                                                                     cast.unit_a.pk, cast.unit_a.pk)  # fmt: skip
+    assert label == "王晓红（A001，区市场监督管理局）" and staff == cast.staff_a
+    with django_assert_num_queries(1):
+        assert staff.window_id == cast.window_a.pk  # not among the label's columns: read now
+    assert field.clean(str(cast.staff_a.pk)) == cast.staff_a
+
+
 # --- the pages: what is offered, what is refused ----------------------------------------------------
 
 
