@@ -27,6 +27,7 @@ from haochaping.analytics.models import BacklogDay, ServiceDay
 from haochaping.analytics.rollups import day_bounds
 from haochaping.core.timeutil import local_date
 from haochaping.evaluations.coverage import place_counter_install
+from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope
 from haochaping.outreach.choices import TaskKind
 from haochaping.outreach.models import CallTask
@@ -81,14 +82,12 @@ def backlog_counts_fast(
 
     # Live: every figure of the services received today; the overdue ones received earlier on
     # the day the limit falls on.
-    # The records are picked first, each term by its own index (received today: created_at; the
-    # limit's day: finished_at), then counted.
+    # Each term has its own index (received today: created_at; the limit's day: finished_at).
     live = Q(created_at__gte=today_start)
     for mode, cutoff in cutoffs.items():
         if first <= limit_day[mode] < stop:
             day_start = day_bounds(limit_day[mode])[0]
             live |= Q(mode=mode, finished_at__gte=day_start, finished_at__lte=cutoff, created_at__lt=today_start)
-    picked = ServiceRecord.objects.filter(live).values("pk")
     today = Q(created_at__gte=today_start)
     is_unrated = Q(evaluation__isnull=True)
     overdue = is_unrated & (
@@ -96,10 +95,14 @@ def backlog_counts_fast(
         | Q(mode=HandlingMode.OFFLINE, finished_at__lte=cutoffs[HandlingMode.OFFLINE])
     )
     invited = Exists(CallTask.objects.filter(record=OuterRef("pk"), kind=TaskKind.INVITATION_UNRATED))
-    in_period = Q(pk__in=picked, finished_at__gte=start, finished_at__lt=end)
-    records = scope.filter(ServiceRecord.objects.filter(in_period), unit_field="unit")
-    groups += list(
-        records.values(path=F("unit__path"))
+    in_period = Q(live, finished_at__gte=start, finished_at__lt=end)
+    # Scoped and grouped by the unit's id, its path looked up here: joined with the units, the
+    # few thousand services were compared with every unit in turn (PostgreSQL misjudged their
+    # number: a nested loop of 300 × 4,500 rows, 150 ms at a city's scale).
+    paths = dict(Unit.objects.filter(path__startswith=scope.unit_path).values_list("pk", "path"))
+    records = ServiceRecord.objects.filter(in_period, unit_id__in=list(paths))
+    live_rows = (
+        records.values("unit_id")
         .annotate(
             services=Count("id", filter=today),
             rated=Count("id", filter=today & ~is_unrated),
@@ -111,6 +114,9 @@ def backlog_counts_fast(
         )
         .order_by()
     )
+    for row in live_rows:
+        row["path"] = paths[row.pop("unit_id")]
+        groups.append(row)
     return groups
 
 

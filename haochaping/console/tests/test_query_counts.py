@@ -55,8 +55,9 @@ PAGES = {
     ("admin_a", "/console/outreach/demands/"): 11,
     ("supervisor", "/console/outreach/suggestions/"): 11,
     ("supervisor", "/console/outreach/categories/"): 10,
-    # 未评价积压: the rollup's services received before today (BacklogDay) and live the rest.
-    ("supervisor", "/console/outreach/reports/"): 18,
+    # 未评价积压: the rollup's services received before today (BacklogDay) and live the rest,
+    # + the scope's unit paths (the live part is grouped by unit id).
+    ("supervisor", "/console/outreach/reports/"): 19,
     # No lock in this world: one query per list; with locks two more each, whatever their number
     # (organizations/tests/test_login_locks.py).
     ("supervisor", "/console/login-locks/"): 9,
