@@ -77,7 +77,14 @@ class RatingDay(Dimensions):
 
     class Meta:
         indexes = [
-            models.Index(fields=["day", "unit"], name="analytics_rating_day_idx"),
+            # A period's ratings by channel, level (分析总览's channel mix, the rankings' rates):
+            # the summed columns are included (PostgreSQL: an index-only scan; a month's rows lie
+            # scattered over the table, 32,000 rows over 11,500 pages at a city's scale).
+            models.Index(
+                fields=["day", "unit"],
+                include=["channel", "level", "is_default", "invalid", "ratings"],
+                name="analytics_rating_cover_idx",
+            ),
             models.Index(fields=["staff", "day"], name="analytics_rating_staff_idx"),
             models.Index(fields=["system", "day"], include=["unit", "ratings"], name="analytics_rating_system_idx"),
         ]

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from haochaping.analytics.coverage import coverage, system_usage
-from haochaping.analytics.kpis import Slice
+from haochaping.analytics.kpis import Slice, counts_by
 from haochaping.analytics.models import RatingDay, ServiceDay
 from haochaping.analytics.periods import Period
 from haochaping.organizations.selectors import scope_for_user
@@ -82,3 +82,24 @@ def test_the_coverage_reads_the_covering_index(transactional_db, rows):
                 assert "Index Only Scan using analytics_service_cover_idx" in plan, plan
         finally:
             cursor.execute("RESET enable_seqscan")
+
+
+def test_the_channel_mix_reads_the_ratings_covering_index(transactional_db, rows):
+    """分析总览's ratings by channel: an index-only scan of the (day, unit) index with the summed
+    columns (a month's rows lie scattered over a city's table)."""
+    cast = rows
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE analytics_ratingday")
+    scope = scope_for_user(cast.users["supervisor"])
+    with CaptureQueriesContext(connection) as queries:
+        by_channel = counts_by(Slice(unit_path=scope.unit_path), Period.of("month", timezone.localdate()), "channel")
+    assert by_channel[1].ratings == RatingDay.objects.filter(day__gte=timezone.localdate().replace(day=1)).count()
+    [sql] = [q["sql"] for q in queries.captured_queries if 'FROM "analytics_ratingday"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert "Index Only Scan using analytics_rating_cover_idx" in plan, plan
