@@ -1,6 +1,8 @@
 """Each rating keeps its record's unit and staff member, with a (unit | staff, time) index.
 
-The existing ratings are filled from their records in one UPDATE. Ratings are append-only and
+The existing ratings are filled from their records in one UPDATE, before the columns' foreign
+keys exist (PostgreSQL would otherwise queue a check per row until the commit; the constraint
+added afterwards checks them all in one query). Ratings are append-only and
 their table refuses UPDATE by trigger (``audit.immutability``): the triggers are lifted for
 this one statement, which copies two columns the record already holds (no rating's content
 changes), and put back at once (``post_migrate`` puts them back again after every migrate).
@@ -42,6 +44,7 @@ class Migration(migrations.Migration):
             model_name="evaluation",
             name="unit",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
@@ -55,6 +58,7 @@ class Migration(migrations.Migration):
             name="staff",
             field=models.ForeignKey(
                 blank=True,
+                db_constraint=False,
                 db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
@@ -64,6 +68,19 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(copy_from_records, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="evaluation",
+            name="staff",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="organizations.staff",
+                verbose_name="工作人员",
+            ),
+        ),
         migrations.AlterField(
             model_name="evaluation",
             name="unit",
