@@ -29,10 +29,9 @@ from haochaping.evaluations.coverage import (
     COVERAGE_DAYS,
     KINDS,
     MISSING,
+    CoverageList,
     CoverageRow,
-    coverage_filtered,
     coverage_rows,
-    coverage_totals,
 )
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.qrcodes import qr_code_ensure, qr_code_regenerate, qr_place_get_for, require_qr_role
@@ -75,9 +74,9 @@ def qr_coverage(request, scope: Scope):
         return _qr_action(request, scope)
     now = timezone.now()
     missing, kind = _query(request.GET)
-    rows = coverage_rows(scope, now=now)
-    totals = coverage_totals(rows)
-    page = page_of(request, coverage_filtered(rows, missing=missing, kind=kind))
+    listing = CoverageList(scope, now=now, missing=missing, kind=kind)
+    totals = listing.totals
+    page = page_of(request, listing)  # the page's rows only are read and counted
     context = {
         "nav": "qr",
         # A city has thousands of windows and places: the table shows one page of them (the
@@ -126,7 +125,7 @@ def qr_coverage_export(request, scope: Scope):
     require_qr_role(scope)
     now = timezone.now()
     missing, kind = _query(request.GET)
-    rows = coverage_filtered(coverage_rows(scope, now=now), missing=missing, kind=kind)
+    rows = coverage_rows(scope, now=now, missing=missing, kind=kind)
     stamp = f"{timezone.localtime(now):%Y%m%d}"
     content = coverage_workbook(rows, now=now)
     return xlsx_response(content, filename=f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx")
