@@ -120,17 +120,26 @@ class CoverageList(Sequence[CoverageRow]):
         return self._counted(places)
 
     def __iter__(self) -> Iterator[CoverageRow]:
-        return iter(self[:])
+        return iter(self.every())
 
-    def _counted(self, places: list[CountedPlace]) -> list[CoverageRow]:
-        """The rows of these places with their services of the last ``COVERAGE_DAYS`` days."""
+    def every(self) -> list[CoverageRow]:
+        """Every row (the export): the services of the scope's places counted all at once, not
+        by the ids of its thousands of places."""
+        places = list(self.units)
+        if self.windows:
+            places += qr_window_places(scope=self.scope, now=self.now, listed=self.listed)
+        return self._counted(places, every=True)
+
+    def _counted(self, places: list[CountedPlace], *, every: bool = False) -> list[CoverageRow]:
+        """The rows of these places with their services of the last ``COVERAGE_DAYS`` days
+        (``every``: counted for every place of the scope)."""
         if not places:
             return []
         by_window, by_unit = _counter[0](
             scope=self.scope,
             since=self.now - dt.timedelta(days=COVERAGE_DAYS),
-            window_ids=[c.place.window.pk for c in places if c.place.window is not None],
-            unit_ids=[c.place.unit.pk for c in places if c.place.window is None and c.place.unit is not None],
+            window_ids=None if every else [c.place.window.pk for c in places if c.place.window is not None],
+            unit_ids=None if every else [c.place.unit.pk for c in places if c.place.unit is not None],
         )
         rows = []
         for counted in places:
@@ -146,7 +155,7 @@ class CoverageList(Sequence[CoverageRow]):
 def coverage_rows(scope: Scope, *, now: dt.datetime, missing: str = "", kind: str = "") -> list[CoverageRow]:
     """Every place of the scope (or those of the filters) with its services and ratings of the
     last ``COVERAGE_DAYS`` days."""
-    return CoverageList(scope, now=now, missing=missing, kind=kind)[:]
+    return CoverageList(scope, now=now, missing=missing, kind=kind).every()
 
 
 def coverage_filtered(rows: list[CoverageRow], *, missing: str, kind: str) -> list[CoverageRow]:
