@@ -194,14 +194,16 @@ def qr_window_places(
 ) -> list[CountedPlace]:
     """The windows of ``listed`` (a ``qr_window_filter``) in ``qr_place_list``'s order, from the
     ``start``-th to before the ``stop``-th, with their devices counted: one query."""
-    windows = (
-        _windows_in(scope)
-        .filter(listed)
-        .select_related("unit", "department", "qr_code")
-        .only("name", "unit__name", "department__name", *_QR_FIELDS, "qr_code__window")
-        .order_by("unit__path", "code")
+    order = ("unit__path", "code")
+    windows = _windows_in(scope).filter(listed).order_by(*order)
+    if start or stop is not None:
+        # The slice's windows picked by a subquery first: the devices are then counted for them
+        # only (counted in the ordered query, they would be for every row before the offset).
+        windows = Window.objects.filter(pk__in=windows[start:stop].values("pk")).order_by(*order)
+    windows = windows.select_related("unit", "department", "qr_code").only(
+        "name", "unit__name", "department__name", *_QR_FIELDS, "qr_code__window"
     )
-    windows = _device_counts(windows, "window", now=now)[start:stop]
+    windows = _device_counts(windows, "window", now=now)
     return [CountedPlace(Place(window=w, qr=getattr(w, "qr_code", None)), w.paired, w.online) for w in windows]
 
 

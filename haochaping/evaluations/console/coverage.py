@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
@@ -95,6 +96,7 @@ def qr_coverage(request, scope: Scope):
         "definitions": DEFINITIONS,
         "query": _encoded(missing, kind),
         "now": now,
+        "posters_url": reverse("console:qr_posters"),  # each row links to its poster
     }
     return render(request, "evaluations/qr_coverage.html", context)
 
