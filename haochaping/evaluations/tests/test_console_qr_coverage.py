@@ -169,7 +169,7 @@ def test_the_export_has_the_same_rows(cast, services):
     qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=cast.window_a))
     r = login(Client(), cast, "supervisor").get(EXPORT, {"kind": "window"})
     assert r.status_code == 200 and ".xlsx" in r["Content-Disposition"]
-    sheet = load_workbook(BytesIO(r.content)).active
+    sheet = load_workbook(BytesIO(r.getvalue())).active  # served from a file, streamed
     data = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
     assert [row[1] for row in data] == ["市场监管综合窗口", "社保综合窗口"]
     assert data[0][4] == "有" and data[0][8:11] == [2, 1, 0.5]
@@ -177,6 +177,10 @@ def test_the_export_has_the_same_rows(cast, services):
     assert sheet["A1"].value == "窗口与便民服务场所评价覆盖情况" and sheet["A1"].font.b
     assert [cell.value for cell in sheet[4]][:2] == ["类型", "名称"] and sheet["A4"].font.b
     assert sheet["K5"].number_format == "0.0%" and sheet.freeze_panes == "C5"
+    assert sheet.title == "评价覆盖情况" and sheet["A1"].font.sz == 15 and sheet["A2"].value.startswith("导出时间：")
+    header = sheet["A4"]
+    assert header.fill.fgColor.rgb.endswith("EEF2F8") and header.alignment.horizontal == "center"
+    assert header.alignment.wrap_text and sheet.column_dimensions["B"].width == 24
 
 
 def test_the_list_takes_a_fixed_number_of_queries(cast, services, django_assert_max_num_queries):
@@ -285,10 +289,11 @@ def shown(row: CoverageRow) -> tuple:
 
 
 def exported_row(shown: tuple) -> tuple:
-    """The export's 类型, 名称, 所在场所, 进驻部门, 二维码, 评价器, 在线, 办件, 已评价 of a ``shown``
-    row (an empty text is an empty cell)."""
-    _, kind, name, location, department, qr, _, paired, online, services, rated, _ = shown
-    return (kind, name, location or None, department or None, "有" if qr else "缺", paired, online, services, rated)
+    """The export's 类型, 名称, 所在场所, 进驻部门, 二维码, 评价器, 在线, 办件, 已评价, 评价率 of a
+    ``shown`` row (an empty text is an empty cell; a rate to 16 digits, as openpyxl wrote it)."""
+    _, kind, name, location, department, qr, _, paired, online, services, rated, rate = shown
+    return (kind, name, location or None, department or None, "有" if qr else "缺", paired, online, services, rated,
+            "—" if rate is None else float(f"{rate:.16g}"))  # fmt: skip
 
 
 @pytest.fixture
@@ -342,8 +347,11 @@ def test_every_page_and_the_export_show_the_list_s_definition(cast, city_block, 
                 page += 1
             assert r.context["page_obj"].paginator.count == len(expected)
             assert found == expected, (missing, kind)
-            sheet = load_workbook(BytesIO(client.get(EXPORT, {"missing": missing, "kind": kind}).content)).active
-            exported = [row[:5] + row[6:10] for row in sheet.iter_rows(min_row=5, values_only=True)]
+            export = client.get(EXPORT, {"missing": missing, "kind": kind}).getvalue()
+            exported = [
+                row[:5] + row[6:]
+                for row in load_workbook(BytesIO(export)).active.iter_rows(min_row=5, values_only=True)
+            ]
             assert exported == [exported_row(s) for s in expected], (missing, kind)
     if who == "supervisor":
         figures = (totals["windows"], totals["windows_qr"], totals["windows_device"], totals["places_qr"])
