@@ -114,8 +114,13 @@ class CoverageList(Sequence[CoverageRow]):
         places = self.units[start:stop]
         first_window, stop_window = max(start - len(self.units), 0), stop - len(self.units)
         if stop_window > 0:
+            whole = first_window == 0 and stop_window >= self.windows  # every window: no slice to pick
             places += qr_window_places(
-                scope=self.scope, now=self.now, listed=self.listed, start=first_window, stop=stop_window
+                scope=self.scope,
+                now=self.now,
+                listed=self.listed,
+                start=first_window,
+                stop=None if whole else stop_window,
             )
         return self._counted(places)
 
