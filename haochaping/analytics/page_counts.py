@@ -121,7 +121,7 @@ def backlog_counts_fast(
 
 
 def place_counts_fast(
-    *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
+    *, scope: Scope, since: dt.datetime, window_ids: list[int] | None, unit_ids: list[int] | None
 ) -> tuple[PlaceCounts, PlaceCounts]:
     """``service_records.selectors.record_counts_by_place``: the rollup's whole days after the one
     ``since`` falls on and before today, and live the rest of ``since``'s day and today."""

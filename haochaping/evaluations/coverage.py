@@ -8,16 +8,28 @@ rating device; every place needs a QR code.
 The counts come from ``place_counter``: the raw count above by default (the definition), and
 the one of ``analytics.page_counts`` once the analytics app is ready (the same figures from the
 rollups and today's services; this app may not import analytics).
+
+A city has thousands of places and the page shows 50: ``CoverageList`` counts the totals and the
+filtered list in the database, and reads the rows (their devices counted, their services
+counted) of the slice shown only; the export reads them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
-from haochaping.organizations.devices import device_is_online
-from haochaping.organizations.qrcodes import Place, qr_place_list, qr_url
+from haochaping.organizations.qrcodes import (
+    CountedPlace,
+    Place,
+    qr_unit_places,
+    qr_url,
+    qr_window_counts,
+    qr_window_filter,
+    qr_window_places,
+)
 from haochaping.organizations.selectors import Scope
 from haochaping.service_records.selectors import PlaceCounts, record_counts_by_place
 
@@ -40,42 +52,120 @@ class CoverageRow:
     place: Place
     services: int = 0
     rated: int = 0
-    online: int = 0
+    online: int = 0  # paired devices with a recent heartbeat
+    paired: int = 0  # paired devices (``Place.paired_devices``)
 
     @property
     def rate(self) -> float | None:
         return self.rated / self.services if self.services else None
 
     @property
-    def paired(self) -> int:
-        return len(self.place.paired_devices)
-
-    @property
     def url(self) -> str:
         return qr_url(self.place.qr) if self.place.qr is not None else ""
 
 
-def coverage_rows(scope: Scope, *, now: dt.datetime) -> list[CoverageRow]:
-    """Every place of the scope with its services and ratings of the last ``COVERAGE_DAYS`` days."""
-    places = qr_place_list(scope=scope)
-    by_window, by_unit = _counter[0](
-        scope=scope,
-        since=now - dt.timedelta(days=COVERAGE_DAYS),
-        window_ids=[p.window.pk for p in places if p.is_window],
-        unit_ids=[p.unit.pk for p in places if not p.is_window],
-    )
-    rows = []
-    for place in places:
-        services, rated = (by_window if place.is_window else by_unit).get(
-            place.window.pk if place.is_window else place.unit.pk, (0, 0)
+class CoverageList(Sequence[CoverageRow]):
+    """The scope's places that pass the list's filters (``coverage_filtered``), in
+    ``qr_place_list``'s order (units in tree order, then windows by place and code), for the
+    paginator; ``totals`` (``coverage_totals`` of every place) above the list.
+
+    Two queries up front: the scope's place units with their devices counted (a few hundred at
+    most), and one aggregate over its windows (the totals and how many pass the filters). A
+    slice then reads its windows (one query, if it reaches them) and counts the services of its
+    places only."""
+
+    def __init__(self, scope: Scope, *, now: dt.datetime, missing: str = "", kind: str = ""):
+        self.scope, self.now = scope, now
+        units = qr_unit_places(scope=scope, now=now)
+        self.listed = qr_window_filter(missing_qr=missing == "qr", missing_device=missing == "device")
+        windows = qr_window_counts(scope=scope, listed=self.listed)
+        self.totals = {
+            "windows": windows["windows"],
+            "windows_qr": windows["windows_qr"],
+            "windows_device": windows["windows_device"],
+            "places": len(units),
+            "places_qr": sum(1 for u in units if u.place.qr is not None),
+            "places_device": sum(1 for u in units if u.paired),
+        }
+        # Places need a QR code, not a device: 缺评价器 lists windows only.
+        self.units = [] if kind == "window" or missing == "device" else units
+        if missing == "qr":
+            self.units = [u for u in self.units if u.place.qr is None]
+        self.windows = 0 if kind == "place" else windows["listed"]
+
+    def __len__(self) -> int:
+        return len(self.units) + self.windows
+
+    @overload
+    def __getitem__(self, index: int) -> CoverageRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CoverageRow]: ...
+
+    def __getitem__(self, index: int | slice) -> CoverageRow | list[CoverageRow]:
+        if not isinstance(index, slice):
+            at = range(len(self))[index]  # IndexError out of range
+            return self[at : at + 1][0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return self[start:stop][::step]
+        if stop <= start:
+            return []
+        places = self.units[start:stop]
+        first_window, stop_window = max(start - len(self.units), 0), stop - len(self.units)
+        if stop_window > 0:
+            whole = first_window == 0 and stop_window >= self.windows  # every window: no slice to pick
+            places += qr_window_places(
+                scope=self.scope,
+                now=self.now,
+                listed=self.listed,
+                start=first_window,
+                stop=None if whole else stop_window,
+            )
+        return self._counted(places)
+
+    def __iter__(self) -> Iterator[CoverageRow]:
+        return iter(self.every())
+
+    def every(self) -> list[CoverageRow]:
+        """Every row (the export): the services of the scope's places counted all at once, not
+        by the ids of its thousands of places."""
+        places = list(self.units)
+        if self.windows:
+            places += qr_window_places(scope=self.scope, now=self.now, listed=self.listed)
+        return self._counted(places, every=True)
+
+    def _counted(self, places: list[CountedPlace], *, every: bool = False) -> list[CoverageRow]:
+        """The rows of these places with their services of the last ``COVERAGE_DAYS`` days
+        (``every``: counted for every place of the scope)."""
+        if not places:
+            return []
+        by_window, by_unit = _counter[0](
+            scope=self.scope,
+            since=self.now - dt.timedelta(days=COVERAGE_DAYS),
+            window_ids=None if every else [c.place.window.pk for c in places if c.place.window is not None],
+            unit_ids=None if every else [c.place.unit.pk for c in places if c.place.unit is not None],
         )
-        online = sum(1 for d in place.paired_devices if device_is_online(d))
-        rows.append(CoverageRow(place, services, rated, online))
-    return rows
+        rows = []
+        for counted in places:
+            place = counted.place
+            if place.window is not None:
+                services, rated = by_window.get(place.window.pk, (0, 0))
+            else:
+                services, rated = by_unit.get(place.unit.pk, (0, 0))
+            rows.append(CoverageRow(place, services, rated, online=counted.online, paired=counted.paired))
+        return rows
+
+
+def coverage_rows(scope: Scope, *, now: dt.datetime, missing: str = "", kind: str = "") -> list[CoverageRow]:
+    """Every place of the scope (or those of the filters) with its services and ratings of the
+    last ``COVERAGE_DAYS`` days."""
+    return CoverageList(scope, now=now, missing=missing, kind=kind).every()
 
 
 def coverage_filtered(rows: list[CoverageRow], *, missing: str, kind: str) -> list[CoverageRow]:
-    """Only windows or only places (``kind``); only those missing a QR code or a device."""
+    """Only windows or only places (``kind``); only those missing a QR code or a device (the
+    definition of ``CoverageList``'s filters)."""
     if kind == "window":
         rows = [r for r in rows if r.place.is_window]
     elif kind == "place":
@@ -88,6 +178,7 @@ def coverage_filtered(rows: list[CoverageRow], *, missing: str, kind: str) -> li
 
 
 def coverage_totals(rows: list[CoverageRow]) -> dict:
+    """The totals of every place's rows (the definition of ``CoverageList.totals``)."""
     windows = [r for r in rows if r.place.is_window]
     places = [r for r in rows if not r.place.is_window]
     return {

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,6 +126,85 @@ def qr_place_list(*, scope: Scope) -> list[Place]:
     places = [Place(unit=u, qr=getattr(u, "qr_code", None), devices=by_unit.get(u.pk, [])) for u in units]
     places += [Place(window=w, qr=getattr(w, "qr_code", None), devices=by_window.get(w.pk, [])) for w in windows]
     return places
+
+
+def _paired() -> QuerySet:
+    """Devices paired and in use: ``Place.paired_devices``."""
+    return Device.objects.filter(is_active=True).exclude(credential_hash="")
+
+
+def _device_counts(qs: QuerySet, field: str, *, now: dt.datetime) -> QuerySet:
+    """``qs`` (units or windows) with ``paired`` and ``online`` (paired, heartbeat within
+    ``ONLINE_SECONDS`` of ``now``: ``devices.device_is_online``), each a correlated count."""
+
+    def counted(devices: QuerySet) -> Coalesce:
+        per_place = devices.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
+        return Coalesce(Subquery(per_place.values("n"), output_field=IntegerField()), 0)
+
+    paired = _paired()
+    online = paired.filter(last_seen_at__gte=now - dt.timedelta(seconds=ONLINE_SECONDS))
+    return qs.annotate(paired=counted(paired), online=counted(online))
+
+
+# What the coverage list shows of a place's code (``qr_url``, generated at, regenerations).
+_QR_FIELDS = ("qr_code__slug", "qr_code__generated_at", "qr_code__regenerations")
+
+
+@dataclass
+class CountedPlace:
+    """A place with its paired devices and those online counted (not loaded)."""
+
+    place: Place
+    paired: int
+    online: int
+
+
+def qr_unit_places(*, scope: Scope, now: dt.datetime) -> list[CountedPlace]:
+    """The scope's place units (``qr_place_list``'s first part, in its order) with their devices
+    counted: one query. A scope has a few hundred at most (halls, street centres, community
+    points), against thousands of windows."""
+    units = _units_in(scope).select_related("qr_code").only("name", "kind", *_QR_FIELDS, "qr_code__unit")
+    units = _device_counts(units, "unit", now=now).order_by("path")
+    return [CountedPlace(Place(unit=u, qr=getattr(u, "qr_code", None)), u.paired, u.online) for u in units]
+
+
+def qr_window_filter(*, missing_qr: bool = False, missing_device: bool = False) -> Q:
+    """Windows without a QR code and/or without a paired device (``Place.paired_devices``)."""
+    condition = Q()
+    if missing_qr:
+        condition &= Q(qr_code__isnull=True)
+    if missing_device:
+        condition &= ~Exists(_paired().filter(window=OuterRef("pk")))
+    return condition
+
+
+def qr_window_counts(*, scope: Scope, listed: Q) -> dict[str, int]:
+    """The scope's windows (``windows``), those with a QR code (``windows_qr``), with a paired
+    device (``windows_device``) and those of ``listed`` (a ``qr_window_filter``): one query."""
+    return _windows_in(scope).aggregate(
+        windows=Count("pk"),
+        windows_qr=Count("pk", filter=Q(qr_code__isnull=False)),
+        windows_device=Count("pk", filter=Q(Exists(_paired().filter(window=OuterRef("pk"))))),
+        listed=Count("pk", filter=listed),
+    )
+
+
+def qr_window_places(
+    *, scope: Scope, now: dt.datetime, listed: Q, start: int = 0, stop: int | None = None
+) -> list[CountedPlace]:
+    """The windows of ``listed`` (a ``qr_window_filter``) in ``qr_place_list``'s order, from the
+    ``start``-th to before the ``stop``-th, with their devices counted: one query."""
+    order = ("unit__path", "code")
+    windows = _windows_in(scope).filter(listed).order_by(*order)
+    if start or stop is not None:
+        # The slice's windows picked by a subquery first: the devices are then counted for them
+        # only (counted in the ordered query, they would be for every row before the offset).
+        windows = Window.objects.filter(pk__in=windows[start:stop].values("pk")).order_by(*order)
+    windows = windows.select_related("unit", "department", "qr_code").only(
+        "name", "unit__name", "department__name", *_QR_FIELDS, "qr_code__window"
+    )
+    windows = _device_counts(windows, "window", now=now)
+    return [CountedPlace(Place(window=w, qr=getattr(w, "qr_code", None)), w.paired, w.online) for w in windows]
 
 
 def qr_place_totals(*, scope: Scope, now=None) -> dict[str, int]:

@@ -125,23 +125,31 @@ PlaceCounts = dict[int, tuple[int, int]]
 
 
 def record_counts_by_place(
-    *, scope: Scope, since: dt.datetime, window_ids: list[int], unit_ids: list[int]
+    *, scope: Scope, since: dt.datetime, window_ids: list[int] | None, unit_ids: list[int] | None
 ) -> tuple[PlaceCounts, PlaceCounts]:
     """(services, rated services) since ``since`` per window and per place unit, in one query.
 
     Only records the scope sees are counted. A place unit counts the records served at its
     windows and the records whose unit it is (each record once, even when both hold).
+    ``window_ids`` and ``unit_ids`` None: every window and unit the scope's records name, not
+    filtered by id (a list of every place of a city: thousands of ids to send and match).
     """
     rows = record_place_rows(scope=scope, received=Q(created_at__gte=since), window_ids=window_ids, unit_ids=unit_ids)
     return place_counts_fold(rows, window_ids=window_ids, unit_ids=unit_ids)
 
 
-def place_filter(window_ids: list[int], unit_ids: list[int]) -> Q:
-    """Rows (service records, or rollup rows with the same columns) of these windows or places."""
+def place_filter(window_ids: list[int] | None, unit_ids: list[int] | None) -> Q:
+    """Rows (service records, or rollup rows with the same columns) of these windows or places
+    (both None: every row)."""
+    if window_ids is None and unit_ids is None:
+        return Q()
+    window_ids, unit_ids = window_ids or [], unit_ids or []
     return Q(window_id__in=window_ids) | Q(window__unit_id__in=unit_ids) | Q(unit_id__in=unit_ids)
 
 
-def record_place_rows(*, scope: Scope, received: Q, window_ids: list[int], unit_ids: list[int]) -> list[dict]:
+def record_place_rows(
+    *, scope: Scope, received: Q, window_ids: list[int] | None, unit_ids: list[int] | None
+) -> list[dict]:
     """The records of ``received`` (a filter on ``created_at``) the scope sees at these windows or
     places, counted (``n``, ``rated``) per window, the window's place and the record's unit."""
     # The records of ``received`` picked first (by the created_at index; grouped by window, SQLite
@@ -153,20 +161,22 @@ def record_place_rows(*, scope: Scope, received: Q, window_ids: list[int], unit_
 
 
 def place_counts_fold(
-    rows: Iterable[dict], *, window_ids: list[int], unit_ids: list[int]
+    rows: Iterable[dict], *, window_ids: list[int] | None, unit_ids: list[int] | None
 ) -> tuple[PlaceCounts, PlaceCounts]:
     """Rows of (``window_id``, ``window__unit_id``, ``unit_id``, ``n``, ``rated``) as the counts
-    per window and per place unit (a row counts once for a place, at its window or as its unit)."""
-    windows = set(window_ids)
-    units = set(unit_ids)
+    per window and per place unit (a row counts once for a place, at its window or as its unit);
+    ids None: per any window and unit of the rows."""
+    windows = set(window_ids) if window_ids is not None else None
+    units = set(unit_ids) if unit_ids is not None else None
     by_window: PlaceCounts = {}
     by_unit: PlaceCounts = {}
     for row in rows:
         n, rated = row["n"] or 0, row["rated"] or 0
-        if row["window_id"] in windows:
+        if row["window_id"] is not None and (windows is None or row["window_id"] in windows):
             total = by_window.get(row["window_id"], (0, 0))
             by_window[row["window_id"]] = (total[0] + n, total[1] + rated)
-        for unit_id in {row["window__unit_id"], row["unit_id"]} & units:
+        named = {row["window__unit_id"], row["unit_id"]} - {None}
+        for unit_id in named if units is None else named & units:
             total = by_unit.get(unit_id, (0, 0))
             by_unit[unit_id] = (total[0] + n, total[1] + rated)
     return by_window, by_unit

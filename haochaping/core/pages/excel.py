@@ -21,6 +21,7 @@ from django.utils import timezone
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from haochaping.core.pages.downloads import XLSX, content_disposition
@@ -124,7 +125,7 @@ def write_table_sheet(
 
 # The parts of a one-sheet workbook around its sheet (SpreadsheetML, ECMA-376): what Excel, WPS
 # and openpyxl need to open it, nothing more. Styles: 0 plain, 1 header (bold, shaded), 2 a date,
-# 3 a date and time.
+# 3 a date and time, 4 a title (bold, 15 pt), 5 a header centred and wrapped, 6 a rate (0.0%).
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
@@ -163,29 +164,48 @@ Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles
 </Relationships>"""
 _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
-<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>\
-<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>\
-<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>\
-<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>\
+<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>\
+<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="166" formatCode="0.0%"/></numFmts>\
+<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font>\
+<font><b/><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="15"/><name val="Calibri"/></font></fonts>\
 <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
 <fill><patternFill patternType="solid"><fgColor rgb="FF{fill}"/></patternFill></fill></fills>\
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>\
 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">\
+<alignment horizontal="center" wrapText="1"/></xf>\
+<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>""".replace("{fill}", HEADER_FILL.fgColor.rgb[-6:])
 _SHEET_HEAD = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
-<sheetViews><sheetView workbookViewId="0">\
-<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
-<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>\
+<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>\
 <sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>"""
 _SHEET_TAIL = "</sheetData></worksheet>"
 _EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (1900 date system, as Excel counts it after 1900-03-01)
 _ROWS_PER_WRITE = 500
+_TITLE, _HEADER, _CENTRED_HEADER, _RATE = ' s="4"', ' s="1"', ' s="5"', ' s="6"'
+
+
+class Rate(float):
+    """A cell of ``ListExport`` shown as a percentage with one decimal (0.0%)."""
+
+
+def _pane(freeze: str) -> str:
+    """The frozen rows and columns above and left of the cell ``freeze`` (``A2``: the first row)."""
+    letter, number = coordinate_from_string(freeze)
+    columns, row = column_index_from_string(letter) - 1, number - 1
+    side = "bottomRight" if columns and row else "bottomLeft" if row else "topRight"
+    split = (f' xSplit="{columns}"' if columns else "") + (f' ySplit="{row}"' if row else "")
+    return (
+        f'<pane{split} topLeftCell="{freeze}" activePane="{side}" state="frozen"/>'
+        f'<selection pane="{side}" activeCell="{freeze}" sqref="{freeze}"/>'
+    )
 
 
 class ListExport:
@@ -196,10 +216,27 @@ class ListExport:
     workbook is served by ``response()`` in blocks and deleted when the response is closed.
     ``rows`` is the number of data rows written (for the audit event, which is recorded before
     the file is sent). Cells: text (never a formula; characters XML cannot carry are dropped),
-    numbers, and dates and times as Excel dates; an aware datetime is written as local time text.
+    numbers (a ``Rate`` as 0.0%), and dates and times as Excel dates; an aware datetime is written
+    as local time text.
+
+    ``preamble``: rows above the header, the first in bold 15 pt (a title); ``centred_headers``:
+    the headers centred and wrapped; ``freeze``: the top left cell of the part that scrolls (by
+    default the first row under the header).
     """
 
-    def __init__(self, *, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], widths=None) -> None:
+    def __init__(
+        self,
+        *,
+        title: str,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        widths=None,
+        preamble: Sequence[Sequence[Any]] = (),
+        centred_headers: bool = False,
+        freeze: str = "",
+    ) -> None:
+        self.preamble, self.centred_headers = preamble, centred_headers
+        self.freeze = freeze or f"A{len(preamble) + 2}"
         self.rows = 0
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
         try:
@@ -224,11 +261,19 @@ class ListExport:
         cols = "".join(
             f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>' for n, width in enumerate(widths, start=1)
         )
-        sheet.write(_SHEET_HEAD.format(cols=f"<cols>{cols}</cols>" if cols else "").encode())
-        letters = [get_column_letter(n) for n in range(1, len(headers) + 1)]
+        sheet.write(_SHEET_HEAD.format(pane=_pane(self.freeze), cols=f"<cols>{cols}</cols>" if cols else "").encode())
+        width = max([len(headers), *(len(row) for row in self.preamble)])
+        letters = [get_column_letter(n) for n in range(1, width + 1)]
         local = timezone.get_current_timezone()
-        buffer = [_row_xml(1, headers, letters, local, style=' s="1"')]
-        number = 1
+        buffer = [
+            _row_xml(n, row, letters, local, style=_TITLE if n == 1 else "")
+            for n, row in enumerate(self.preamble, start=1)
+        ]
+        number = len(self.preamble) + 1
+        buffer.append(
+            _row_xml(number, headers, letters, local, style=_CENTRED_HEADER if self.centred_headers else _HEADER)
+        )
+        header_row = number
         for row in rows:
             number += 1
             if len(row) > len(letters):
@@ -239,7 +284,7 @@ class ListExport:
                 buffer.clear()
         buffer.append(_SHEET_TAIL)
         sheet.write(_xml_chunk(buffer))
-        self.rows = number - 1
+        self.rows = number - header_row
 
     def response(self, *, filename: str, fallback: str) -> FileResponse:
         response = FileResponse(self.file, content_type=XLSX)
@@ -284,6 +329,8 @@ def _row_xml(number: int, values: Sequence[Any], letters: list[str], local: dt.t
                 cells.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is><t>{text}</t></is></c>')
         elif isinstance(value, bool):
             cells.append(f'<c r="{letter}{number}"{style} t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, Rate):
+            cells.append(f'<c r="{letter}{number}"{_RATE}><v>{value:.16g}</v></c>')  # as openpyxl writes it
         elif isinstance(value, int | float | Decimal):
             cells.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
         elif isinstance(value, dt.datetime):

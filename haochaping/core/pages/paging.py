@@ -9,6 +9,7 @@ key, usually the primary key).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
@@ -77,7 +78,7 @@ class TailPage(Page):
         return False
 
 
-def page_of(request, queryset: QuerySet | list, *, per_page: int = PAGE_SIZE) -> Page:
+def page_of(request, queryset: QuerySet | Sequence, *, per_page: int = PAGE_SIZE) -> Page:
     """The page asked for by ``?page=`` (out of range or not a number: the nearest page; ``last``:
     the last page) of ``?page_size=`` rows (one of ``PAGE_SIZES``, else ``per_page``), evaluated
     once. ``queryset`` must be in a total order (its ordering ends with a unique key).

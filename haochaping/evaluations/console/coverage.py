@@ -10,29 +10,24 @@ clerks, callback operators and auditors get a 403 page.
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from haochaping.audit.services import Actor
-from haochaping.core.pages.downloads import xlsx_response
+from haochaping.core.pages.excel import ListExport, Rate
 from haochaping.core.pages.paging import page_of
 from haochaping.evaluations.coverage import (
     COVERAGE_DAYS,
     KINDS,
     MISSING,
+    CoverageList,
     CoverageRow,
-    coverage_filtered,
     coverage_rows,
-    coverage_totals,
 )
 from haochaping.organizations.pages import console_page
 from haochaping.organizations.qrcodes import qr_code_ensure, qr_code_regenerate, qr_place_get_for, require_qr_role
@@ -75,9 +70,9 @@ def qr_coverage(request, scope: Scope):
         return _qr_action(request, scope)
     now = timezone.now()
     missing, kind = _query(request.GET)
-    rows = coverage_rows(scope, now=now)
-    totals = coverage_totals(rows)
-    page = page_of(request, coverage_filtered(rows, missing=missing, kind=kind))
+    listing = CoverageList(scope, now=now, missing=missing, kind=kind)
+    totals = listing.totals
+    page = page_of(request, listing)  # the page's rows only are read and counted
     context = {
         "nav": "qr",
         # A city has thousands of windows and places: the table shows one page of them (the
@@ -96,6 +91,7 @@ def qr_coverage(request, scope: Scope):
         "definitions": DEFINITIONS,
         "query": _encoded(missing, kind),
         "now": now,
+        "posters_url": reverse("console:qr_posters"),  # each row links to its poster
     }
     return render(request, "evaluations/qr_coverage.html", context)
 
@@ -126,10 +122,10 @@ def qr_coverage_export(request, scope: Scope):
     require_qr_role(scope)
     now = timezone.now()
     missing, kind = _query(request.GET)
-    rows = coverage_filtered(coverage_rows(scope, now=now), missing=missing, kind=kind)
+    rows = coverage_rows(scope, now=now, missing=missing, kind=kind)
     stamp = f"{timezone.localtime(now):%Y%m%d}"
-    content = coverage_workbook(rows, now=now)
-    return xlsx_response(content, filename=f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx")
+    export = coverage_export(rows, now=now)
+    return export.response(filename=f"评价覆盖情况_{stamp}.xlsx", fallback=f"rating-coverage-{stamp}.xlsx")
 
 
 HEADERS = [
@@ -145,39 +141,28 @@ HEADERS = [
     "已评价",
     "评价率",
 ]
+WIDTHS = [14, 24, 22, 20, 8, 18, 10, 8, 10, 8, 9]
 
 
-def coverage_workbook(rows: list[CoverageRow], *, now: dt.datetime) -> bytes:
-    """Title, subtitle, headers on row 4, a row per place from row 5 (write-only: a city's
-    thousands of places are written row by row, not kept as cells)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("评价覆盖情况")
-    for col, width in enumerate([14, 24, 22, 20, 8, 18, 10, 8, 10, 8, 9], start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "C5"
-    title = WriteOnlyCell(ws, value="窗口与便民服务场所评价覆盖情况")
-    title.font = Font(size=15, bold=True)
-    ws.append([title])
-    ws.append([f"导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}　统计口径：近 {COVERAGE_DAYS} 天接收的办件服务"])
-    ws.append([])
-    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="EEF2F8")
-    header_alignment = Alignment(horizontal="center", wrap_text=True)
-    headers = []
-    for title_text in HEADERS:
-        cell = WriteOnlyCell(ws, value=title_text)
-        cell.font, cell.fill, cell.alignment = header_font, header_fill, header_alignment
-        headers.append(cell)
-    ws.append(headers)
-    for row in rows:
-        place = row.place
-        generated = timezone.localtime(place.qr.generated_at).strftime("%Y-%m-%d %H:%M") if place.qr else ""
-        rate: object = "—"
-        if row.rate is not None:
-            rate = WriteOnlyCell(ws, value=row.rate)
-            rate.number_format = "0.0%"
-        values = [place.kind_label, place.name, place.location, place.department, "有" if place.qr else "缺",
-                  generated, row.paired, row.online, row.services, row.rated, rate]  # fmt: skip
-        ws.append(["—" if value is None else value for value in values])
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def coverage_export(rows: list[CoverageRow], *, now: dt.datetime) -> ListExport:
+    """Title, subtitle, headers on row 4, a row per place from row 5, the places' names frozen
+    (``core.pages.excel.ListExport``: the sheet written row by row, served from a temporary file)."""
+    subtitle = f"导出时间：{timezone.localtime(now):%Y-%m-%d %H:%M}　统计口径：近 {COVERAGE_DAYS} 天接收的办件服务"
+    return ListExport(
+        title="评价覆盖情况",
+        preamble=[["窗口与便民服务场所评价覆盖情况"], [subtitle], []],
+        headers=HEADERS,
+        centred_headers=True,
+        widths=WIDTHS,
+        freeze="C5",
+        rows=(_export_row(row) for row in rows),
+    )
+
+
+def _export_row(row: CoverageRow) -> list:
+    place = row.place
+    generated = timezone.localtime(place.qr.generated_at).strftime("%Y-%m-%d %H:%M") if place.qr else ""
+    rate = Rate(row.rate) if row.rate is not None else None
+    values = [place.kind_label, place.name, place.location, place.department, "有" if place.qr else "缺",
+              generated, row.paired, row.online, row.services, row.rated, rate]  # fmt: skip
+    return ["—" if value is None else value for value in values]

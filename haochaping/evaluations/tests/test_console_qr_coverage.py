@@ -12,12 +12,24 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from haochaping.analytics.rollups import rollup_refresh
 from haochaping.audit.models import AuditEvent
 from haochaping.audit.services import Actor
 from haochaping.core.pages.downloads import XLSX
-from haochaping.organizations.models import PlaceQrCode, Window
-from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure
+from haochaping.evaluations.coverage import (
+    COVERAGE_DAYS,
+    KINDS,
+    MISSING,
+    CoverageRow,
+    coverage_filtered,
+    coverage_totals,
+)
+from haochaping.organizations.devices import device_is_online
+from haochaping.organizations.models import Device, DeviceKind, PlaceQrCode, Window
+from haochaping.organizations.qrcodes import SLUG_RE, Place, qr_code_ensure, qr_place_list
+from haochaping.organizations.selectors import scope_for_user
 from haochaping.service_records.models import ServiceRecord
+from haochaping.service_records.selectors import record_counts_by_place
 from haochaping.testing import login, pair_tablet
 from haochaping.testing_world import push, push_b, rate
 
@@ -157,7 +169,7 @@ def test_the_export_has_the_same_rows(cast, services):
     qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=cast.window_a))
     r = login(Client(), cast, "supervisor").get(EXPORT, {"kind": "window"})
     assert r.status_code == 200 and ".xlsx" in r["Content-Disposition"]
-    sheet = load_workbook(BytesIO(r.content)).active
+    sheet = load_workbook(BytesIO(r.getvalue())).active  # served from a file, streamed
     data = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
     assert [row[1] for row in data] == ["市场监管综合窗口", "社保综合窗口"]
     assert data[0][4] == "有" and data[0][8:11] == [2, 1, 0.5]
@@ -165,6 +177,10 @@ def test_the_export_has_the_same_rows(cast, services):
     assert sheet["A1"].value == "窗口与便民服务场所评价覆盖情况" and sheet["A1"].font.b
     assert [cell.value for cell in sheet[4]][:2] == ["类型", "名称"] and sheet["A4"].font.b
     assert sheet["K5"].number_format == "0.0%" and sheet.freeze_panes == "C5"
+    assert sheet.title == "评价覆盖情况" and sheet["A1"].font.sz == 15 and sheet["A2"].value.startswith("导出时间：")
+    header = sheet["A4"]
+    assert header.fill.fgColor.rgb.endswith("EEF2F8") and header.alignment.horizontal == "center"
+    assert header.alignment.wrap_text and sheet.column_dimensions["B"].width == 24
 
 
 def test_the_list_takes_a_fixed_number_of_queries(cast, services, django_assert_max_num_queries):
@@ -244,3 +260,103 @@ def test_a_city_s_thousands_of_places_are_paged_and_an_action_returns_to_its_pag
     r = client.post(COVERAGE, {"action": "ensure", "place": ref, "page": "3", "kind": "window"})
     assert r.status_code == 302 and r["Location"] == f"{COVERAGE}?kind=window&page=3"
     assert PlaceQrCode.objects.filter(window_id=int(ref[1:])).exists()
+
+
+def defined_rows(scope, *, now, missing: str = "", kind: str = "") -> list[CoverageRow]:
+    """The list by its definition: every place of ``qr_place_list`` with its devices loaded and its
+    services counted from the raw records, then filtered (what the page built before the list was
+    paged in the database)."""
+    places = qr_place_list(scope=scope)
+    by_window, by_unit = record_counts_by_place(
+        scope=scope,
+        since=now - dt.timedelta(days=COVERAGE_DAYS),
+        window_ids=[p.window.pk for p in places if p.is_window],
+        unit_ids=[p.unit.pk for p in places if not p.is_window],
+    )
+    rows = []
+    for place in places:
+        counts = by_window.get(place.window.pk, (0, 0)) if place.is_window else by_unit.get(place.unit.pk, (0, 0))
+        online = sum(1 for d in place.paired_devices if device_is_online(d))
+        rows.append(CoverageRow(place, *counts, online=online, paired=len(place.paired_devices)))
+    return coverage_filtered(rows, missing=missing, kind=kind)
+
+
+def shown(row: CoverageRow) -> tuple:
+    qr = row.place.qr
+    return (row.place.ref, row.place.kind_label, row.place.name, row.place.location, row.place.department,
+            qr and (qr.slug, qr.generated_at, qr.regenerations), row.url, row.paired, row.online,
+            row.services, row.rated, row.rate)  # fmt: skip
+
+
+def exported_row(shown: tuple) -> tuple:
+    """The export's 类型, 名称, 所在场所, 进驻部门, 二维码, 评价器, 在线, 办件, 已评价, 评价率 of a
+    ``shown`` row (an empty text is an empty cell; a rate to 16 digits, as openpyxl wrote it)."""
+    _, kind, name, location, department, qr, _, paired, online, services, rated, rate = shown
+    return (kind, name, location or None, department or None, "有" if qr else "缺", paired, online, services, rated,
+            "—" if rate is None else float(f"{rate:.16g}"))  # fmt: skip
+
+
+@pytest.fixture
+def city_block(cast, services):
+    """45 more windows in the hall (some with a code, a paired tablet online or not, an unpaired
+    or retired device), services at some of them (today and 3 days ago, some rated), then a
+    rollup refresh: the list spans pages whose slices cross from places to windows."""
+    windows = Window.objects.bulk_create(
+        Window(code=f"W-X{n:03d}", name=f"综合窗口{n:03d}", unit=cast.center, department=cast.unit_a) for n in range(45)
+    )
+    for n, window in enumerate(windows):
+        if n % 3 == 0:
+            qr_code_ensure(actor=Actor.cli("tests"), place=Place(window=window))
+        if n % 4 == 0:
+            device, _ = pair_tablet(window, f"评价器{n}")
+            if n % 8 == 0:
+                Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - dt.timedelta(hours=1))
+        elif n % 5 == 0:
+            device, _ = pair_tablet(window, f"停用评价器{n}")
+            Device.objects.filter(pk=device.pk).update(is_active=False)
+        elif n % 7 == 0:
+            Device.objects.create(name=f"未配对{n}", unit=cast.center, window=window, kind=DeviceKind.TABLET)
+        if n % 6 == 0:
+            record = push(cast, f"SCJG-X{n}", window_code=window.code)
+            if n % 12 == 0:
+                rate(record, 4)
+            if n % 9 == 0:
+                ServiceRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    qr_code_ensure(actor=Actor.cli("tests"), place=Place(unit=cast.community))
+    rollup_refresh()
+
+
+@pytest.mark.parametrize("who", ["supervisor", "admin_a", "admin_b"])
+def test_every_page_and_the_export_show_the_list_s_definition(cast, city_block, who):
+    """Page by page (20 a page), under each filter, the rows and the totals are those of the
+    definition (every place loaded, counted from the raw records); so is the export."""
+    client = login(Client(), cast, who)
+    scope = scope_for_user(cast.users[who])
+    now = timezone.now()
+    totals = coverage_totals(defined_rows(scope, now=now))
+    for missing in ("", *MISSING):
+        for kind in ("", *KINDS):
+            expected = [shown(row) for row in defined_rows(scope, now=now, missing=missing, kind=kind)]
+            found, page = [], 1
+            while True:
+                r = client.get(COVERAGE, {"missing": missing, "kind": kind, "page": page, "page_size": 20})
+                assert r.context["totals"] == totals, (missing, kind)
+                found += [shown(row) for row in r.context["rows"]]
+                if not r.context["page_obj"].has_next():
+                    break
+                page += 1
+            assert r.context["page_obj"].paginator.count == len(expected)
+            assert found == expected, (missing, kind)
+            export = client.get(EXPORT, {"missing": missing, "kind": kind}).getvalue()
+            exported = [
+                row[:5] + row[6:]
+                for row in load_workbook(BytesIO(export)).active.iter_rows(min_row=5, values_only=True)
+            ]
+            assert exported == [exported_row(s) for s in expected], (missing, kind)
+    if who == "supervisor":
+        figures = (totals["windows"], totals["windows_qr"], totals["windows_device"], totals["places_qr"])
+        assert figures == (47, 15, 12, 1)
+        rows = defined_rows(scope, now=now)
+        assert sum(1 for row in rows if row.services) >= 8 and sum(1 for row in rows if row.online) >= 3
+        last = client.get(COVERAGE, {"page": "last", "page_size": 20}).context["rows"]  # 50 places: 10 on page 3
+        assert [shown(row) for row in last] == [shown(row) for row in defined_rows(scope, now=now)][-10:]
