@@ -8,6 +8,7 @@ from functools import cache
 
 from django.db import connection, connections
 from django.db.models import Q, QuerySet
+from django.db.models.query import ModelIterable
 
 from haochaping.core.db.hot import hot_cursor
 from haochaping.core.errors import NotFound
@@ -16,6 +17,22 @@ from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
 from haochaping.organizations.selectors import Scope, subtree_unit_ids
 from haochaping.service_records.models import ServiceRecord, encrypted_identity
+
+
+class _RecordPlacement(ModelIterable):
+    """Ratings whose record gets the rating's unit and staff member (loaded with the rating:
+    the same rows, copied from the record at intake) as if it had loaded them itself, so that
+    ``rating.record.unit`` and ``rating.record.staff`` read no more rows."""
+
+    def __iter__(self):
+        for rating in super().__iter__():
+            cache = rating._state.fields_cache
+            record = cache.get("record")
+            if record is not None:
+                for name in ("unit", "staff"):
+                    if name in cache:
+                        record._state.fields_cache.setdefault(name, cache[name])
+            yield rating
 
 
 def evaluation_list(
@@ -34,9 +51,14 @@ def evaluation_list(
     unit also filters on its id (one query more): a deep page then reads the unit's newest
     ratings backwards through the (unit, evaluated_at) index, where the join on the unit's path
     alone had PostgreSQL walk every rating by time (see ``subtree_unit_ids``)."""
+    # The unit and staff member through the rating's own copies (the scope's join on the unit
+    # is reused), handed to the record too (``_RecordPlacement``): one join less than reading
+    # the record's, two fewer tables for PostgreSQL to order (planning the eight-table query
+    # took 20-45 ms, more than running it, on every list and page of ratings).
     qs: QuerySet[Evaluation] = Evaluation.objects.select_related(
-        "record", "record__unit", "record__item", "record__staff", "record__window", "case"
+        "record", "unit", "record__item", "staff", "record__window", "case"
     )
+    qs._iterable_class = _RecordPlacement
     if not with_identity:
         qs = qs.defer(*encrypted_identity("record__"))
     # On the rating's own copies of the record's unit and staff member: a unit's or a clerk's
