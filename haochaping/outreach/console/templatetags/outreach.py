@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from haochaping.core.pages.badges import deadline_badge, flags_html, supervision_flags
@@ -125,7 +127,7 @@ def report_cells(report, row):
         if is_rate:
             cells.append('<td class="num">{}</td>'.format("—" if value is None else f"{value * 100:.1f}%"))
         else:
-            cells.append(f'<td class="num{"" if value else " num-zero"}">{escape(str(value))}</td>')
+            cells.append(f'<td class="num{"" if value else " num-zero"}">{html.escape(str(value))}</td>')
     return mark_safe("".join(cells))  # noqa: S308 (numbers, escaped)
 
 
