@@ -331,11 +331,13 @@ def test_list_pages_use_a_fixed_number_of_queries(cast, many, django_assert_max_
     # The home page: + 3 since issue 17 (this year's figures from two rollup tables up to
     # yesterday and two raw queries for today, the trend from the rating rollups: 5 queries, were 3;
     # the newest bad ratings one query per bad level). The records as a supervisor: + the ids of
-    # the scope's units (a lone unit's list reads its (unit, created_at) index).
+    # the scope's units (a lone unit's list reads its (unit, created_at) index); so do the
+    # ratings (their (unit, evaluated_at) index).
     limits = {
         ("console:home", "supervisor"): 16,
         ("console:home", "admin_a"): 15,
         ("console:record_list", "supervisor"): 13,
+        ("console:evaluation_list", "supervisor"): 13,
     }
     limit = limits.get((name, who), 12)
     with django_assert_max_num_queries(limit):
