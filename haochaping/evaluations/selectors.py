@@ -15,7 +15,7 @@ from haochaping.core.errors import NotFound
 from haochaping.evaluations.choices import BAD_LEVELS
 from haochaping.evaluations.models import Evaluation, Indicator
 from haochaping.organizations.models import Unit
-from haochaping.organizations.selectors import Scope, subtree_unit_ids
+from haochaping.organizations.selectors import Scope, lone_unit_id
 from haochaping.service_records.models import ServiceRecord, encrypted_identity
 
 
@@ -64,10 +64,8 @@ def evaluation_list(
     # On the rating's own copies of the record's unit and staff member: a unit's or a clerk's
     # ratings are then read newest first through the rating's (unit | staff, evaluated_at) index.
     qs = scope.filter(qs, unit_field="unit", staff_field="staff_id")
-    if paged and scope.staff_id is None:
-        units = subtree_unit_ids(scope)
-        if len(units) == 1:
-            qs = qs.filter(unit_id=units[0])
+    if paged and (unit_id := lone_unit_id(scope)) is not None:
+        qs = qs.filter(unit_id=unit_id)
     if bad_only:
         qs = qs.filter(level__lte=2)
     if system_id is not None:

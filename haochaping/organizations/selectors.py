@@ -97,6 +97,14 @@ def scope_for_system(system: BusinessSystem) -> Scope:
     return Scope(unit_path=unit.path)
 
 
+def lone_unit_id(scope: Scope) -> int | None:
+    """The unit of a scope that is one unit and not a clerk's (see ``subtree_unit_ids``), else None."""
+    if scope.staff_id is not None:
+        return None
+    units = subtree_unit_ids(scope)
+    return units[0] if len(units) == 1 else None
+
+
 def subtree_unit_ids(scope: Scope) -> list[int]:
     """The ids of every unit (active or not) in the scope's subtree. A list over a one-unit
     subtree may filter on ``unit_id = <id>`` besides the scope's join on the unit's path: both

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from haochaping.core.errors import NotFound
 from haochaping.core.timeutil import local_day_lookups
-from haochaping.organizations.selectors import Scope, subtree_unit_ids
+from haochaping.organizations.selectors import Scope, lone_unit_id
 from haochaping.service_records.models import ServiceItem, ServiceRecord, encrypted_identity
 
 
@@ -44,10 +44,8 @@ def service_record_list(
         qs = qs.filter(**local_day_lookups("created_at", first=date_from, last=date_to))
     if system_id is not None:
         qs = qs.filter(system_id=system_id)
-    if paged and scope.staff_id is None:
-        units = subtree_unit_ids(scope)
-        if len(units) == 1:
-            qs = qs.filter(unit_id=units[0])
+    if paged and (unit_id := lone_unit_id(scope)) is not None:
+        qs = qs.filter(unit_id=unit_id)
     return qs
 
 
