@@ -115,7 +115,7 @@ def vacuum_rollups() -> None:
         return
     with connection.cursor() as cursor:
         for model in apps.get_app_config("analytics").get_models():
-            if model.__name__.endswith("Day"):  # ServiceDay … BacklogDay: the rollups
+            if model.__name__.endswith(("Day", "Month")):  # ServiceDay … BacklogDay, the month totals: the rollups
                 cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
         # And any table a migration since the growth rewrote (a column filled in every row): its
         # dead rows and missing statistics would be autovacuum's work within minutes on a server.

@@ -6,11 +6,15 @@ into the measures, each with its definition as the pages show it. ``counts_by`` 
 sums by a dimension (unit subtree, window, staff member, item, channel, system, day) for
 rankings, drill-downs and trends. A slice of a unit subtree alone, counted whole or by unit or
 day, reads the unit totals (``ServiceUnitDay``, ``RatingUnitDay``, ``CaseUnitDay``: one row per
-unit and day); a narrower slice, or a grouping by another dimension, the detailed tables.
+unit and day), and for the whole calendar months inside a period their month totals
+(``ServiceUnitMonth``…: one row per unit and month; a year to date reads about 12 rows per unit,
+not 365): the months and the period's remaining days are summed in one ``UNION ALL`` query per
+table. A narrower slice, or a grouping by another dimension, reads the detailed tables.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import reduce
@@ -24,11 +28,14 @@ from haochaping.analytics.models import (
     CallbackDay,
     CaseDay,
     CaseUnitDay,
+    CaseUnitMonth,
     DemandDay,
     RatingDay,
     RatingUnitDay,
+    RatingUnitMonth,
     ServiceDay,
     ServiceUnitDay,
+    ServiceUnitMonth,
 )
 from haochaping.analytics.periods import Period
 from haochaping.evaluations.choices import Level
@@ -373,46 +380,92 @@ def _unit_rating_sums() -> dict[str, Sum]:
 ALL_TABLES = ("service", "rating", "case", "callback", "demand")
 
 
-def _tables(
-    slice_: Slice, *, totals: bool = True, tables: Iterable[str] = ALL_TABLES
-) -> list[tuple[QuerySet, dict[str, Sum]]]:
-    """Each rollup table of ``tables`` narrowed to the slice, with the sums it gives: the unit
-    totals for a slice that is a unit subtree only (unless ``totals`` is False), else the detailed
-    tables. Callbacks and demands only for a slice that is a unit subtree."""
-    wanted = set(tables)
-    found: list[tuple[str, QuerySet, dict[str, Sum]]] = []
-    if totals and not slice_.narrowed:
-        found += [
-            ("service", slice_.apply(ServiceUnitDay.objects.all(), channel=False, dims=False),
-             {k: Sum(v) for k, v in SUMS["service"].items()}),
-            ("rating", slice_.apply(RatingUnitDay.objects.all(), channel=False, dims=False), _unit_rating_sums()),
-            ("case", slice_.apply(CaseUnitDay.objects.all(), channel=False, dims=False),
-             {k: Sum(v) for k, v in SUMS["case"].items()}),
-        ]  # fmt: skip
-    else:
-        found += [
-            ("service", slice_.apply(ServiceDay.objects.all(), channel=False),
-             {k: Sum(v) for k, v in SUMS["service"].items()}),
-            ("rating", slice_.apply(RatingDay.objects.all()), _rating_sums()),
-            ("case", slice_.apply(CaseDay.objects.all()), {k: Sum(v) for k, v in SUMS["case"].items()}),
-        ]  # fmt: skip
-    if not slice_.narrowed:
-        found += [
-            ("callback", slice_.apply(CallbackDay.objects.all(), channel=False, dims=False), _callback_sums()),
-            ("demand", slice_.apply(DemandDay.objects.all(), channel=False, dims=False),
-             {k: Sum(v) for k, v in SUMS["demand"].items()}),
-        ]  # fmt: skip
-    return [(qs, sums) for name, qs, sums in found if name in wanted]
-
-
 def _in(period: Period) -> Q:
     return Q(day__gte=period.first, day__lte=period.last)
 
 
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of the month of ``day``."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def month_split(period: Period) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """The whole calendar months inside ``period`` (the first days of the first and the last of
+    them; None: none) and the period's other days, as at most two ranges (first, last)."""
+    first = period.first if period.first.day == 1 else _month_end(period.first) + dt.timedelta(days=1)
+    end = period.last if _month_end(period.last) == period.last else period.last.replace(day=1) - dt.timedelta(days=1)
+    if first > end:
+        return None, [(period.first, period.last)]
+    days = [(period.first, first - dt.timedelta(days=1)), (end + dt.timedelta(days=1), period.last)]
+    return (first, end.replace(day=1)), [(a, b) for a, b in days if a <= b]
+
+
+def _days_q(period: Period) -> Q | None:
+    """The day-table rows of ``period`` that its month totals do not hold (None: none)."""
+    _months, days = month_split(period)
+    if not days:
+        return None
+    return reduce(or_, (Q(day__gte=a, day__lte=b) for a, b in days))
+
+
+def _months_q(period: Period) -> Q | None:
+    months, _days = month_split(period)
+    return None if months is None else Q(month__gte=months[0], month__lte=months[1])
+
+
+@dataclass(frozen=True)
+class Source:
+    """A rollup table narrowed to a slice, and which of its rows hold a period's facts."""
+
+    qs: QuerySet
+    rows_of: Callable[[Period], Q | None] = _in  # None: no row of this table holds the period's
+
+
+def _tables(
+    slice_: Slice, *, totals: bool = True, months: bool = True, tables: Iterable[str] = ALL_TABLES
+) -> list[tuple[list[Source], dict[str, Sum]]]:
+    """Each rollup table of ``tables`` narrowed to the slice, with the sums it gives: the unit
+    totals for a slice that is a unit subtree only (unless ``totals`` is False; with ``months``,
+    the month totals for a period's whole months and the day totals for its other days), else
+    the detailed tables. Callbacks and demands only for a slice that is a unit subtree."""
+    wanted = set(tables)
+    found: list[tuple[str, list[Source], dict[str, Sum]]] = []
+
+    def unit_totals(day_model, month_model) -> list[Source]:
+        days = slice_.apply(day_model.objects.all(), channel=False, dims=False)
+        if not months:
+            return [Source(days)]
+        return [Source(days, _days_q), Source(slice_.apply(month_model.objects.all(), channel=False, dims=False),
+                                              _months_q)]  # fmt: skip
+
+    if totals and not slice_.narrowed:
+        found += [
+            ("service", unit_totals(ServiceUnitDay, ServiceUnitMonth), {k: Sum(v) for k, v in SUMS["service"].items()}),
+            ("rating", unit_totals(RatingUnitDay, RatingUnitMonth), _unit_rating_sums()),
+            ("case", unit_totals(CaseUnitDay, CaseUnitMonth), {k: Sum(v) for k, v in SUMS["case"].items()}),
+        ]
+    else:
+        found += [
+            ("service", [Source(slice_.apply(ServiceDay.objects.all(), channel=False))],
+             {k: Sum(v) for k, v in SUMS["service"].items()}),
+            ("rating", [Source(slice_.apply(RatingDay.objects.all()))], _rating_sums()),
+            ("case", [Source(slice_.apply(CaseDay.objects.all()))], {k: Sum(v) for k, v in SUMS["case"].items()}),
+        ]  # fmt: skip
+    if not slice_.narrowed:
+        found += [
+            ("callback", [Source(slice_.apply(CallbackDay.objects.all(), channel=False, dims=False))],
+             _callback_sums()),
+            ("demand", [Source(slice_.apply(DemandDay.objects.all(), channel=False, dims=False))],
+             {k: Sum(v) for k, v in SUMS["demand"].items()}),
+        ]  # fmt: skip
+    return [(sources, sums) for name, sources, sums in found if name in wanted]
+
+
 def _fill(target: Counts, row: dict) -> None:
-    """Set a grouped row's sums (aliased ``s_<name>``) on ``target``."""
+    """Add a grouped row's sums (aliased ``s_<name>``) to ``target``."""
     for name, value in row.items():
-        setattr(target, name.removeprefix("s_"), value or 0)
+        name = name.removeprefix("s_")
+        setattr(target, name, getattr(target, name) + (value or 0))
 
 
 def _disjoint(periods: list[Period]) -> bool:
@@ -420,30 +473,56 @@ def _disjoint(periods: list[Period]) -> bool:
     return all(a.last < b.first for a, b in pairwise(ordered))
 
 
-def counts(slice_: Slice, periods: Iterable[Period], *, tables: Iterable[str] = ALL_TABLES) -> list[Counts]:
+def _union(parts: list[QuerySet]) -> Iterable[dict]:
+    """The rows of the grouped queries (one per table a slice's periods read), in one query."""
+    if not parts:
+        return []
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def counts(
+    slice_: Slice, periods: Iterable[Period], *, tables: Iterable[str] = ALL_TABLES, months: bool = True
+) -> list[Counts]:
     """The counts of each period for the slice: one query per rollup table (of ``tables``) for all
-    periods, over the periods' days only. Periods that do not overlap (a month, the month before,
-    a year earlier) are told apart by a group key; overlapping ones by a conditional sum per period."""
+    periods, over the periods' days only (the day and month totals of a table in one query).
+    Periods that do not overlap (a month, the month before, a year earlier) are told apart by a
+    group key; overlapping ones by a conditional sum per period. ``months`` False: the day totals
+    only (tests compare both)."""
     periods = list(periods)
     results = [Counts(people_only=slice_.narrowed) for _ in periods]
-    within = reduce(or_, (_in(period) for period in periods))  # the periods' days only, not those between
-    if _disjoint(periods):
-        which = Case(*(When(_in(p), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField())
-        for qs, sums in _tables(slice_, tables=tables):
-            rows = qs.filter(within).annotate(k_period=which).values("k_period")
-            for row in rows.annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by():
-                _fill(results[row.pop("k_period")], row)
-        return results
-    for qs, sums in _tables(slice_, tables=tables):
-        aggregates = {}
-        for i, period in enumerate(periods):
-            for name, total in sums.items():
-                condition = _in(period) & total.filter if total.filter is not None else _in(period)
-                aggregates[f"p{i}__{name}"] = Sum(total.source_expressions[0], filter=condition)
-        values = qs.filter(within).aggregate(**aggregates)
-        for key, value in values.items():
-            index, name = key.split("__", 1)
-            setattr(results[int(index[1:])], name, value or 0)
+    disjoint = _disjoint(periods)
+    for sources, sums in _tables(slice_, tables=tables, months=months):
+        parts = []
+        for source in sources:
+            held = [(i, q) for i, q in ((i, source.rows_of(p)) for i, p in enumerate(periods)) if q is not None]
+            if not held:
+                continue
+            within = reduce(or_, (q for _i, q in held))  # the periods' rows only, not those between
+            qs = source.qs.filter(within)
+            if disjoint:
+                which = Case(*(When(q, then=Value(i)) for i, q in held), output_field=IntegerField())
+                parts.append(qs.annotate(k_period=which).values("k_period")
+                             .annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by())  # fmt: skip
+                continue
+            aggregates = {}
+            for i, period in enumerate(periods):
+                q = source.rows_of(period)
+                for name, total in sums.items():
+                    if q is None:
+                        aggregates[f"s_{i}__{name}"] = Value(0, output_field=IntegerField())
+                        continue
+                    condition = q & total.filter if total.filter is not None else q
+                    aggregates[f"s_{i}__{name}"] = Sum(total.source_expressions[0], filter=condition)
+            parts.append(qs.annotate(k_period=Value(-1, output_field=IntegerField())).values("k_period")
+                         .annotate(**aggregates).order_by())  # fmt: skip
+        for row in _union(parts):
+            index = row.pop("k_period")
+            if index >= 0:
+                _fill(results[index], row)
+                continue
+            for key, value in row.items():
+                position, name = key.removeprefix("s_").split("__", 1)
+                _fill(results[int(position)], {name: value})
     return results
 
 
@@ -468,9 +547,14 @@ def counts_by(slice_: Slice, period: Period, by: str, *, tables: Iterable[str] =
     wanted = [t for t in tables if people or t in ("service", "rating", "case")]
     if column == "channel":
         wanted = [t for t in wanted if t != "service"]  # services have no rating channel
-    for qs, sums in _tables(slice_, totals=people, tables=wanted):
-        rows = qs.filter(_in(period)).values(column).annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by()
-        for row in rows:
+    for sources, sums in _tables(slice_, totals=people, months=by == "unit", tables=wanted):
+        parts = []
+        for source in sources:
+            q = source.rows_of(period)
+            if q is not None:
+                parts.append(source.qs.filter(q).values(column)
+                             .annotate(**{f"s_{k}": v for k, v in sums.items()}).order_by())  # fmt: skip
+        for row in _union(parts):
             key = row.pop(column)
             _fill(results.setdefault(key, Counts(people_only=slice_.narrowed or not people)), row)
     return results

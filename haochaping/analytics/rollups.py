@@ -4,7 +4,8 @@ A *partition* is one local day of one table, optionally narrowed to a set of uni
 always recomputed whole from the raw rows (delete, then insert one grouped query), so running a
 refresh twice, or concurrently with intake, never counts a row twice. The grouped query's rows go
 straight into the rollup table (``INSERT … SELECT``), and the partition's unit totals
-(``ServiceUnitDay``, ``RatingUnitDay``, ``CaseUnitDay``) are summed from them the same way.
+(``ServiceUnitDay``, ``RatingUnitDay``, ``CaseUnitDay``) are summed from them the same way, and
+the month totals of those units (``ServiceUnitMonth``…) from the day totals, once per run and month.
 
 ``rollup_refresh`` finds what changed since the last runs by id: every watched table's rows
 (ratings, services, case and demand timeline entries, call tasks and call records) carry
@@ -26,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -45,7 +48,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from haochaping.analytics.models import (
@@ -53,12 +56,15 @@ from haochaping.analytics.models import (
     CallbackDay,
     CaseDay,
     CaseUnitDay,
+    CaseUnitMonth,
     DemandDay,
     RatingDay,
     RatingUnitDay,
+    RatingUnitMonth,
     RollupRun,
     ServiceDay,
     ServiceUnitDay,
+    ServiceUnitMonth,
 )
 from haochaping.core.timeutil import local_date, start_of_local_day
 from haochaping.evaluations.choices import Level
@@ -97,6 +103,8 @@ BY_UNIT = ("service", "rating", "backlog")
 FIRST_TABLES = ("service", "rating", "case", "callback", "demand")
 # The per-unit totals of the three detailed tables (callbacks and demands are per unit already).
 UNIT_MODELS = {"service": ServiceUnitDay, "rating": RatingUnitDay, "case": CaseUnitDay}
+# The month totals, summed from the day totals of the same table.
+MONTH_MODELS = {"service": ServiceUnitMonth, "rating": RatingUnitMonth, "case": CaseUnitMonth}
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -293,16 +301,64 @@ def _rebuild_grouped() -> int:
     for table, model in UNIT_MODELS.items():
         totals = ROLLUP_MODELS[table].objects.values("day", "unit_id").annotate(**_unit_sums(table)).order_by()
         _insert(model, None, totals)
+        _months_recompute(table, None)
     return rows
 
 
 def unit_totals_rebuild() -> None:
-    """The unit totals summed again from the detailed rollup rows as they are (tests that write
-    detailed rows directly; a repair after editing them by hand)."""
+    """The unit totals (days and months) summed again from the detailed rollup rows as they are
+    (tests that write detailed rows directly; a repair after editing them by hand)."""
     for table, model in UNIT_MODELS.items():
         model.objects.all().delete()
         totals = ROLLUP_MODELS[table].objects.values("day", "unit_id").annotate(**_unit_sums(table)).order_by()
         _insert(model, None, totals)
+        _months_recompute(table, None)
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of the month of ``day``."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _months_recompute(table: str, months: Iterable[dt.date] | None, units: set[int] | None = None) -> None:
+    """The month totals of ``table`` for ``months`` (their first days; None: every month), for
+    ``units`` (None: every unit), summed again from the day totals."""
+    model, days = MONTH_MODELS[table], UNIT_MODELS[table].objects.all()
+    old = model.objects.all()
+    if months is not None:
+        months = sorted(set(months))
+        if not months:
+            return
+        old = old.filter(month__in=months)
+        days = days.filter(reduce(or_, (Q(day__gte=m, day__lte=_month_end(m)) for m in months)))
+    if units is not None:
+        old, days = old.filter(unit_id__in=units), days.filter(unit_id__in=units)
+    old.delete()
+    names = [f.name for f in model._meta.concrete_fields if f.name not in ("id", "month", "unit")]
+    sums = {f"d_{name}": Coalesce(Sum(name), 0, output_field=IntegerField()) for name in names}
+    _insert(model, None, days.values("unit_id", d_month=TruncMonth("day")).annotate(**sums).order_by())
+
+
+def _months_of(parts: Iterable[tuple[tuple[str, dt.date], set[int] | None]]) -> None:
+    """Recompute the month totals of the recomputed day partitions: one statement per table and
+    month, for the union of the units (None: every unit)."""
+    touched: dict[tuple[str, dt.date], set[int] | None] = {}
+    for (table, day), units in parts:
+        if table not in MONTH_MODELS:
+            continue
+        key = (table, month_of(day))
+        if key in touched and (touched[key] is None or units is None):
+            touched[key] = None
+        elif key in touched:
+            touched[key] = touched[key] | units  # type: ignore[operator]
+        else:
+            touched[key] = None if units is None else set(units)
+    for (table, month), units in sorted(touched.items(), key=lambda item: (item[0][1], item[0][0])):
+        _months_recompute(table, [month], units)
 
 
 def _recompute(table: str, day: dt.date, units: set[int] | None = None) -> int:
@@ -386,7 +442,10 @@ def _build_whole(table: str) -> int:
         # Keyed by the day services finished, which may lie before the first day of any other
         # table (an imported history): one grouped pass over the records.
         return _insert(BacklogDay, None, _backlog(None, None))
-    return sum(_recompute(table, day) for day in _raw_days())
+    rows = sum(_recompute(table, day) for day in _raw_days())
+    if table in MONTH_MODELS:
+        _months_recompute(table, None)
+    return rows
 
 
 def _since(now: dt.datetime) -> dict[str, int] | None:
@@ -481,7 +540,7 @@ def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
         marks = _marks()
         whole = days is None
         if whole:
-            for model in [*ROLLUP_MODELS.values(), *UNIT_MODELS.values()]:
+            for model in [*ROLLUP_MODELS.values(), *UNIT_MODELS.values(), *MONTH_MODELS.values()]:
                 model.objects.all().delete()
             days = _raw_days()
         days = sorted(set(days))
@@ -490,12 +549,16 @@ def rollup_rebuild(*, days: Iterable[dt.date] | None = None) -> RefreshResult:
         elif whole:
             rows = _build_whole("backlog")
             rows += sum(_recompute(table, day) for day in days for table in TABLES if table != "backlog")
+            for table in MONTH_MODELS:
+                _months_recompute(table, None)
         else:
             rows = sum(_recompute(table, day) for day in days for table in TABLES)
+            _months_of(((table, day), None) for day in days for table in MONTH_MODELS)
         if connection.vendor == "postgresql":
             # The planner's statistics of the rewritten tables now, not at autovacuum's next visit
             # (with a rebuilt table's stale counts a query may walk an index per unit).
-            tables = [m._meta.db_table for m in [*ROLLUP_MODELS.values(), *UNIT_MODELS.values()]]
+            models = [*ROLLUP_MODELS.values(), *UNIT_MODELS.values(), *MONTH_MODELS.values()]
+            tables = [m._meta.db_table for m in models]
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {', '.join(tables)}")
         RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks, full=True,
@@ -515,6 +578,7 @@ def rollup_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         changes = changes_between(since, marks)
         parts = sorted(changes.parts.items(), key=lambda part: (part[0][1], part[0][0]))
         rows = sum(_recompute(table, day, units) for (table, day), units in parts)
+        _months_of(parts)
         rows += sum(_build_whole(table) for table in _unbuilt())  # after an upgrade added it
         RollupRun.objects.create(started_at=now, finished_at=timezone.now(), marks=marks,
                                  days=len(changes.days), partitions=len(changes.parts))  # fmt: skip
@@ -532,7 +596,12 @@ def rollup_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
 def rollup_snapshot() -> dict[str, list[tuple]]:
     """Every rollup table's rows as sorted tuples without ids (tests compare refresh with rebuild)."""
     snapshot = {}
-    for table, model in [*ROLLUP_MODELS.items(), *((f"{t} totals", m) for t, m in UNIT_MODELS.items())]:
+    tables = [
+        *ROLLUP_MODELS.items(),
+        *((f"{t} totals", m) for t, m in UNIT_MODELS.items()),
+        *((f"{t} months", m) for t, m in MONTH_MODELS.items()),
+    ]
+    for table, model in tables:
         names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
         snapshot[table] = sorted((tuple(row) for row in model.objects.values_list(*names)), key=repr)
     return snapshot
