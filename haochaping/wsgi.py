@@ -14,6 +14,7 @@ application = get_wsgi_application()
 
 # Before the first request, not during it: the URLconf, the templates, jieba's dictionary.
 if os.environ.get("HAOCHAPING_WARM_UP", "1") != "0":
-    from haochaping.core.warmup import warm_up
+    from haochaping.core.warmup import freeze_heap, warm_up
 
     warm_up()
+    freeze_heap()  # after warm-up, so that what it loaded is never walked by the collector again

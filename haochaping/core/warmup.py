@@ -9,10 +9,16 @@ calls it when a server worker loads the application, before it accepts a request
 
 An app adds its own start-up work as a ``warm_up()`` method on its ``AppConfig`` (outreach:
 jieba's dictionary). Management commands and tests do not call it: they start faster without.
+
+What warm-up loads lives as long as the process: compiled templates, view modules, jieba's
+dictionary (about 285,000 objects the collector tracks). ``freeze_heap()`` then moves them out of
+the cyclic garbage collector's sight (``gc.freeze``), so its full collections, which otherwise
+pause a request every few requests to walk them all, walk only what requests create.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from pathlib import Path
@@ -40,6 +46,14 @@ def warm_up() -> dict[str, float]:
             hook()
             timings[config.label] = time.perf_counter() - started
     return timings
+
+
+def freeze_heap() -> int:
+    """Collect what warm-up left as garbage, then freeze every object still alive (the permanent
+    generation: never walked by later collections, never freed); how many were frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def compile_templates() -> int:
