@@ -7,9 +7,10 @@ sums by a dimension (unit subtree, window, staff member, item, channel, system, 
 rankings, drill-downs and trends. A slice of a unit subtree alone, counted whole or by unit or
 day, reads the unit totals (``ServiceUnitDay``, ``RatingUnitDay``, ``CaseUnitDay``: one row per
 unit and day), and for the whole calendar months inside a period their month totals
-(``ServiceUnitMonth``…: one row per unit and month; a year to date reads about 12 rows per unit,
-not 365): the months and the period's remaining days are summed in one ``UNION ALL`` query per
-table. A narrower slice, or a grouping by another dimension, reads the detailed tables.
+(``ServiceUnitMonth``…: one row per unit and month; a year to date reads at most 11 month rows
+and 30 day rows per unit, not up to 365): the months and the period's remaining days are summed
+in one ``UNION ALL`` query per table. A narrower slice, or a grouping by another dimension, reads
+the detailed tables.
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ class UnitTotals(models.Model):
 class UnitMonthTotals(models.Model):
     """A unit's totals of one calendar month, summed from its days' unit totals: a period of whole
     months (a year to date, a month and the months it is compared with) reads a row per unit and
-    month instead of one per unit and day (a city's year: 3,600 rows instead of 110,000).
+    month instead of one per unit and day.
     Recomputed from the day totals whenever a day of the month is (``analytics.rollups``)."""
 
     month = models.DateField("月份")  # the month's first day

@@ -11,7 +11,7 @@ An app adds its own start-up work as a ``warm_up()`` method on its ``AppConfig``
 jieba's dictionary). Management commands and tests do not call it: they start faster without.
 
 What warm-up loads lives as long as the process: compiled templates, view modules, jieba's
-dictionary (about 285,000 objects the collector tracks). ``freeze_heap()`` then moves them out of
+dictionary: most of the objects the collector tracks. ``freeze_heap()`` then moves them out of
 the cyclic garbage collector's sight (``gc.freeze``), so its full collections, which otherwise
 pause a request every few requests to walk them all, walk only what requests create.
 """
