@@ -385,19 +385,17 @@ def _in(period: Period) -> Q:
     return Q(day__gte=period.first, day__lte=period.last)
 
 
-def _month_end(day: dt.date) -> dt.date:
-    """The last day of the month of ``day``."""
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+ONE_DAY = dt.timedelta(days=1)
 
 
 def month_split(period: Period) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     """The whole calendar months inside ``period`` (the first days of the first and the last of
     them; None: none) and the period's other days, as at most two ranges (first, last)."""
-    first = period.first if period.first.day == 1 else _month_end(period.first) + dt.timedelta(days=1)
-    end = period.last if _month_end(period.last) == period.last else period.last.replace(day=1) - dt.timedelta(days=1)
+    first = period.first if period.first.day == 1 else Period.of("month", period.first).next().first
+    end = period.last if Period.of("month", period.last).last == period.last else period.last.replace(day=1) - ONE_DAY
     if first > end:
         return None, [(period.first, period.last)]
-    days = [(period.first, first - dt.timedelta(days=1)), (end + dt.timedelta(days=1), period.last)]
+    days = [(period.first, first - ONE_DAY), (end + ONE_DAY, period.last)]
     return (first, end.replace(day=1)), [(a, b) for a, b in days if a <= b]
 
 

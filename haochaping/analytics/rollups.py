@@ -66,6 +66,7 @@ from haochaping.analytics.models import (
     ServiceUnitDay,
     ServiceUnitMonth,
 )
+from haochaping.analytics.periods import Period
 from haochaping.core.timeutil import local_date, start_of_local_day
 from haochaping.evaluations.choices import Level
 from haochaping.evaluations.models import Evaluation
@@ -315,15 +316,6 @@ def unit_totals_rebuild() -> None:
         _months_recompute(table, None)
 
 
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _month_end(day: dt.date) -> dt.date:
-    """The last day of the month of ``day``."""
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
 def _months_recompute(table: str, months: Iterable[dt.date] | None, units: set[int] | None = None) -> None:
     """The month totals of ``table`` for ``months`` (their first days; None: every month), for
     ``units`` (None: every unit), summed again from the day totals."""
@@ -334,7 +326,7 @@ def _months_recompute(table: str, months: Iterable[dt.date] | None, units: set[i
         if not months:
             return
         old = old.filter(month__in=months)
-        days = days.filter(reduce(or_, (Q(day__gte=m, day__lte=_month_end(m)) for m in months)))
+        days = days.filter(reduce(or_, (Q(day__gte=m, day__lte=Period.of("month", m).last) for m in months)))
     if units is not None:
         old, days = old.filter(unit_id__in=units), days.filter(unit_id__in=units)
     old.delete()
@@ -348,15 +340,10 @@ def _months_of(parts: Iterable[tuple[tuple[str, dt.date], set[int] | None]]) -> 
     month, for the union of the units (None: every unit)."""
     touched: dict[tuple[str, dt.date], set[int] | None] = {}
     for (table, day), units in parts:
-        if table not in MONTH_MODELS:
-            continue
-        key = (table, month_of(day))
-        if key in touched and (touched[key] is None or units is None):
-            touched[key] = None
-        elif key in touched:
-            touched[key] = touched[key] | units  # type: ignore[operator]
-        else:
-            touched[key] = None if units is None else set(units)
+        if table in MONTH_MODELS:
+            key = (table, day.replace(day=1))
+            known = touched.get(key, set())
+            touched[key] = None if known is None or units is None else known | units
     for (table, month), units in sorted(touched.items(), key=lambda item: (item[0][1], item[0][0])):
         _months_recompute(table, [month], units)
 
