@@ -119,7 +119,8 @@ class Evaluation(AppendOnlyModel):
             # (``outreach.selectors.ratings_with_suggestions``) reads these, not every rating.
             models.Index(fields=["evaluated_at"], condition=~Q(text=""), name="evaluation_text_time_idx"),
             models.Index(fields=["unit", "evaluated_at"], name="evaluation_unit_time_idx"),
-            models.Index(fields=["staff", "evaluated_at"], name="evaluation_staff_time_idx"),
+            # A clerk's own ratings, read with their unit's id (``lone_unit_id``).
+            models.Index(fields=["staff", "unit", "evaluated_at"], name="evaluation_staff_unit_time_idx"),
         ]
 
     def __str__(self) -> str:

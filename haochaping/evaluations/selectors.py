@@ -77,9 +77,9 @@ def evaluation_list(
 def evaluation_recent_bad(*, scope: Scope, limit: int = 10) -> list[Evaluation]:
     """The scope's ``limit`` newest bad ratings, newest first (the home page's 最近差评): the
     newest of each bad level, merged; one query per bad level. Over a unit subtree each walks
-    the (level, evaluated_at) index; for a clerk the planner may instead start from their own
-    ratings through the (staff, evaluated_at) index."""
-    qs = evaluation_list(scope=scope)
+    the (level, evaluated_at) index; a clerk's walk their own ratings newest first through the
+    (staff, unit, evaluated_at) index, with their unit's id (``paged``: one query more)."""
+    qs = evaluation_list(scope=scope, paged=scope.staff_id is not None)
     rows = [e for level in BAD_LEVELS for e in qs.filter(level=level).order_by("-evaluated_at", "-id")[:limit]]
     return sorted(rows, key=lambda e: (e.evaluated_at, e.pk), reverse=True)[:limit]
 

@@ -98,9 +98,11 @@ def scope_for_system(system: BusinessSystem) -> Scope:
 
 
 def lone_unit_id(scope: Scope) -> int | None:
-    """The unit of a scope that is one unit and not a clerk's (see ``subtree_unit_ids``), else None."""
-    if scope.staff_id is not None:
-        return None
+    """The unit of a scope that is one unit (see ``subtree_unit_ids``), else None. A clerk's too:
+    their own rows are then two equalities (staff member and unit) that an index on both serves
+    in order (``record_staff_unit_created_idx``), where PostgreSQL estimated the join on the
+    unit's path as independent of the staff filter (a clerk's years of services: a few thousand
+    rows expected, all read and sorted for a deep page)."""
     units = subtree_unit_ids(scope)
     return units[0] if len(units) == 1 else None
 

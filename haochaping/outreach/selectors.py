@@ -17,7 +17,7 @@ from haochaping.core.timeutil import end_of_local_day, local_date
 from haochaping.evaluations.models import Evaluation
 from haochaping.evaluations.selectors import reason_texts
 from haochaping.organizations.models import Role
-from haochaping.organizations.selectors import Scope
+from haochaping.organizations.selectors import Scope, lone_unit_id
 from haochaping.outreach.choices import (
     DEMAND_RUNNING,
     PUBLIC_DEMAND_STATE,
@@ -68,9 +68,16 @@ def task_list(
     unit_code: str | None = None,
     assigned_to_id: int | None = None,
     due_before: dt.datetime | None = None,
+    paged: bool = False,
 ) -> QuerySet[CallTask]:
-    """Call tasks in scope (window clerks: none), soonest due first."""
+    """Call tasks in scope (window clerks: none), soonest due first. ``paged``: read page by page
+    (the console list), where a scope of one unit also filters on its id (one query more), so
+    that PostgreSQL knows how many of the tasks are the unit's (the join on the unit's path is
+    estimated at a share of every unit's) and walks the due-time index to a deep page instead
+    of sorting all of them (``organizations.selectors.subtree_unit_ids``)."""
     qs = scope.filter(CallTask.objects.select_related(*TASK_RELATED), unit_field="unit")
+    if paged and (unit_id := lone_unit_id(scope)) is not None:
+        qs = qs.filter(unit_id=unit_id)
     if kind:
         qs = qs.filter(kind=kind)
     if status:

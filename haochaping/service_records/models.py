@@ -117,7 +117,9 @@ class ServiceRecord(models.Model):
         # with the list's ordering; see docs/architecture.md, "Indexes".
         indexes = [
             models.Index(fields=["unit", "created_at"], name="record_unit_created_idx"),
-            models.Index(fields=["staff", "created_at"], name="record_staff_created_idx"),
+            # A clerk's own services, read with their unit's id (``lone_unit_id``): both are
+            # equalities, so a deep page and the bounded count walk only that clerk's rows.
+            models.Index(fields=["staff", "unit", "created_at"], name="record_staff_unit_created_idx"),
             models.Index(fields=["window", "created_at"], name="record_window_created_idx"),
             models.Index(fields=["item", "created_at"], name="record_item_created_idx"),
             # The services finished in a day: the 未评价积压 rollup and its live part, invitations.

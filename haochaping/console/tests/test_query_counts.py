@@ -31,7 +31,8 @@ PAGES = {
     # were 3); the 10 newest bad ratings one query per bad level (each on the level's time index).
     ("supervisor", "/console/"): 15,
     ("admin_a", "/console/"): 13,
-    ("clerk_a", "/console/"): 13,
+    # + the clerk's unit id: their newest bad ratings through their (staff, unit, time) index
+    ("clerk_a", "/console/"): 14,
     # + the records whose tablet request awaits a rating, + the ids of the scope's units (one query each)
     ("supervisor", "/console/records/"): 13,
     # + the 业务系统 choices (the systems the caller sees), + the ids of the scope's units
@@ -50,7 +51,8 @@ PAGES = {
     ("admin_a", "/console/cases/"): 11,
     ("supervisor", "/console/cases/summary/"): 9,
     ("operator", "/console/outreach/"): 12,
-    ("operator", "/console/outreach/tasks/"): 10,
+    # + the ids of the scope's units (a one-unit scope's tasks also filter on its id)
+    ("operator", "/console/outreach/tasks/"): 11,
     ("supervisor", "/console/outreach/demands/"): 12,
     ("admin_a", "/console/outreach/demands/"): 11,
     ("supervisor", "/console/outreach/suggestions/"): 11,

@@ -122,6 +122,7 @@ def _filtered_tasks(request, scope: Scope) -> tuple[TaskFilterForm, QuerySet[Cal
         status=filters.get("status"),
         unit_code=filters.get("unit"),
         assigned_to_id=request.user.pk if filters.get("mine") else None,
+        paged=True,
     )
     return form, tasks
 
