@@ -98,8 +98,9 @@ class Evaluation(AppendOnlyModel):
     client_key = models.CharField(max_length=64, blank=True)
     # The record's unit and staff member, copied at intake (a pushed record never changes its
     # unit or staff: a push with other values is refused as a conflict). A unit's or a clerk's
-    # rating list then reads their ratings newest first through the (unit | staff, evaluated_at)
-    # indexes below, instead of walking every rating by time and joining its record.
+    # rating list then reads their ratings newest first through the (unit, evaluated_at) and
+    # (staff, unit, evaluated_at) indexes below, instead of walking every rating by time and
+    # joining its record.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, related_name="+", verbose_name="办理单位")
     staff = models.ForeignKey(
         Staff, null=True, blank=True, on_delete=models.PROTECT, db_index=False, related_name="+",

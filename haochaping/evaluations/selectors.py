@@ -62,7 +62,8 @@ def evaluation_list(
     if not with_identity:
         qs = qs.defer(*encrypted_identity("record__"))
     # On the rating's own copies of the record's unit and staff member: a unit's or a clerk's
-    # ratings are then read newest first through the rating's (unit | staff, evaluated_at) index.
+    # ratings are then read newest first through the rating's (unit, evaluated_at) or (staff,
+    # unit, evaluated_at) index.
     qs = scope.filter(qs, unit_field="unit", staff_field="staff_id")
     if paged and (unit_id := lone_unit_id(scope)) is not None:
         qs = qs.filter(unit_id=unit_id)

@@ -27,8 +27,8 @@ def service_record_list(
     """Records in scope, newest first. ``paged``: read page by page (the console list), where a
     scope of one unit also filters on its id (one query more), so that a deep page reads the
     unit's newest records backwards through the (unit, created_at) index (see
-    ``organizations.selectors.subtree_unit_ids``); a clerk's own records are read through the
-    (staff, created_at) index already."""
+    ``organizations.selectors.subtree_unit_ids``), a clerk's their own through the (staff, unit,
+    created_at) index (``lone_unit_id``)."""
     # Pages show the applicant from the masked copies: the encrypted identity stays unread.
     qs = scope.filter(
         ServiceRecord.objects.select_related("unit", "item", "window", "staff", "evaluation").defer(
