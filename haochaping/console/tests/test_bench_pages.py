@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench import pages as bench
+from haochaping.analytics.rollups import rollup_refresh
 from haochaping.evaluations.models import Evaluation
 from haochaping.insight.models import BadRatingCause
 from haochaping.outreach.models import CallTask, Demand
@@ -40,6 +41,8 @@ def test_the_harness_grows_the_demo_and_times_every_console_page(grown, capsys, 
     # Every bad rating attributed (差评归因 measured with its rows).
     assert grown["causes"] > 0
     assert BadRatingCause.objects.count() == Evaluation.objects.filter(level__lte=2).count()
+    # A refresh right after the growth (a ``--keep`` run) starts from the rebuild: nothing to redo.
+    assert rollup_refresh().partitions == 0
 
     rows = bench.run_pages(roles=["supervisor", "dept_admin"], runs=1, out=lambda _line: None)
     assert not [r for r in rows if r.failed]
