@@ -41,23 +41,32 @@ def _drop_invalid(schema_editor, name: str) -> None:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}")
 
 
+def _concurrently(operation, app_label: str, schema_editor, state, name: str, *, build: bool) -> None:
+    """Build (``build``) or drop the index ``name`` of the operation's model ``CONCURRENTLY``;
+    ``state``: the project state in which the model has that index."""
+    model = state.apps.get_model(app_label, operation.model_name)
+    if not operation.allow_migrate_model(schema_editor.connection.alias, model):
+        return
+    index = state.models[app_label, operation.model_name_lower].get_index_by_name(name)
+    if build:
+        _drop_invalid(schema_editor, name)
+        schema_editor.add_index(model, index, concurrently=True)
+    else:
+        schema_editor.remove_index(model, index, concurrently=True)
+
+
 class AddIndexOnline(AddIndex):
     """``AddIndex``, built ``CONCURRENTLY`` on PostgreSQL (the migration sets ``atomic = False``)."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if not _online(schema_editor):
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            _drop_invalid(schema_editor, self.index.name)
-            schema_editor.add_index(model, self.index, concurrently=True)
+        _concurrently(self, app_label, schema_editor, to_state, self.index.name, build=True)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if not _online(schema_editor):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+        _concurrently(self, app_label, schema_editor, from_state, self.index.name, build=False)
 
 
 class RemoveIndexOnline(RemoveIndex):
@@ -66,16 +75,9 @@ class RemoveIndexOnline(RemoveIndex):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if not _online(schema_editor):
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            schema_editor.remove_index(model, index, concurrently=True)
+        _concurrently(self, app_label, schema_editor, from_state, self.name, build=False)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if not _online(schema_editor):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            _drop_invalid(schema_editor, index.name)
-            schema_editor.add_index(model, index, concurrently=True)
+        _concurrently(self, app_label, schema_editor, to_state, self.name, build=True)
